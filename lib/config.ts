@@ -1,0 +1,142 @@
+/**
+ * The one configuration module, read by the portal, the MTA and the scripts alike.
+ * Every setting comes from an environment variable; `loadConfig` validates them all at start and
+ * throws a ConfigError naming the offending variable, so a typo never surfaces later as odd behaviour.
+ */
+import path from 'node:path';
+import { z } from 'zod';
+
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    message: string,
+  ) {
+    super(`Invalid configuration: ${variable}: ${message}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const port = z.coerce.number().int().min(0).max(65535);
+const positiveInt = z.coerce.number().int().positive();
+const hostname = z
+  .string()
+  .min(1)
+  .regex(/^[A-Za-z0-9.-]+$/, 'must be a host name (letters, digits, dots, hyphens)');
+const domain = z
+  .string()
+  .min(3)
+  .regex(/^(?!-)[a-z0-9-]+(\.[a-z0-9-]+)+$/, 'must be a lower-case DNS domain such as pec.example.it');
+const email = z.string().regex(/^[^\s@<>]+@[a-z0-9-]+(\.[a-z0-9-]+)+$/, 'must be a bare e-mail address');
+
+/** Each variable: its schema and, when optional, its default (as the string a user would write). */
+const variables = {
+  DATABASE_URL: {
+    schema: z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
+      .optional(),
+    doc: 'PostgreSQL URL. Unset: an embedded PostgreSQL is started under PEC_DATA_DIR.',
+  },
+  PEC_DATA_DIR: { schema: z.string().min(1).default('.data'), doc: 'Folder for embedded database, Maildirs, keys.' },
+  EMBEDDED_PG_PORT: { schema: port.default(54329), doc: 'Port of the embedded PostgreSQL (loopback only).' },
+  PORTAL_HOST: { schema: hostname.default('127.0.0.1'), doc: 'Address the portal listens on.' },
+  PORTAL_PORT: { schema: port.default(3000), doc: 'Port of the portal.' },
+  PORTAL_URL: { schema: z.string().url().optional(), doc: 'Public URL of the portal (default http://host:port).' },
+  MTA_HOST: { schema: hostname.default('127.0.0.1'), doc: 'Address the MTA listens on.' },
+  MTA_INBOUND_PORT: { schema: port.default(2525), doc: 'Reception point (MX, port 25 in production).' },
+  MTA_SUBMISSION_TLS_PORT: { schema: port.default(4465), doc: 'Access point, implicit TLS (465 in production).' },
+  MTA_SUBMISSION_STARTTLS_PORT: { schema: port.default(5587), doc: 'Access point, STARTTLS (587 in production).' },
+  MTA_STATUS_PORT: { schema: port.default(8025), doc: 'MTA status/health HTTP endpoint (loopback).' },
+  PEC_PROVIDER_NAME: { schema: z.string().min(1).default('Demo PEC Provider'), doc: 'providerName in the index.' },
+  PEC_MAIL_DOMAIN: { schema: domain.default('pec.localhost.test'), doc: 'Domain of the provider’s own addresses.' },
+  PEC_SERVICE_ADDRESS: { schema: email.optional(), doc: 'From of system messages (default posta-certificata@PEC_MAIL_DOMAIN).' },
+  PEC_TIMEZONE: { schema: z.string().min(1).default('Europe/Rome'), doc: 'Time zone of daticert dates.' },
+  PEC_MAX_MESSAGE_BYTES: { schema: positiveInt.default(30 * 1024 * 1024), doc: 'Limit on size × recipients.' },
+  PEC_MAX_RECIPIENTS: { schema: positiveInt.default(500), doc: 'Recipient count limit per message.' },
+  PEC_PREAVVISO_SECONDS: { schema: positiveInt.default(12 * 3600), doc: 'Delay before the 12 h preavviso.' },
+  PEC_MANCATA_CONSEGNA_SECONDS: { schema: positiveInt.default(24 * 3600), doc: 'Delay before the 24 h timeout.' },
+  MAILDIR_ROOT: { schema: z.string().min(1).optional(), doc: 'Maildir root (default PEC_DATA_DIR/maildir).' },
+  AUTH_SECRET: { schema: z.string().min(32).optional(), doc: 'Session secret (default: generated once in PEC_DATA_DIR).' },
+  LOG_LEVEL: { schema: z.enum(['debug', 'info', 'warn', 'error']).default('info'), doc: 'Log verbosity.' },
+} as const;
+
+type Variables = typeof variables;
+export type ConfigVariable = keyof Variables;
+type Raw = { [K in ConfigVariable]: z.output<Variables[K]['schema']> };
+
+export interface Config {
+  databaseUrl: string | undefined;
+  dataDir: string;
+  embeddedPgPort: number;
+  portal: { host: string; port: number; url: string };
+  mta: { host: string; inboundPort: number; submissionTlsPort: number; submissionStarttlsPort: number; statusPort: number };
+  provider: { name: string; mailDomain: string; serviceAddress: string; timeZone: string };
+  limits: { maxMessageBytes: number; maxRecipients: number };
+  timers: { preavvisoSeconds: number; mancataConsegnaSeconds: number };
+  maildirRoot: string;
+  authSecret: string | undefined;
+  logLevel: 'debug' | 'info' | 'warn' | 'error';
+}
+
+/** Documentation of every variable, used by the README and `npm run config`. */
+export function describeVariables(): { name: string; doc: string }[] {
+  return Object.entries(variables).map(([name, v]) => ({ name, doc: v.doc }));
+}
+
+function isValidTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = process.cwd()): Config {
+  const raw = {} as Record<string, unknown>;
+  for (const [name, v] of Object.entries(variables)) {
+    const value = env[name];
+    const parsed = v.schema.safeParse(value === '' ? undefined : value);
+    if (!parsed.success) {
+      throw new ConfigError(name, `${parsed.error.issues[0]?.message ?? 'invalid'} (got ${JSON.stringify(value)})`);
+    }
+    raw[name] = parsed.data;
+  }
+  const r = raw as Raw;
+  if (!isValidTimeZone(r.PEC_TIMEZONE)) throw new ConfigError('PEC_TIMEZONE', `unknown time zone ${r.PEC_TIMEZONE}`);
+  if (r.PEC_PREAVVISO_SECONDS >= r.PEC_MANCATA_CONSEGNA_SECONDS) {
+    throw new ConfigError('PEC_PREAVVISO_SECONDS', 'must be shorter than PEC_MANCATA_CONSEGNA_SECONDS');
+  }
+  const dataDir = path.resolve(cwd, r.PEC_DATA_DIR);
+  return {
+    databaseUrl: r.DATABASE_URL,
+    dataDir,
+    embeddedPgPort: r.EMBEDDED_PG_PORT,
+    portal: { host: r.PORTAL_HOST, port: r.PORTAL_PORT, url: r.PORTAL_URL ?? `http://${r.PORTAL_HOST}:${r.PORTAL_PORT}` },
+    mta: {
+      host: r.MTA_HOST,
+      inboundPort: r.MTA_INBOUND_PORT,
+      submissionTlsPort: r.MTA_SUBMISSION_TLS_PORT,
+      submissionStarttlsPort: r.MTA_SUBMISSION_STARTTLS_PORT,
+      statusPort: r.MTA_STATUS_PORT,
+    },
+    provider: {
+      name: r.PEC_PROVIDER_NAME,
+      mailDomain: r.PEC_MAIL_DOMAIN,
+      serviceAddress: r.PEC_SERVICE_ADDRESS ?? `posta-certificata@${r.PEC_MAIL_DOMAIN}`,
+      timeZone: r.PEC_TIMEZONE,
+    },
+    limits: { maxMessageBytes: r.PEC_MAX_MESSAGE_BYTES, maxRecipients: r.PEC_MAX_RECIPIENTS },
+    timers: { preavvisoSeconds: r.PEC_PREAVVISO_SECONDS, mancataConsegnaSeconds: r.PEC_MANCATA_CONSEGNA_SECONDS },
+    maildirRoot: path.resolve(cwd, r.MAILDIR_ROOT ?? path.join(r.PEC_DATA_DIR, 'maildir')),
+    authSecret: r.AUTH_SECRET,
+    logLevel: r.LOG_LEVEL,
+  };
+}
+
+let cached: Config | undefined;
+/** The process-wide configuration, validated once. */
+export function getConfig(): Config {
+  cached ??= loadConfig();
+  return cached;
+}
