@@ -1,0 +1,150 @@
+/**
+ * Delivery point storage: one Maildir per mailbox, in the layout Dovecot reads
+ * (`<root>/<domain>/<local>/Maildir/{tmp,new,cur}`, i.e. `mail_location = maildir:<root>/%d/%n/Maildir`).
+ *
+ * A message is durable before we report it stored: written to `tmp/`, fsynced, renamed into `new/`
+ * and the `new/` directory fsynced, so a crash leaves either nothing in `new/` or the whole file.
+ * The size goes in the name (`,S=<bytes>`) so quota usage is a directory listing, not a stat per file.
+ */
+import { randomBytes } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+export class QuotaExceededError extends Error {
+  constructor(
+    readonly mailbox: string,
+    readonly quotaBytes: number,
+    readonly usedBytes: number,
+    readonly messageBytes: number,
+  ) {
+    super(`mailbox ${mailbox} over quota: ${usedBytes} + ${messageBytes} > ${quotaBytes} bytes`);
+    this.name = 'QuotaExceededError';
+  }
+}
+
+export class InvalidMailboxAddressError extends Error {
+  constructor(readonly address: string) {
+    super(`not a storable mailbox address: ${JSON.stringify(address)}`);
+    this.name = 'InvalidMailboxAddressError';
+  }
+}
+
+/** Characters we allow in a path segment; anything else (`/`, NUL, a lone `..`) could escape the root. */
+const safeLocal = /^[a-z0-9!#$%&'*+=?^_`{|}~.-]+$/;
+const safeDomain = /^[a-z0-9-]+(\.[a-z0-9-]+)+$/;
+
+/** Splits and lower-cases an address; PEC mailboxes are matched case-insensitively everywhere. */
+export function mailboxParts(address: string): { local: string; domain: string } {
+  const at = address.lastIndexOf('@');
+  const local = address.slice(0, at).toLowerCase();
+  const domain = address.slice(at + 1).toLowerCase();
+  if (at <= 0 || !safeLocal.test(local) || local === '.' || local === '..' || !safeDomain.test(domain)) {
+    throw new InvalidMailboxAddressError(address);
+  }
+  return { local, domain };
+}
+
+/** `<root>/<domain>/<local>/Maildir` for an address. */
+export function maildirPath(root: string, address: string): string {
+  const { local, domain } = mailboxParts(address);
+  return path.join(root, domain, local, 'Maildir');
+}
+
+/** Creates `tmp`, `new` and `cur` (mode 0700, as Dovecot does) when missing. */
+export async function ensureMaildir(dir: string): Promise<void> {
+  for (const sub of ['tmp', 'new', 'cur']) await fs.mkdir(path.join(dir, sub), { recursive: true, mode: 0o700 });
+}
+
+let sequence = 0;
+/** Maildir host part: `/` and `:` are reserved in file names, escaped as the Maildir spec says. */
+const hostPart = os.hostname().replace(/\//g, '\\057').replace(/:/g, '\\072') || 'localhost';
+
+/** `<sec>.M<usec>P<pid>Q<seq>R<random>.<host>,S=<size>`: unique across processes, hosts and restarts. */
+export function uniqueMessageName(size: number, now: number = Date.now()): string {
+  const sec = Math.floor(now / 1000);
+  const usec = (now % 1000) * 1000;
+  sequence = (sequence + 1) % 1_000_000_000;
+  return `${sec}.M${usec}P${process.pid}Q${sequence}R${randomBytes(8).toString('hex')}.${hostPart},S=${size}`;
+}
+
+/** Bytes used by a Maildir, from the `S=` sizes in `new/` and `cur/` (files without one are stat'ed). */
+export async function maildirUsage(dir: string): Promise<number> {
+  let total = 0;
+  for (const sub of ['new', 'cur']) {
+    let names: string[];
+    try {
+      names = await fs.readdir(path.join(dir, sub));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue;
+      throw err;
+    }
+    for (const name of names) {
+      const m = /,S=(\d+)/.exec(name);
+      if (m) total += Number(m[1]);
+      else total += (await fs.stat(path.join(dir, sub, name)).catch(() => ({ size: 0 }))).size;
+    }
+  }
+  return total;
+}
+
+async function fsyncDir(dir: string): Promise<void> {
+  const handle = await fs.open(dir, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+export interface StoreOptions {
+  /** Mailbox quota in bytes; undefined or 0 means unlimited. */
+  quotaBytes?: number;
+  /** Bytes already used; when omitted and a quota is set, measured with `maildirUsage`. */
+  usedBytes?: number;
+}
+
+export interface StoredMessage {
+  /** Absolute path of the file in `new/`. */
+  path: string;
+  name: string;
+  size: number;
+}
+
+/**
+ * Stores `raw` in the Maildir of `address` under `root`, durably, after the quota check.
+ * Throws QuotaExceededError (nothing written) or InvalidMailboxAddressError.
+ */
+export async function storeInMaildir(
+  root: string,
+  address: string,
+  raw: Buffer | string,
+  options: StoreOptions = {},
+): Promise<StoredMessage> {
+  const data = typeof raw === 'string' ? Buffer.from(raw, 'utf8') : raw;
+  const dir = maildirPath(root, address);
+  await ensureMaildir(dir);
+  if (options.quotaBytes) {
+    const used = options.usedBytes ?? (await maildirUsage(dir));
+    if (used + data.length > options.quotaBytes) {
+      throw new QuotaExceededError(address.toLowerCase(), options.quotaBytes, used, data.length);
+    }
+  }
+  const name = uniqueMessageName(data.length);
+  const tmpPath = path.join(dir, 'tmp', name);
+  const newPath = path.join(dir, 'new', name);
+  // 'wx': a name collision must fail loudly rather than overwrite another delivery.
+  const handle = await fs.open(tmpPath, 'wx', 0o600);
+  try {
+    await handle.writeFile(data);
+    await handle.sync();
+  } catch (err) {
+    await handle.close().catch(() => undefined);
+    await fs.unlink(tmpPath).catch(() => undefined);
+    throw err;
+  }
+  await handle.close();
+  await fs.rename(tmpPath, newPath);
+  await fsyncDir(path.join(dir, 'new'));
+  return { path: newPath, name, size: data.length };
+}
