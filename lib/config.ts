@@ -47,6 +47,16 @@ const variables = {
   MTA_SUBMISSION_TLS_PORT: { schema: port.default(4465), doc: 'Access point, implicit TLS (465 in production).' },
   MTA_SUBMISSION_STARTTLS_PORT: { schema: port.default(5587), doc: 'Access point, STARTTLS (587 in production).' },
   MTA_STATUS_PORT: { schema: port.default(8025), doc: 'MTA status/health HTTP endpoint (loopback).' },
+  MTA_STATIC_ROUTES: {
+    schema: z
+      .string()
+      .regex(
+        /^\s*([a-z0-9.-]+=[A-Za-z0-9.-]+:\d{1,5})(\s*,\s*[a-z0-9.-]+=[A-Za-z0-9.-]+:\d{1,5})*\s*$/,
+        'must be domain=host:port[,domain=host:port...]',
+      )
+      .optional(),
+    doc: 'Static SMTP routes (domain=host:port,...) tried before DNS MX, for tests and private networks.',
+  },
   PEC_PROVIDER_NAME: { schema: z.string().min(1).default('Demo PEC Provider'), doc: 'providerName in the index.' },
   PEC_MAIL_DOMAIN: { schema: domain.default('pec.localhost.test'), doc: 'Domain of the provider’s own addresses.' },
   PEC_SERVICE_ADDRESS: { schema: email.optional(), doc: 'From of system messages (default posta-certificata@PEC_MAIL_DOMAIN).' },
@@ -69,7 +79,15 @@ export interface Config {
   dataDir: string;
   embeddedPgPort: number;
   portal: { host: string; port: number; url: string };
-  mta: { host: string; inboundPort: number; submissionTlsPort: number; submissionStarttlsPort: number; statusPort: number };
+  mta: {
+    host: string;
+    inboundPort: number;
+    submissionTlsPort: number;
+    submissionStarttlsPort: number;
+    statusPort: number;
+    /** domain → next hop, consulted before DNS MX. */
+    staticRoutes: Record<string, { host: string; port: number }>;
+  };
   provider: { name: string; mailDomain: string; serviceAddress: string; timeZone: string };
   limits: { maxMessageBytes: number; maxRecipients: number };
   timers: { preavvisoSeconds: number; mancataConsegnaSeconds: number };
@@ -90,6 +108,19 @@ function isValidTimeZone(tz: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** `a.test=127.0.0.1:2525,b.test=mx.b.test:25` → { 'a.test': {host, port}, ... } (already syntax-checked). */
+function parseStaticRoutes(spec: string | undefined): Record<string, { host: string; port: number }> {
+  const routes: Record<string, { host: string; port: number }> = {};
+  for (const item of (spec ?? '').split(',')) {
+    const m = /^\s*([^=\s]+)=([^:\s]+):(\d+)\s*$/.exec(item);
+    if (!m) continue;
+    const port = Number(m[3]);
+    if (port < 1 || port > 65535) throw new ConfigError('MTA_STATIC_ROUTES', `port out of range in ${item.trim()}`);
+    routes[m[1]] = { host: m[2], port };
+  }
+  return routes;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = process.cwd()): Config {
@@ -119,6 +150,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
       submissionTlsPort: r.MTA_SUBMISSION_TLS_PORT,
       submissionStarttlsPort: r.MTA_SUBMISSION_STARTTLS_PORT,
       statusPort: r.MTA_STATUS_PORT,
+      staticRoutes: parseStaticRoutes(r.MTA_STATIC_ROUTES),
     },
     provider: {
       name: r.PEC_PROVIDER_NAME,
