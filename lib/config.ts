@@ -123,7 +123,11 @@ function parseStaticRoutes(spec: string | undefined): Record<string, { host: str
   return routes;
 }
 
-export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = process.cwd()): Config {
+// A plain record, not NodeJS.ProcessEnv: Next's types make NODE_ENV a required key of ProcessEnv.
+export function loadConfig(
+  env: Readonly<Record<string, string | undefined>> = process.env,
+  cwd: string = process.cwd(),
+): Config {
   const raw = {} as Record<string, unknown>;
   for (const [name, v] of Object.entries(variables)) {
     const value = env[name];
