@@ -110,15 +110,19 @@ export async function withFileLock<T>(
   }
 }
 
-/** Runs `next build`, output prefixed `[build] `; rejects when the build fails. */
+/**
+ * Runs `next build`, output prefixed `[build] `; rejects when the build fails. `track` receives the
+ * build process so a supervisor interrupted meanwhile can stop it too.
+ */
 export async function buildPortal(
   root: string = repoRoot,
-  env: NodeJS.ProcessEnv = process.env,
+  track?: (build: SupervisedProcess) => void,
 ): Promise<void> {
   const build = new SupervisedProcess('build', process.execPath, [nextBin, 'build'], {
     cwd: root,
-    env: { ...env, NODE_ENV: 'production', NEXT_TELEMETRY_DISABLED: '1' },
+    env: { ...process.env, NODE_ENV: 'production', NEXT_TELEMETRY_DISABLED: '1' },
   });
+  track?.(build);
   const status = await build.exited;
   if (status.code !== 0) throw new Error(`next build failed (${describeExit(status)})`);
 }
@@ -130,6 +134,7 @@ export async function buildPortal(
 export async function ensurePortalBuild(
   root: string = repoRoot,
   log: (line: string) => void = console.log,
+  track?: (build: SupervisedProcess) => void,
 ): Promise<'built' | 'fresh'> {
   // In the temp folder, keyed by checkout, so the lock never shows up in the work tree.
   const lockPath = path.join(
@@ -147,7 +152,7 @@ export async function ensurePortalBuild(
           ? 'no production build yet: running next build'
           : `${state.newest} changed since the last build: running next build`,
       );
-      await buildPortal(root);
+      await buildPortal(root, track);
       return 'built';
     },
     () => log('another process is building the portal; waiting for it'),
