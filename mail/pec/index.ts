@@ -30,3 +30,26 @@ export {
 export { buildTimeoutNotice, type TimeoutNoticeInput } from './build/timeout';
 export { buildRilevazioneVirus, type RilevazioneVirusInput } from './build/virus';
 export { buildBustaAnomalia, type AnomaliaInput } from './build/anomalia';
+
+// Read side: MIME reader, signature verification, provider index, inspection.
+export { readMime, decodeBody, decodeText, walkEntities, type MimeEntity, type MimeMessage } from './mime';
+export {
+  verifyCms,
+  verifySignedMessage,
+  signatureErrorCodes,
+  type SignatureErrorCode,
+  type SignatureVerdict,
+  type SignedMessage,
+  type VerifyOptions,
+} from './smime-verify';
+export {
+  ProviderIndex,
+  parseProviderLdif,
+  providerIndexFromCertificates,
+  formatProviderLdif,
+  type ProviderRecord,
+  type ProviderLdifInput,
+  type ParsedProviderIndex,
+} from './provider-index';
+export { createTrustStore, mergeTrustStores, readTrustMaterial, TrustMaterialError, type TrustStore, type TrustMaterial } from './trust-store';
+export { inspectMessage, inspectReportJson, pecKinds, type PecKind, type InspectReport, type InspectJson, type InspectOptions } from './inspect';
