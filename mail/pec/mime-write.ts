@@ -105,39 +105,30 @@ export function escapeHtml(text: string): string {
  * canonical, so a 30 MB original is not copied needlessly.
  */
 export function toCrlf(data: Buffer): Buffer {
-  let needsFix = false;
+  // First pass: count the line ends that need an extra byte (bare LF or bare CR).
+  let extra = 0;
   for (let i = data.indexOf(0x0a); i !== -1; i = data.indexOf(0x0a, i + 1)) {
-    if (i === 0 || data[i - 1] !== 0x0d) {
-      needsFix = true;
-      break;
-    }
+    if (i === 0 || data[i - 1] !== 0x0d) extra++;
   }
-  if (!needsFix) {
-    // A bare CR (not followed by LF) is also non-canonical.
-    for (let i = data.indexOf(0x0d); i !== -1; i = data.indexOf(0x0d, i + 1)) {
-      if (data[i + 1] !== 0x0a) {
-        needsFix = true;
-        break;
-      }
-    }
+  for (let i = data.indexOf(0x0d); i !== -1; i = data.indexOf(0x0d, i + 1)) {
+    if (data[i + 1] !== 0x0a) extra++;
   }
-  if (!needsFix) return data;
-  const out = Buffer.allocUnsafe(data.length * 2);
+  if (extra === 0) return data;
+  const out = Buffer.allocUnsafe(data.length + extra);
   let o = 0;
+  let from = 0;
+  // Copy runs between line ends in bulk; only the line ends are handled byte by byte.
   for (let i = 0; i < data.length; i++) {
     const b = data[i];
-    if (b === 0x0d) {
-      out[o++] = 0x0d;
-      out[o++] = 0x0a;
-      if (data[i + 1] === 0x0a) i++;
-    } else if (b === 0x0a) {
-      out[o++] = 0x0d;
-      out[o++] = 0x0a;
-    } else {
-      out[o++] = b;
-    }
+    if (b !== 0x0a && b !== 0x0d) continue;
+    o += data.copy(out, o, from, i);
+    out[o++] = 0x0d;
+    out[o++] = 0x0a;
+    if (b === 0x0d && data[i + 1] === 0x0a) i++;
+    from = i + 1;
   }
-  return Buffer.from(out.subarray(0, o));
+  o += data.copy(out, o, from, data.length);
+  return out;
 }
 
 /** True when every byte is 7-bit (decides 7bit vs 8bit for message/rfc822 parts). */
