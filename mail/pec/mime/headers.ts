@@ -102,10 +102,11 @@ export function readHeaderBlock(buf: Buffer, start: number, end: number): Header
       const m = fieldName.exec(head);
       if (m) {
         commit();
-        const valueStart = pos + Buffer.byteLength(m[0], 'latin1');
+        let valueStart = pos + Buffer.byteLength(m[0], 'latin1');
+        while (valueStart < lineEnd && (buf[valueStart] === 0x20 || buf[valueStart] === 0x09)) valueStart++;
         const valueEnd = Math.min(lineEnd, valueStart + maxHeaderValueLength);
         if (valueEnd < lineEnd) truncated = true;
-        const value = decodeUtf8OrLatin1(buf.subarray(valueStart, valueEnd)).replace(/^[ \t]+/, '');
+        const value = decodeUtf8OrLatin1(buf.subarray(valueStart, valueEnd));
         current = { name: m[1], parts: [value], length: value.length };
       } else if (first && head.startsWith('From ')) {
         problems.push('mbox "From " line before the headers ignored');
