@@ -14,7 +14,10 @@ const argon2Options = { memoryCost: 19456, timeCost: 2, parallelism: 1, outputLe
 /** Hashes a password into the stored `{ARGON2ID}$argon2id$...` form. */
 export async function hashPassword(password: string): Promise<string> {
   if (password.length === 0) throw new Error('Refusing to hash an empty password');
-  return passwordScheme + (await hash(password, argon2Options));
+  // A printable salt (22 base64url characters, 128 random bits) so the reference `argon2` tool
+  // can recompute the hash in tests; any byte string is a valid Argon2 salt.
+  const salt = Buffer.from(randomBytes(16).toString('base64url'));
+  return passwordScheme + (await hash(password, { ...argon2Options, salt }));
 }
 
 /** True when `password` matches a stored hash; false for a wrong password or an unknown scheme. */

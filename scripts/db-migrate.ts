@@ -8,7 +8,8 @@ async function main(): Promise<void> {
   const db = await ensureDatabase(undefined, { seed: false });
   const { applied, alreadyApplied, unknownApplied } = db.migrations;
   console.log(`[db] ${applied.length} migration(s) applied, ${alreadyApplied.length} already applied`);
-  if (unknownApplied.length > 0) console.warn(`[db] applied in the database but not found here: ${unknownApplied.join(', ')}`);
+  if (unknownApplied.length > 0)
+    console.warn(`[db] applied in the database but not found here: ${unknownApplied.join(', ')}`);
   await db.stop();
 }
 

@@ -26,9 +26,12 @@ function timestamp(now: Date): string {
 async function main(): Promise<void> {
   const name = process.argv[2];
   if (!name || !/^[a-z0-9_]+$/.test(name)) {
-    throw new Error('Usage: npm run db:new-migration -- <name>   (name: lower-case letters, digits, underscores)');
+    throw new Error(
+      'Usage: npm run db:new-migration -- <name>   (name: lower-case letters, digits, underscores)',
+    );
   }
-  if (!existsSync(snapshot)) throw new Error(`Missing ${path.relative(root, snapshot)}: the schema of the last migration`);
+  if (!existsSync(snapshot))
+    throw new Error(`Missing ${path.relative(root, snapshot)}: the schema of the last migration`);
   const db = await startTestDatabase({ migrate: false });
   let sql: string;
   try {

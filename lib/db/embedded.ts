@@ -70,7 +70,8 @@ async function runningServerPid(dataDir: string): Promise<number | undefined> {
   const pidFile = path.join(dataDir, 'postmaster.pid');
   if (!existsSync(pidFile)) return undefined;
   const pid = Number.parseInt((await readFile(pidFile, 'utf8')).split('\n')[0] ?? '', 10);
-  if (Number.isInteger(pid) && pid > 0 && isAlive(pid) && /postgres/.test(processCommandLine(pid))) return pid;
+  if (Number.isInteger(pid) && pid > 0 && isAlive(pid) && /postgres/.test(processCommandLine(pid)))
+    return pid;
   await rm(pidFile, { force: true });
   return undefined;
 }
@@ -125,7 +126,8 @@ async function withStartLock<T>(dataDir: string, fn: () => Promise<T>): Promise<
       const holder = Number.parseInt(await readFile(path.join(lockDir, 'pid'), 'utf8').catch(() => ''), 10);
       // a lock left by a killed process, or one so fresh that its pid is not written yet
       if (Number.isInteger(holder) && !isAlive(holder)) await rm(lockDir, { recursive: true, force: true });
-      else if (Date.now() > deadline) throw new Error(`Embedded PostgreSQL: timed out waiting for ${lockDir}`);
+      else if (Date.now() > deadline)
+        throw new Error(`Embedded PostgreSQL: timed out waiting for ${lockDir}`);
       else await sleep(100);
     }
   }
@@ -141,7 +143,9 @@ function urlFor(port: number, password: string, database: string): string {
 }
 
 /** Starts (initialising on first use) or reuses the embedded PostgreSQL for `dataDir` on `port`. */
-export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<EmbeddedPostgresHandle> {
+export async function startEmbeddedPostgres(
+  options: EmbeddedPostgresOptions,
+): Promise<EmbeddedPostgresHandle> {
   const dataDir = path.resolve(options.dataDir);
   const database = options.database ?? 'pec';
   const { port } = options;
@@ -150,7 +154,9 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   return withStartLock(dataDir, async () => {
     const initialised = existsSync(path.join(dataDir, 'PG_VERSION'));
     if (!initialised && existsSync(dataDir) && (await readdir(dataDir)).length > 0) {
-      throw new Error(`Embedded PostgreSQL: ${dataDir} exists but holds no cluster (interrupted first start?). Remove it to re-initialise.`);
+      throw new Error(
+        `Embedded PostgreSQL: ${dataDir} exists but holds no cluster (interrupted first start?). Remove it to re-initialise.`,
+      );
     }
     const credentials: Credentials = initialised
       ? (JSON.parse(await readFile(path.join(dataDir, credentialsFile), 'utf8')) as Credentials)
@@ -182,7 +188,9 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
       const pid = await runningServerPid(dataDir);
       if (pid !== undefined) {
         if (!(await canConnect(urlFor(port, credentials.password, 'postgres')))) {
-          throw new Error(`Embedded PostgreSQL: a server (pid ${pid}) already runs on ${dataDir} but not on 127.0.0.1:${port}; stop it or use its port.`);
+          throw new Error(
+            `Embedded PostgreSQL: a server (pid ${pid}) already runs on ${dataDir} but not on 127.0.0.1:${port}; stop it or use its port.`,
+          );
         }
         await ensureDatabaseExists(url, database);
         return { url, port, dataDir, startedHere: false, stop: async () => undefined };
@@ -197,7 +205,8 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     } catch (err) {
       // The server process has already exited; forget it so the library's exit hook does not wait for it.
       (server as unknown as { process?: unknown }).process = undefined;
-      const detail = err instanceof Error ? err.message : logs.join('').trim().split('\n').slice(-5).join('\n');
+      const detail =
+        err instanceof Error ? err.message : logs.join('').trim().split('\n').slice(-5).join('\n');
       throw new Error(`Embedded PostgreSQL failed to start on 127.0.0.1:${port} (${dataDir}): ${detail}`);
     }
     await ensureDatabaseExists(url, database);

@@ -42,15 +42,23 @@ export function embeddedDataDir(config: Config): string {
   return path.join(config.dataDir, 'postgres');
 }
 
-export async function ensureDatabase(config: Config = getConfig(), options: EnsureDatabaseOptions = {}): Promise<DatabaseHandle> {
+export async function ensureDatabase(
+  config: Config = getConfig(),
+  options: EnsureDatabaseOptions = {},
+): Promise<DatabaseHandle> {
   const log = options.log ?? ((text: string) => console.log(text));
   let url = config.databaseUrl;
   let stopServer: () => Promise<void> = async () => undefined;
   if (!url) {
-    const server = await startEmbeddedPostgres({ dataDir: embeddedDataDir(config), port: config.embeddedPgPort });
+    const server = await startEmbeddedPostgres({
+      dataDir: embeddedDataDir(config),
+      port: config.embeddedPgPort,
+    });
     url = server.url;
     stopServer = server.stop;
-    log(`[db] embedded PostgreSQL ${server.startedHere ? 'started' : 'already running'} on 127.0.0.1:${server.port} (${server.dataDir})`);
+    log(
+      `[db] embedded PostgreSQL ${server.startedHere ? 'started' : 'already running'} on 127.0.0.1:${server.port} (${server.dataDir})`,
+    );
   }
   try {
     const migrations = await applyMigrations(url, { migrationsDir: options.migrationsDir, log });

@@ -143,7 +143,10 @@ export async function applyMigrations(
           await client.query('COMMIT');
         } catch (err) {
           await client.query('ROLLBACK').catch(() => undefined);
-          throw new MigrationError(m.name, `Migration ${m.name} failed and was rolled back: ${(err as Error).message}`);
+          throw new MigrationError(
+            m.name,
+            `Migration ${m.name} failed and was rolled back: ${(err as Error).message}`,
+          );
         }
         log(`[db] applied migration ${m.name}`);
         result.applied.push(m.name);

@@ -17,7 +17,10 @@ export interface SeededCredentials {
 }
 
 /** Seeds when the database has no provider organization yet; returns the new credentials, or undefined. */
-export async function seedDatabase(config: Config = getConfig(), db: PrismaClient = getPrisma()): Promise<SeededCredentials | undefined> {
+export async function seedDatabase(
+  config: Config = getConfig(),
+  db: PrismaClient = getPrisma(),
+): Promise<SeededCredentials | undefined> {
   const adminEmail = `admin@${config.provider.mailDomain}`;
   const adminPassword = generatePassword();
   const passwordHash = await hashPassword(adminPassword);

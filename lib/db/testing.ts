@@ -45,7 +45,10 @@ export async function startTestDatabase(
   const dir = await mkdtemp(path.join(os.tmpdir(), 'pec-testdb-'));
   // run as root, PostgreSQL runs as the `postgres` user, which must be able to enter the folder
   await chmod(dir, 0o755);
-  const server = await startEmbeddedPostgres({ dataDir: path.join(dir, 'postgres'), port: await findFreePort() });
+  const server = await startEmbeddedPostgres({
+    dataDir: path.join(dir, 'postgres'),
+    port: await findFreePort(),
+  });
   const config = loadConfig({ ...options.env, DATABASE_URL: server.url, PEC_DATA_DIR: dir });
   const prisma = createPrisma(server.url);
   let seeded: SeededCredentials | undefined;

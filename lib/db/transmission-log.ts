@@ -45,7 +45,10 @@ export function addUtcMonths(date: Date, months: number): Date {
 }
 
 /** The instant before which log rows may go: `now` minus the retention period. */
-export function transmissionLogRetentionCutoff(now: Date = new Date(), months = transmissionLogRetentionMonths): Date {
+export function transmissionLogRetentionCutoff(
+  now: Date = new Date(),
+  months = transmissionLogRetentionMonths,
+): Date {
   const cutoff = new Date(now);
   cutoff.setUTCMonth(cutoff.getUTCMonth() - months);
   return cutoff;
@@ -85,7 +88,8 @@ export async function dropTransmissionLogPartitionsOlderThan(
     await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext('transmission_log_partitions'))`;
     for (const p of doomed) {
       // names come from pg_class and match our own pattern; checked anyway before splicing into SQL
-      if (!/^transmission_log_y\d{4}m\d{2}$/.test(p.name)) throw new Error(`Unexpected partition name ${p.name}`);
+      if (!/^transmission_log_y\d{4}m\d{2}$/.test(p.name))
+        throw new Error(`Unexpected partition name ${p.name}`);
       await tx.$executeRawUnsafe(`DROP TABLE IF EXISTS public."${p.name}"`);
     }
   });
@@ -101,7 +105,9 @@ export async function applyTransmissionLogRetention(
   db: PrismaClient = getPrisma(),
 ): Promise<{ created: string[]; dropped: LogPartition[]; cutoff: Date }> {
   const now = options.now ?? new Date();
-  const created = options.dryRun ? [] : await ensureTransmissionLogPartitions({ from: addUtcMonths(now, -1) }, db);
+  const created = options.dryRun
+    ? []
+    : await ensureTransmissionLogPartitions({ from: addUtcMonths(now, -1) }, db);
   const cutoff = transmissionLogRetentionCutoff(now);
   const dropped = await dropTransmissionLogPartitionsOlderThan(cutoff, { dryRun: options.dryRun, now }, db);
   return { created, dropped, cutoff };

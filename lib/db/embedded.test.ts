@@ -1,0 +1,143 @@
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import pg from 'pg';
+import { startEmbeddedPostgres } from './embedded';
+import { findFreePort } from './testing';
+
+const root = path.resolve(__dirname, '..', '..');
+let dir: string;
+before(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), 'pec-embedded-'));
+  await chmod(dir, 0o755); // the `postgres` user must enter it when tests run as root
+});
+after(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function sql<T extends pg.QueryResultRow>(url: string, text: string): Promise<T[]> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return (await client.query<T>(text)).rows;
+  } finally {
+    await client.end();
+  }
+}
+
+function serverPid(dataDir: string): number {
+  return Number.parseInt(readFileSync(path.join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0], 10);
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function waitUntil(check: () => boolean, ms = 15000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > end) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+test('initialises on first start, listens on loopback only, keeps data across a restart', async () => {
+  const dataDir = path.join(dir, 'restart');
+  const port = await findFreePort();
+  const first = await startEmbeddedPostgres({ dataDir, port });
+  assert.equal(first.startedHere, true);
+  assert.match(first.url, new RegExp(`^postgresql://postgres:[^@]+@127\\.0\\.0\\.1:${port}/pec$`));
+  const [settings] = await sql<{ listen: string; sockets: string }>(
+    first.url,
+    "SELECT current_setting('listen_addresses') AS listen, current_setting('unix_socket_directories') AS sockets",
+  );
+  assert.deepEqual(settings, { listen: '127.0.0.1', sockets: '' });
+  await sql(first.url, "CREATE TABLE kept (v text); INSERT INTO kept VALUES ('still here')");
+  await first.stop();
+  await assert.rejects(sql(first.url, 'SELECT 1'), 'stopped server refuses connections');
+  assert.equal(existsSync(path.join(dataDir, 'postmaster.pid')), false);
+
+  const second = await startEmbeddedPostgres({ dataDir, port });
+  assert.equal(second.url, first.url, 'same credentials on restart');
+  assert.deepEqual(await sql(second.url, 'SELECT v FROM kept'), [{ v: 'still here' }]);
+  await second.stop();
+});
+
+test('a stale postmaster.pid left by a killed run does not prevent the start', async () => {
+  const dataDir = path.join(dir, 'stale');
+  const port = await findFreePort();
+  const server = await startEmbeddedPostgres({ dataDir, port });
+  const pidFile = path.join(dataDir, 'postmaster.pid');
+  const content = readFileSync(pidFile, 'utf8');
+  await server.stop();
+
+  // the pid of a process that has exited
+  const gone = spawnSync('true').pid!;
+  await writeFile(pidFile, content.replace(/^\d+/, String(gone)));
+  const afterDead = await startEmbeddedPostgres({ dataDir, port });
+  assert.deepEqual(await sql(afterDead.url, 'SELECT 1 AS one'), [{ one: 1 }]);
+  await afterDead.stop();
+
+  // a pid reused by some other live program (here: this test process)
+  await writeFile(pidFile, content.replace(/^\d+/, String(process.pid)));
+  const afterReused = await startEmbeddedPostgres({ dataDir, port });
+  assert.equal(afterReused.startedHere, true);
+  await afterReused.stop();
+});
+
+test('a server orphaned by a killed process is reused, and a second user never stops it', async () => {
+  const dataDir = path.join(dir, 'orphan');
+  const port = await findFreePort();
+  const script = `require('./lib/db/embedded').startEmbeddedPostgres({ dataDir: ${JSON.stringify(dataDir)}, port: ${port} })
+    .then((s) => console.log('READY ' + s.url));`;
+  const owner = spawn(process.execPath, ['--import', 'tsx', '-e', script], {
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let out = '';
+  owner.stdout.on('data', (d) => (out += d));
+  await waitUntil(() => out.includes('READY'), 60000);
+  owner.kill('SIGKILL'); // no chance to stop its server
+  await new Promise((r) => owner.once('close', r));
+  const orphanPid = serverPid(dataDir);
+  assert.ok(alive(orphanPid), 'the server outlived its parent');
+
+  try {
+    const reused = await startEmbeddedPostgres({ dataDir, port });
+    assert.equal(reused.startedHere, false);
+    assert.deepEqual(await sql(reused.url, 'SELECT 1 AS one'), [{ one: 1 }]);
+    await reused.stop();
+    assert.deepEqual(
+      await sql(reused.url, 'SELECT 2 AS two'),
+      [{ two: 2 }],
+      'stop() of a reuser leaves it running',
+    );
+  } finally {
+    process.kill(orphanPid, 'SIGINT'); // the server this test started, through its child
+    await waitUntil(() => !alive(orphanPid));
+  }
+});
+
+test('a busy port gives an error naming it', async () => {
+  const blocker = net.createServer();
+  await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r));
+  const { port } = blocker.address() as net.AddressInfo;
+  try {
+    await assert.rejects(
+      startEmbeddedPostgres({ dataDir: path.join(dir, 'busy'), port }),
+      new RegExp(`failed to start on 127\\.0\\.0\\.1:${port}`),
+    );
+  } finally {
+    blocker.close();
+  }
+});

@@ -1,0 +1,229 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { cp, mkdir, mkdtemp, rm, writeFile, appendFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import pg from 'pg';
+import { applyMigrations, defaultMigrationsDir, MigrationError, readMigrations } from './migrations';
+import { startTestDatabase, type TestDatabase } from './testing';
+
+const root = path.resolve(__dirname, '..', '..');
+let db: TestDatabase;
+let scratch: string;
+
+before(async () => {
+  db = await startTestDatabase({ migrate: false });
+  scratch = await mkdtemp(path.join(os.tmpdir(), 'pec-migrations-'));
+});
+after(async () => {
+  await db?.stop();
+  await rm(scratch, { recursive: true, force: true });
+});
+
+/** A new empty database on the test server. */
+async function freshDatabase(name: string): Promise<string> {
+  const client = new pg.Client({ connectionString: db.url });
+  await client.connect();
+  await client.query(`CREATE DATABASE ${client.escapeIdentifier(name)}`);
+  await client.end();
+  const url = new URL(db.url);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+async function query<T extends pg.QueryResultRow>(url: string, sql: string): Promise<T[]> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return (await client.query<T>(sql)).rows;
+  } finally {
+    await client.end();
+  }
+}
+
+/** A copy of the real migrations plus extra ones, in a folder of its own. */
+async function migrationsWith(label: string, extra: Record<string, string>): Promise<string> {
+  const dir = path.join(scratch, label);
+  await cp(defaultMigrationsDir(), dir, { recursive: true });
+  for (const [name, sql] of Object.entries(extra)) {
+    await mkdir(path.join(dir, name));
+    await writeFile(path.join(dir, name, 'migration.sql'), sql);
+  }
+  return dir;
+}
+
+function run(
+  cmd: string,
+  args: string[],
+  env: Record<string, string>,
+): Promise<{ code: number | null; out: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { cwd: root, env: { ...process.env, ...env } });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (out += d));
+    child.on('close', (code) => resolve({ code, out }));
+  });
+}
+
+test('a fresh database gets every migration, recorded as Prisma records them', async () => {
+  const url = await freshDatabase('fresh');
+  const migrations = await readMigrations();
+  assert.ok(migrations.length >= 1);
+  const result = await applyMigrations(url);
+  assert.deepEqual(
+    result.applied,
+    migrations.map((m) => m.name),
+  );
+  assert.deepEqual(result.alreadyApplied, []);
+
+  const rows = await query<{
+    migration_name: string;
+    checksum: string;
+    finished_at: Date | null;
+    applied_steps_count: number;
+  }>(
+    url,
+    'SELECT migration_name, checksum, finished_at, applied_steps_count FROM _prisma_migrations ORDER BY migration_name',
+  );
+  assert.deepEqual(
+    rows.map((r) => [r.migration_name, r.checksum, r.finished_at !== null, r.applied_steps_count]),
+    migrations.map((m) => [m.name, m.checksum, true, 1]),
+  );
+  const tables = (
+    await query<{ tablename: string }>(url, "SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
+  ).map((r) => r.tablename);
+  for (const t of [
+    'organizations',
+    'users',
+    'domains',
+    'mailboxes',
+    'mailbox_requests',
+    'pec_messages',
+    'pec_recipients',
+    'audit_events',
+  ]) {
+    assert.ok(tables.includes(t), `table ${t} missing`);
+  }
+  const [kind] = await query<{ relkind: string }>(
+    url,
+    "SELECT relkind FROM pg_class WHERE relname = 'transmission_log'",
+  );
+  assert.equal(kind.relkind, 'p', 'transmission_log is a partitioned table');
+
+  // Prisma's own CLI reads the bookkeeping and agrees nothing is pending.
+  const status = await run(
+    process.execPath,
+    [path.join(root, 'node_modules', 'prisma', 'build', 'index.js'), 'migrate', 'status'],
+    {
+      DATABASE_URL: url,
+    },
+  );
+  assert.equal(status.code, 0, status.out);
+  assert.match(status.out, /Database schema is up to date/);
+});
+
+test('running again applies nothing and changes nothing', async () => {
+  const url = await freshDatabase('rerun');
+  await applyMigrations(url);
+  const before = await query(url, 'SELECT * FROM _prisma_migrations ORDER BY migration_name');
+  const again = await applyMigrations(url);
+  assert.deepEqual(again.applied, []);
+  assert.equal(again.alreadyApplied.length, before.length);
+  assert.deepEqual(await query(url, 'SELECT * FROM _prisma_migrations ORDER BY migration_name'), before);
+});
+
+test('an applied migration whose file changed is refused, naming it, before anything runs', async () => {
+  const url = await freshDatabase('tampered');
+  const dir = await migrationsWith('tampered', {
+    '29990101000000_probe': 'CREATE TABLE probe_one (id int);',
+  });
+  await applyMigrations(url, { migrationsDir: dir });
+  const [first] = await readMigrations(dir);
+  await appendFile(path.join(dir, first.name, 'migration.sql'), '\n-- a harmless-looking edit\n');
+  await mkdir(path.join(dir, '29990102000000_later'));
+  await writeFile(
+    path.join(dir, '29990102000000_later', 'migration.sql'),
+    'CREATE TABLE probe_later (id int);',
+  );
+
+  await assert.rejects(applyMigrations(url, { migrationsDir: dir }), (err: unknown) => {
+    assert.ok(err instanceof MigrationError);
+    assert.equal(err.migration, first.name);
+    assert.match(err.message, new RegExp(`Migration ${first.name} was changed after it was applied`));
+    return true;
+  });
+  const later = await query(url, "SELECT to_regclass('public.probe_later') AS t");
+  assert.deepEqual(later, [{ t: null }], 'the pending migration did not run either');
+});
+
+test('a failing migration is rolled back whole and not recorded', async () => {
+  const url = await freshDatabase('failing');
+  const dir = await migrationsWith('failing', {
+    '29990101000000_broken': 'CREATE TABLE half_done (id int);\nINSERT INTO no_such_table VALUES (1);',
+  });
+  await assert.rejects(
+    applyMigrations(url, { migrationsDir: dir }),
+    /29990101000000_broken failed and was rolled back/,
+  );
+  assert.deepEqual(await query(url, "SELECT to_regclass('public.half_done') AS t"), [{ t: null }]);
+  const names = (
+    await query<{ migration_name: string }>(url, 'SELECT migration_name FROM _prisma_migrations')
+  ).map((r) => r.migration_name);
+  assert.ok(!names.includes('29990101000000_broken'));
+  assert.ok(names.length >= 1, 'the migrations before it stay applied');
+});
+
+test('concurrent runners (two processes and two connections) apply each migration exactly once', async () => {
+  const url = await freshDatabase('concurrent');
+  // probe migrations fail if run twice (CREATE TABLE without IF NOT EXISTS) and count their runs
+  const dir = await migrationsWith('concurrent', {
+    '29990101000000_probe_a':
+      "CREATE TABLE probe_runs (migration text);\nINSERT INTO probe_runs VALUES ('a');\nSELECT pg_sleep(0.3);",
+    '29990102000000_probe_b': "CREATE TABLE probe_b (id int);\nINSERT INTO probe_runs VALUES ('b');",
+  });
+  const script = `require('./lib/db/migrations').applyMigrations(process.env.DATABASE_URL, { migrationsDir: process.env.MIGRATIONS_DIR })
+    .then((r) => console.log(JSON.stringify(r)), (e) => { console.error(e.message); process.exit(1); });`;
+  const env = { DATABASE_URL: url, MIGRATIONS_DIR: dir };
+  const [p1, p2, c1, c2] = await Promise.all([
+    run(process.execPath, ['--import', 'tsx', '-e', script], env),
+    run(process.execPath, ['--import', 'tsx', '-e', script], env),
+    applyMigrations(url, { migrationsDir: dir }),
+    applyMigrations(url, { migrationsDir: dir }),
+  ]);
+  assert.equal(p1.code, 0, p1.out);
+  assert.equal(p2.code, 0, p2.out);
+  const results = [
+    JSON.parse(p1.out.trim().split('\n').pop()!),
+    JSON.parse(p2.out.trim().split('\n').pop()!),
+    c1,
+    c2,
+  ] as { applied: string[] }[];
+  const all = results.flatMap((r) => r.applied).sort();
+  assert.deepEqual(
+    all,
+    (await readMigrations(dir)).map((m) => m.name),
+    'each migration applied by exactly one runner',
+  );
+  assert.deepEqual(
+    (await query(url, 'SELECT migration FROM probe_runs ORDER BY migration')).map((r) => r.migration),
+    ['a', 'b'],
+  );
+  const counts = await query<{ n: string }>(
+    url,
+    'SELECT count(*) AS n FROM _prisma_migrations GROUP BY migration_name HAVING count(*) > 1',
+  );
+  assert.deepEqual(counts, []);
+});
+
+test('migrations recorded in the database but missing here are reported, not fatal', async () => {
+  const url = await freshDatabase('newer');
+  const dir = await migrationsWith('newer', {
+    '29990101000000_from_the_future': 'CREATE TABLE future (id int);',
+  });
+  await applyMigrations(url, { migrationsDir: dir });
+  const result = await applyMigrations(url);
+  assert.deepEqual(result.unknownApplied, ['29990101000000_from_the_future']);
+  assert.deepEqual(result.applied, []);
+});
