@@ -1,0 +1,260 @@
+/**
+ * Durable outbound queue for what our provider sends by SMTP: bustas, receipts to other providers
+ * (and to our own reception point), ordinary mail. A message is on disk — data file and envelope
+ * file both fsynced — before `enqueue` resolves, so a caller may answer `250` and a crash loses
+ * nothing: `start()` picks up whatever is left. Each entry is retried with backoff until every
+ * recipient is accepted or refused, or the 24 h queue lifetime of PEC (spec §5.1) runs out.
+ */
+import { randomBytes } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { RelayError, type RelayResult, type SmtpRelay } from './relay';
+import type { Router } from './routing';
+
+export interface SpoolEntry {
+  id: string;
+  from: string;
+  /** Recipients still to deliver. */
+  to: string[];
+  attempts: number;
+  createdAt: string;
+  nextAttemptAt: string;
+  /** Free-form label for logs (e.g. the PEC message kind). */
+  label?: string;
+}
+
+export type SpoolOutcome =
+  | { type: 'delivered'; entry: SpoolEntry; recipients: string[]; result: RelayResult }
+  | { type: 'refused'; entry: SpoolEntry; recipients: string[]; code: number | undefined; reason: string }
+  | { type: 'deferred'; entry: SpoolEntry; recipients: string[]; reason: string }
+  | { type: 'expired'; entry: SpoolEntry; recipients: string[]; reason: string };
+
+export interface SpoolOptions {
+  dir: string;
+  router: Router;
+  relay: SmtpRelay;
+  /** Delays between attempts; the last one repeats. */
+  retryDelaysMs?: number[];
+  /** Give up after this long in the queue. */
+  maxAgeMs?: number;
+  /** Deliveries in flight at once. */
+  concurrency?: number;
+  /** Told about every recipient's fate (transmission log, state). Errors it throws are ignored. */
+  onOutcome?: (outcome: SpoolOutcome) => void | Promise<void>;
+}
+
+const defaultRetryDelays = [5_000, 30_000, 120_000, 600_000, 1_800_000];
+
+async function writeDurably(file: string, data: Buffer | readonly Buffer[]): Promise<void> {
+  const tmp = `${file}.tmp`;
+  const handle = await fs.open(tmp, 'w', 0o600);
+  try {
+    if (Buffer.isBuffer(data)) await handle.writeFile(data);
+    else for (const chunk of data) await handle.write(chunk);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  await fs.rename(tmp, file);
+}
+
+async function syncDir(dir: string): Promise<void> {
+  const handle = await fs.open(dir, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+export class OutboundSpool {
+  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private readonly inFlight = new Set<string>();
+  private readonly ready: string[] = [];
+  private readonly entries = new Map<string, SpoolEntry>();
+  private readonly idleWaiters: (() => void)[] = [];
+  private running = 0;
+  private stopped = true;
+
+  constructor(private readonly options: SpoolOptions) {}
+
+  /** Loads what a previous run left and starts delivering. */
+  async start(): Promise<void> {
+    await fs.mkdir(this.options.dir, { recursive: true });
+    this.stopped = false;
+    for (const name of await fs.readdir(this.options.dir)) {
+      if (name.endsWith('.tmp')) {
+        await fs.unlink(path.join(this.options.dir, name)).catch(() => undefined);
+        continue;
+      }
+      if (!name.endsWith('.json')) continue;
+      const id = name.slice(0, -5);
+      try {
+        const entry = JSON.parse(await fs.readFile(path.join(this.options.dir, name), 'utf8')) as SpoolEntry;
+        this.entries.set(id, entry);
+        this.schedule(entry);
+      } catch {
+        // A half-written envelope cannot exist (rename is atomic); anything unreadable is foreign.
+      }
+    }
+    // Data files without an envelope were never acknowledged to anyone: remove them.
+    for (const name of await fs.readdir(this.options.dir)) {
+      if (name.endsWith('.eml') && !this.entries.has(name.slice(0, -4))) {
+        await fs.unlink(path.join(this.options.dir, name)).catch(() => undefined);
+      }
+    }
+  }
+
+  /** Stops scheduling; deliveries in progress finish. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    for (const t of this.timers.values()) clearTimeout(t);
+    this.timers.clear();
+    await this.idle();
+  }
+
+  /** Messages still queued. */
+  size(): number {
+    return this.entries.size;
+  }
+
+  /** Resolves when nothing is queued or in flight (tests, shutdown). */
+  idle(): Promise<void> {
+    if (this.running === 0 && (this.stopped || this.entries.size === 0)) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /** Writes the message durably and schedules it for immediate delivery. */
+  async enqueue(envelope: { from: string; to: string[] }, data: Buffer | readonly Buffer[], label?: string): Promise<string> {
+    if (envelope.to.length === 0) throw new Error('spool: no recipients');
+    const now = new Date();
+    const id = `${now.getTime().toString(36)}-${randomBytes(6).toString('hex')}`;
+    const entry: SpoolEntry = {
+      id,
+      from: envelope.from,
+      to: [...envelope.to],
+      attempts: 0,
+      createdAt: now.toISOString(),
+      nextAttemptAt: now.toISOString(),
+      label,
+    };
+    // Data first, envelope last: the envelope's presence is what makes the entry exist.
+    await writeDurably(this.dataFile(id), data);
+    await writeDurably(this.envelopeFile(id), Buffer.from(JSON.stringify(entry)));
+    await syncDir(this.options.dir);
+    this.entries.set(id, entry);
+    if (!this.stopped) this.schedule(entry);
+    return id;
+  }
+
+  private dataFile(id: string): string {
+    return path.join(this.options.dir, `${id}.eml`);
+  }
+  private envelopeFile(id: string): string {
+    return path.join(this.options.dir, `${id}.json`);
+  }
+
+  private schedule(entry: SpoolEntry): void {
+    const delay = Math.max(0, Date.parse(entry.nextAttemptAt) - Date.now());
+    if (delay === 0) {
+      this.ready.push(entry.id);
+      this.pump();
+      return;
+    }
+    const timer = setTimeout(() => {
+      this.timers.delete(entry.id);
+      this.ready.push(entry.id);
+      this.pump();
+    }, delay);
+    timer.unref();
+    this.timers.set(entry.id, timer);
+  }
+
+  private pump(): void {
+    const max = this.options.concurrency ?? 20;
+    while (!this.stopped && this.running < max && this.ready.length > 0) {
+      const id = this.ready.shift()!;
+      const entry = this.entries.get(id);
+      if (!entry || this.inFlight.has(id)) continue;
+      this.inFlight.add(id);
+      this.running++;
+      this.attempt(entry)
+        .catch(() => undefined)
+        .finally(() => {
+          this.inFlight.delete(id);
+          this.running--;
+          this.pump();
+          if (this.running === 0 && (this.entries.size === 0 || this.stopped)) {
+            for (const w of this.idleWaiters.splice(0)) w();
+          }
+        });
+    }
+  }
+
+  private async report(outcome: SpoolOutcome): Promise<void> {
+    try {
+      await this.options.onOutcome?.(outcome);
+    } catch {
+      // The outcome observer must not make a delivered message look undelivered.
+    }
+  }
+
+  private async attempt(entry: SpoolEntry): Promise<void> {
+    const data = await fs.readFile(this.dataFile(entry.id));
+    entry.attempts++;
+    const byDomain = new Map<string, string[]>();
+    for (const rcpt of entry.to) {
+      const domain = rcpt.slice(rcpt.lastIndexOf('@') + 1).toLowerCase();
+      byDomain.set(domain, [...(byDomain.get(domain) ?? []), rcpt]);
+    }
+    const remaining: string[] = [];
+    let lastReason = '';
+    for (const [domain, recipients] of byDomain) {
+      try {
+        const route = await this.options.router.route(domain);
+        const result = await this.options.relay.send(route.targets, { from: entry.from, to: recipients }, data);
+        const refused = result.rejected.filter((r) => r.code !== undefined && r.code >= 500);
+        const delivered = recipients.filter((r) => result.accepted.includes(r));
+        if (delivered.length) await this.report({ type: 'delivered', entry, recipients: delivered, result });
+        for (const r of refused) {
+          await this.report({ type: 'refused', entry, recipients: [r.address], code: r.code, reason: r.response });
+        }
+        const settled = new Set([...delivered, ...refused.map((r) => r.address)]);
+        for (const r of recipients) if (!settled.has(r)) remaining.push(r);
+        if (remaining.length) lastReason = result.rejected.map((r) => r.response).join('; ');
+      } catch (err) {
+        const reason = (err as Error).message;
+        if (err instanceof RelayError && err.permanent) {
+          await this.report({ type: 'refused', entry, recipients, code: err.code, reason });
+        } else {
+          remaining.push(...recipients);
+          lastReason = reason;
+        }
+      }
+    }
+    if (remaining.length === 0) {
+      await this.remove(entry);
+      return;
+    }
+    const age = Date.now() - Date.parse(entry.createdAt);
+    if (age >= (this.options.maxAgeMs ?? 24 * 3600_000)) {
+      await this.report({ type: 'expired', entry, recipients: remaining, reason: lastReason });
+      await this.remove(entry);
+      return;
+    }
+    const delays = this.options.retryDelaysMs ?? defaultRetryDelays;
+    const delay = delays[Math.min(entry.attempts - 1, delays.length - 1)];
+    entry.to = remaining;
+    entry.nextAttemptAt = new Date(Date.now() + delay).toISOString();
+    await writeDurably(this.envelopeFile(entry.id), Buffer.from(JSON.stringify(entry)));
+    await this.report({ type: 'deferred', entry, recipients: remaining, reason: lastReason });
+    if (!this.stopped) this.schedule(entry);
+  }
+
+  private async remove(entry: SpoolEntry): Promise<void> {
+    // Envelope first: once it is gone the entry no longer exists, whatever happens to the data file.
+    await fs.unlink(this.envelopeFile(entry.id)).catch(() => undefined);
+    await fs.unlink(this.dataFile(entry.id)).catch(() => undefined);
+    this.entries.delete(entry.id);
+  }
+}
