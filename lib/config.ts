@@ -57,6 +57,11 @@ const variables = {
       .optional(),
     doc: 'Static SMTP routes (domain=host:port,...) tried before DNS MX, for tests and private networks.',
   },
+  PEC_SIGNING_KEY_FILE: { schema: z.string().min(1).optional(), doc: 'PEM private key signing system messages (default PEC_DATA_DIR/pki/signing-key.pem).' },
+  PEC_SIGNING_CERT_FILE: { schema: z.string().min(1).optional(), doc: 'PEM signing certificate, chain appended (default PEC_DATA_DIR/pki/signing-cert.pem).' },
+  PEC_TRUST_CA_FILE: { schema: z.string().min(1).optional(), doc: 'PEM CA certificates that PEC signatures must chain to (default PEC_DATA_DIR/pki/trusted-ca.pem).' },
+  PEC_PROVIDER_INDEX_FILE: { schema: z.string().min(1).optional(), doc: 'Provider index LDIF (default PEC_DATA_DIR/pki/provider-index.ldif).' },
+  MTA_SPOOL_DIR: { schema: z.string().min(1).optional(), doc: 'Outbound queue folder (default PEC_DATA_DIR/spool).' },
   PEC_PROVIDER_NAME: { schema: z.string().min(1).default('Demo PEC Provider'), doc: 'providerName in the index.' },
   PEC_MAIL_DOMAIN: { schema: domain.default('pec.localhost.test'), doc: 'Domain of the provider’s own addresses.' },
   PEC_SERVICE_ADDRESS: { schema: email.optional(), doc: 'From of system messages (default posta-certificata@PEC_MAIL_DOMAIN).' },
@@ -89,6 +94,9 @@ export interface Config {
     staticRoutes: Record<string, { host: string; port: number }>;
   };
   provider: { name: string; mailDomain: string; serviceAddress: string; timeZone: string };
+  /** Signing key/certificate and trust material of the PEC MTA (absolute paths). */
+  pki: { signingKeyFile: string; signingCertFile: string; trustCaFile: string; providerIndexFile: string };
+  spoolDir: string;
   limits: { maxMessageBytes: number; maxRecipients: number };
   timers: { preavvisoSeconds: number; mancataConsegnaSeconds: number };
   maildirRoot: string;
@@ -162,6 +170,13 @@ export function loadConfig(
       serviceAddress: r.PEC_SERVICE_ADDRESS ?? `posta-certificata@${r.PEC_MAIL_DOMAIN}`,
       timeZone: r.PEC_TIMEZONE,
     },
+    pki: {
+      signingKeyFile: path.resolve(cwd, r.PEC_SIGNING_KEY_FILE ?? path.join(r.PEC_DATA_DIR, 'pki', 'signing-key.pem')),
+      signingCertFile: path.resolve(cwd, r.PEC_SIGNING_CERT_FILE ?? path.join(r.PEC_DATA_DIR, 'pki', 'signing-cert.pem')),
+      trustCaFile: path.resolve(cwd, r.PEC_TRUST_CA_FILE ?? path.join(r.PEC_DATA_DIR, 'pki', 'trusted-ca.pem')),
+      providerIndexFile: path.resolve(cwd, r.PEC_PROVIDER_INDEX_FILE ?? path.join(r.PEC_DATA_DIR, 'pki', 'provider-index.ldif')),
+    },
+    spoolDir: path.resolve(cwd, r.MTA_SPOOL_DIR ?? path.join(r.PEC_DATA_DIR, 'spool')),
     limits: { maxMessageBytes: r.PEC_MAX_MESSAGE_BYTES, maxRecipients: r.PEC_MAX_RECIPIENTS },
     timers: { preavvisoSeconds: r.PEC_PREAVVISO_SECONDS, mancataConsegnaSeconds: r.PEC_MANCATA_CONSEGNA_SECONDS },
     maildirRoot: path.resolve(cwd, r.MAILDIR_ROOT ?? path.join(r.PEC_DATA_DIR, 'maildir')),
