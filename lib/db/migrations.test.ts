@@ -227,3 +227,12 @@ test('migrations recorded in the database but missing here are reported, not fat
   assert.deepEqual(result.unknownApplied, ['29990101000000_from_the_future']);
   assert.deepEqual(result.applied, []);
 });
+
+test('an unreachable database is reported with its address but never its password', async () => {
+  const url = 'postgresql://pec:s3cret-value@127.0.0.1:1/pec';
+  await assert.rejects(applyMigrations(url), (err: Error) => {
+    assert.match(err.message, /Cannot connect to the database postgresql:\/\/pec:\*\*\*@127\.0\.0\.1:1\/pec/);
+    assert.doesNotMatch(err.message, /s3cret/);
+    return true;
+  });
+});

@@ -61,6 +61,17 @@ export function defaultMigrationsDir(): string {
   return existsSync(beside) ? beside : path.resolve(process.cwd(), 'prisma', 'migrations');
 }
 
+/** The URL without its password, for messages. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return '(unparsable URL)';
+  }
+}
+
 /** Prisma's checksum of a migration: SHA-256 hex of the file's bytes. */
 export function migrationChecksum(sql: string | Buffer): string {
   return createHash('sha256').update(sql).digest('hex');
@@ -96,7 +107,11 @@ export async function applyMigrations(
   const migrations = await readMigrations(options.migrationsDir);
   const log = options.log ?? (() => undefined);
   const client = new pg.Client({ connectionString: url });
-  await client.connect();
+  try {
+    await client.connect();
+  } catch (err) {
+    throw new Error(`Cannot connect to the database ${redactUrl(url)}: ${(err as Error).message}`);
+  }
   try {
     await client.query('SELECT pg_advisory_lock($1)', [migrationLockKey]);
     try {
