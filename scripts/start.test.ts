@@ -1,0 +1,207 @@
+/**
+ * End-to-end: `npm start` (tsx scripts/start.ts) with its own data folder and free ports brings up
+ * embedded PostgreSQL, the portal and Haraka; /api/health turns 200, the MTA speaks SMTP, and
+ * SIGINT stops everything (exit 0, ports closed, no postgres left on the data folder).
+ * The first run after a source change includes a `next build` (about a minute on 2 cores).
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import { PassThrough } from 'node:stream';
+import path from 'node:path';
+import { after, test } from 'node:test';
+import { loadConfig } from '@/lib/config';
+import { ensureDatabase } from '@/lib/db/ensure-database';
+import type { HealthReport } from '@/lib/health';
+import { freePort, isPortOpen } from './lib/free-port';
+import { nextBin, repoRoot } from './lib/portal-build';
+import { SmtpDialogue } from './lib/smtp-dialogue';
+import { SupervisedProcess } from './lib/supervised-process';
+
+const dataDir = mkdtempSync(path.join(os.tmpdir(), 'pec-start-'));
+// Run as root, the embedded PostgreSQL runs as the `postgres` user, which must reach its folder.
+chmodSync(dataDir, 0o755);
+after(() => rmSync(dataDir, { recursive: true, force: true }));
+
+/** pids of processes whose command line mentions the data folder (postgres runs with -D <dir>). */
+function processesUsing(dir: string): number[] {
+  const found: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes(dir)) found.push(Number(entry));
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  return found;
+}
+
+async function waitForHealth(
+  url: string,
+  accept: (status: number) => boolean,
+  alive: () => boolean,
+  log: () => string,
+  timeoutMs: number,
+): Promise<{ status: number; body: HealthReport }> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    assert.ok(alive(), `the server exited early:\n${log()}`);
+    const health = await fetchHealth(url);
+    if (health && accept(health.status)) return health;
+    assert.ok(
+      Date.now() < deadline,
+      `no expected answer from ${url} (last: ${JSON.stringify(health)}):\n${log()}`,
+    );
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+/**
+ * The degraded case through the real HTTP path: a second portal on the same database but pointed
+ * at an MTA port where nothing listens must answer 503 with mta.ok=false and database.ok=true.
+ */
+async function assertDegradedWithoutMta(startEnv: Record<string, string | undefined>): Promise<void> {
+  // Reuses the embedded server started by npm start (and leaves it running) just to learn its URL.
+  const db = await ensureDatabase(loadConfig(startEnv), { seed: false, exportEnv: false, log: () => {} });
+  await db.stop();
+  const [port, closedMtaPort] = [await freePort(), await freePort()];
+  let log = '';
+  const sink = new PassThrough().on('data', (d) => (log += d));
+  const portal = new SupervisedProcess(
+    'portal-degraded',
+    process.execPath,
+    [nextBin, 'start', '-H', '127.0.0.1', '-p', String(port)],
+    {
+      cwd: repoRoot,
+      env: {
+        ...startEnv,
+        NODE_ENV: 'production',
+        DATABASE_URL: db.url,
+        MTA_INBOUND_PORT: String(closedMtaPort),
+      },
+    },
+    { stdout: sink, stderr: sink },
+  );
+  try {
+    const health = await waitForHealth(
+      `http://127.0.0.1:${port}/api/health`,
+      () => true,
+      () => portal.running,
+      () => log,
+      30_000,
+    );
+    assert.equal(health.status, 503);
+    assert.equal(health.body.status, 'degraded');
+    assert.equal(health.body.database.ok, true);
+    assert.equal(health.body.mta.ok, false);
+    assert.equal(health.body.mta.inbound.port, closedMtaPort);
+    assert.match(health.body.mta.error ?? '', /ECONNREFUSED/);
+  } finally {
+    await portal.stop('SIGTERM', 5000);
+  }
+}
+
+async function fetchHealth(url: string): Promise<{ status: number; body: HealthReport } | undefined> {
+  try {
+    const res = await fetch(url, { signal: AbortSignal.timeout(5000) });
+    return { status: res.status, body: (await res.json()) as HealthReport };
+  } catch {
+    return undefined;
+  }
+}
+
+test(
+  'npm start runs portal, MTA and embedded database, and stops cleanly on SIGINT',
+  { timeout: 360_000 },
+  async () => {
+    const [portalPort, mtaPort, pgPort] = [await freePort(), await freePort(), await freePort()];
+    // No DATABASE_URL, so the embedded database starts.
+    const { DATABASE_URL: _url, ...inherited } = process.env;
+    const env = {
+      ...inherited,
+      PEC_DATA_DIR: dataDir,
+      PORTAL_PORT: String(portalPort),
+      MTA_INBOUND_PORT: String(mtaPort),
+      EMBEDDED_PG_PORT: String(pgPort),
+      PEC_MAIL_DOMAIN: 'pec.avvio.test',
+    };
+    const start = spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'scripts', 'start.ts')], {
+      cwd: repoRoot,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    start.stdout.on('data', (d) => (output += d));
+    start.stderr.on('data', (d) => (output += d));
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+      start.once('exit', (code, signal) => resolve({ code, signal })),
+    );
+    let running = true;
+    void exited.then(() => (running = false));
+
+    try {
+      const health = await waitForHealth(
+        `http://127.0.0.1:${portalPort}/api/health`,
+        (status) => status === 200,
+        () => running,
+        () => output,
+        300_000,
+      );
+      assert.equal(health.body.status, 'ok');
+      assert.equal(health.body.database.ok, true);
+      assert.equal(health.body.mta.ok, true);
+      assert.deepEqual([health.body.mta.inbound.host, health.body.mta.inbound.port], ['127.0.0.1', mtaPort]);
+      assert.match(output, new RegExp(`^\\[start\\] portal +http://127\\.0\\.0\\.1:${portalPort}`, 'm'));
+      assert.match(output, /^\[portal\] /m);
+      assert.match(output, /^\[mta\] /m);
+      assert.match(output, /^\[db\] /m);
+
+      const home = await fetch(`http://127.0.0.1:${portalPort}/`);
+      assert.equal(home.status, 200);
+      const html = await home.text();
+      assert.match(html, /<html lang="it"/);
+      assert.match(html, /pec\.avvio\.test/);
+
+      const { smtp, greeting } = await SmtpDialogue.open('127.0.0.1', mtaPort);
+      try {
+        assert.equal(greeting.code, 220);
+        const ehlo = await smtp.command('EHLO client.avvio.test');
+        assert.equal(ehlo.code, 250);
+        assert.equal((await smtp.command('QUIT')).code, 221);
+      } finally {
+        smtp.close();
+      }
+      assert.ok(processesUsing(dataDir).length > 0, 'embedded postgres runs on the data folder');
+
+      await assertDegradedWithoutMta(env);
+    } finally {
+      const stopAsked = Date.now();
+      start.kill('SIGINT');
+      const status = await exited;
+      const stopMs = Date.now() - stopAsked;
+      assert.deepEqual(status, { code: 0, signal: null }, output);
+      assert.ok(stopMs < 15_000, `stopping took ${stopMs} ms`);
+    }
+    assert.equal(await isPortOpen(portalPort), false, 'portal port closed');
+    assert.equal(await isPortOpen(mtaPort), false, 'MTA port closed');
+    assert.equal(await isPortOpen(pgPort), false, 'embedded PostgreSQL port closed');
+    assert.deepEqual(processesUsing(dataDir), [], 'no process left on the data folder');
+    assert.match(output, /^\[db\] embedded PostgreSQL stopped$/m);
+  },
+);
+
+test('a bad configuration variable stops npm start at once with its name', async () => {
+  const env = { ...process.env, PEC_DATA_DIR: dataDir, PORTAL_PORT: 'not-a-port' };
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'scripts', 'start.ts')], {
+    cwd: repoRoot,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.on('data', (d) => (stderr += d));
+  const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
+  assert.equal(code, 1);
+  assert.match(stderr, /^\[start\] Invalid configuration: PORTAL_PORT: /m);
+});

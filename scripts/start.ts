@@ -1,0 +1,122 @@
+/**
+ * `npm start`: the whole provider in one command. Validates the configuration, makes sure the
+ * database is there (embedded PostgreSQL under PEC_DATA_DIR when DATABASE_URL is unset), builds the
+ * portal if needed, then runs the portal (`next start`) and the MTA (Haraka) side by side.
+ * Ctrl-C / SIGTERM stops the children, then the embedded database; a child dying on its own stops
+ * everything with a non-zero exit, so a supervisor (systemd, Docker) can restart the lot.
+ */
+import path from 'node:path';
+import { ConfigError, loadConfig, type Config } from '@/lib/config';
+import { ensureDatabase } from '@/lib/db/ensure-database';
+import { prepareHarakaRuntime } from './lib/haraka-runtime';
+import { ensurePortalBuild, nextBin, repoRoot } from './lib/portal-build';
+import { SupervisedProcess, describeExit } from './lib/supervised-process';
+
+const harakaBin = path.join(repoRoot, 'node_modules', 'Haraka', 'bin', 'haraka');
+/** How long each child gets to finish open requests/sessions before SIGKILL. */
+const stopGraceMs = 10_000;
+
+const say = (prefix: string, line: string) => process.stdout.write(`[${prefix}] ${line}\n`);
+
+function readConfig(): Config {
+  try {
+    return loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`[start] ${err.message}\n`);
+      process.exit(1);
+    }
+    throw err;
+  }
+}
+
+type Database = Awaited<ReturnType<typeof ensureDatabase>>;
+
+async function main(): Promise<void> {
+  const config = readConfig();
+  let stopping = false;
+  let database: Promise<Database> | undefined;
+  const children: SupervisedProcess[] = [];
+
+  // Installed before the slow steps so Ctrl-C during start-up still cleans up what exists so far.
+  const shutdown = async (reason: string, exitCode: number) => {
+    if (stopping) return;
+    stopping = true;
+    say('start', `${reason}: stopping`);
+    await Promise.all(
+      children.map(async (child) => {
+        // Haraka shuts down gracefully on SIGINT only (SIGTERM would kill it outright).
+        const status = await child.stop(child.name === 'mta' ? 'SIGINT' : 'SIGTERM', stopGraceMs);
+        say(child.name, `stopped (${describeExit(status)})`);
+      }),
+    );
+    // A database still starting is awaited, so an interrupted start-up leaves no postgres behind.
+    const db = await database?.catch(() => undefined);
+    if (db) {
+      try {
+        await db.stop();
+        if (db.embedded) say('db', 'embedded PostgreSQL stopped');
+      } catch (err) {
+        say('db', `could not stop the embedded PostgreSQL: ${(err as Error).message}`);
+        exitCode ||= 1;
+      }
+    }
+    process.exit(exitCode);
+  };
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(signal, () => void shutdown(`${signal} received`, 0));
+  }
+
+  try {
+    say(
+      'db',
+      config.databaseUrl ? 'using DATABASE_URL' : `starting embedded PostgreSQL in ${config.dataDir}`,
+    );
+    database = ensureDatabase(config, {
+      log: (text) => {
+        for (const line of text.split('\n')) say('db', line.replace(/^\[db\] /, ''));
+      },
+    });
+    const db = await database;
+    say('db', `ready (${db.embedded ? `embedded, port ${config.embeddedPgPort}` : 'external'})`);
+    if (stopping) return;
+
+    const built = await ensurePortalBuild(
+      repoRoot,
+      (line) => say('build', line),
+      (build) => children.push(build),
+    );
+    if (built === 'fresh') say('build', 'portal build is up to date');
+    if (stopping) return;
+
+    const childEnv = { ...process.env, DATABASE_URL: db.url, NEXT_TELEMETRY_DISABLED: '1' };
+    const harakaDir = prepareHarakaRuntime(config);
+    const portal = new SupervisedProcess(
+      'portal',
+      process.execPath,
+      [nextBin, 'start', '-H', config.portal.host, '-p', String(config.portal.port)],
+      { cwd: repoRoot, env: { ...childEnv, NODE_ENV: 'production' } },
+    );
+    const mta = new SupervisedProcess('mta', process.execPath, [harakaBin, '-c', harakaDir], {
+      cwd: harakaDir,
+      env: childEnv,
+    });
+    children.push(portal, mta);
+    for (const child of [portal, mta]) {
+      void child.exited.then((status) => {
+        if (!stopping) void shutdown(`${child.name} exited unexpectedly (${describeExit(status)})`, 1);
+      });
+    }
+  } catch (err) {
+    process.stderr.write(`[start] ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    await shutdown('start-up failed', 1);
+    return;
+  }
+
+  say('start', `portal      ${config.portal.url}  (health: ${config.portal.url}/api/health)`);
+  say('start', `MTA inbound smtp://${config.mta.host}:${config.mta.inboundPort}`);
+  say('start', `data        ${config.dataDir}`);
+  say('start', 'press Ctrl-C to stop');
+}
+
+void main();
