@@ -20,8 +20,22 @@ export interface CertificateInfo {
   sha1: string;
 }
 
-/** Parses a DER certificate; throws when it is not one. */
+// The same few provider certificates come with every message: parse each once per process.
+const cache = new Map<string, CertificateInfo>();
+const maxCached = 512;
+
+/** Parses a DER certificate (cached by SHA-1); throws when it is not one. */
 export function readCertificate(der: Buffer): CertificateInfo {
+  const sha1 = createHash('sha1').update(der).digest('hex');
+  const hit = cache.get(sha1);
+  if (hit) return hit;
+  const info = parseCertificate(Buffer.from(der), sha1);
+  if (cache.size >= maxCached) cache.clear();
+  cache.set(sha1, info);
+  return info;
+}
+
+function parseCertificate(der: Buffer, sha1: string): CertificateInfo {
   const x509 = new X509Certificate(der);
   const cert = readAsn1(der);
   const tbs = cert.children[0];
@@ -51,7 +65,7 @@ export function readCertificate(der: Buffer): CertificateInfo {
     subjectKeyId,
     notBefore: asn1Time(validity.children[0]),
     notAfter: asn1Time(validity.children[1]),
-    sha1: createHash('sha1').update(der).digest('hex'),
+    sha1,
   };
 }
 
