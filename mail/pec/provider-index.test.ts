@@ -1,14 +1,36 @@
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, describe, test } from 'node:test';
 import { readCertificate } from './cms/certificate';
-import { formatProviderLdif, parseDn, parseProviderLdif, providerIndexFromCertificates } from './provider-index';
+import {
+  formatProviderLdif,
+  parseDn,
+  parseProviderLdif,
+  providerIndexFromCertificates,
+} from './provider-index';
 import { issueProviderCertificate } from './testing/test-pki';
 import { readTrustMaterial } from './trust-store';
 
-const aruba = issueProviderCertificate({ providerName: 'ARUBA PEC S.p.A.', email: 'posta-certificata@pec.aruba.test' });
-const arubaOld = issueProviderCertificate({ providerName: 'ARUBA PEC S.p.A.', email: 'posta-certificata@pec.aruba.test' });
-const sogei = issueProviderCertificate({ providerName: 'Sogei S.p.A.', email: 'posta-certificata@pcert.sogei.test', keyType: 'ecdsa' });
-const societa = issueProviderCertificate({ providerName: 'Società PEC', email: 'posta-certificata@pec.societa.test' });
+const aruba = issueProviderCertificate({
+  providerName: 'ARUBA PEC S.p.A.',
+  email: 'posta-certificata@pec.aruba.test',
+});
+const arubaOld = issueProviderCertificate({
+  providerName: 'ARUBA PEC S.p.A.',
+  email: 'posta-certificata@pec.aruba.test',
+});
+const sogei = issueProviderCertificate({
+  providerName: 'Sogei S.p.A.',
+  email: 'posta-certificata@pcert.sogei.test',
+  keyType: 'ecdsa',
+});
+const societa = issueProviderCertificate({
+  providerName: 'Società PEC',
+  email: 'posta-certificata@pec.societa.test',
+});
 
 const sha1 = (der: Buffer): string => readCertificate(der).sha1;
 /** RFC 2849 folding by hand: 76 columns, continuation lines start with a space. */
@@ -72,7 +94,9 @@ describe('provider index LDIF', () => {
   const { index } = parsed;
 
   test('reads every provider entry with its attributes', () => {
-    assert.deepEqual(parsed.problems, ['entry "providerName=Dismesso,o=postacert": changetype delete ignored']);
+    assert.deepEqual(parsed.problems, [
+      'entry "providerName=Dismesso,o=postacert": changetype delete ignored',
+    ]);
     assert.equal(parsed.directoryLocationUrl, 'https://igpec.example.test/igpec.ldif.p7m');
     assert.equal(index.providers.length, 3);
     const [main, unit, societaRecord] = index.providers;
@@ -94,7 +118,10 @@ describe('provider index LDIF', () => {
     for (const spelling of [hash, hash.toUpperCase(), colonHex(hash), ` ${colonHex(hash).toLowerCase()} `]) {
       assert.equal(index.byCertificateHash(spelling)?.providerName, 'ARUBA PEC S.p.A.', spelling);
     }
-    assert.equal(index.byCertificateHash(sha1(arubaOld.certDer))?.dn, 'providerName=ARUBA PEC S.p.A.,o=postacert');
+    assert.equal(
+      index.byCertificateHash(sha1(arubaOld.certDer))?.dn,
+      'providerName=ARUBA PEC S.p.A.,o=postacert',
+    );
     assert.equal(index.byCertificateHash(sha1(sogei.certDer))?.providerUnit, 'Ambiente secondario');
     assert.equal(index.byCertificateHash('00'.repeat(20)), undefined);
     assert.equal(index.byDomain('PEC.ARUBA.TEST.')?.providerName, 'ARUBA PEC S.p.A.');
@@ -117,7 +144,10 @@ describe('provider index LDIF', () => {
     ].join('\n');
     const r = parseProviderLdif(damaged);
     assert.equal(r.index.providers.length, 1);
-    assert.ok(r.problems.some((p) => p.includes('not a certificate')), r.problems.join('; '));
+    assert.ok(
+      r.problems.some((p) => p.includes('not a certificate')),
+      r.problems.join('; '),
+    );
     assert.ok(r.problems.some((p) => p.includes('missing mailReceipt')));
     assert.ok(r.problems.some((p) => p.includes('missing managedDomains')));
     assert.ok(r.problems.some((p) => p.includes('unreadable line')));
@@ -145,7 +175,13 @@ describe('provider index writer', () => {
         ldifLocationUrl: 'https://pec.societa.test/igpec.ldif.p7m',
         description: 'Gestore di prova',
       },
-      { providerName: 'Società, PEC S.p.A.', providerUnit: 'DR', certificates: [sogei.certDer], mailReceipt: 'dr@pec.societa.test', managedDomains: ['dr.societa.test'] },
+      {
+        providerName: 'Società, PEC S.p.A.',
+        providerUnit: 'DR',
+        certificates: [sogei.certDer],
+        mailReceipt: 'dr@pec.societa.test',
+        managedDomains: ['dr.societa.test'],
+      },
     ]);
     for (const line of text.split('\n')) assert.ok(line.length <= 76, line);
     assert.match(text, /^version: 1\n\ndn:: /);
@@ -168,10 +204,52 @@ describe('provider index writer', () => {
   test('an index made from PEM certificates and trust material detection', () => {
     const index = providerIndexFromCertificates([aruba.certDer, sogei.certDer]);
     assert.equal(index.byDomain('pec.aruba.test')?.providerName, 'ARUBA PEC S.p.A.');
-    assert.equal(index.byCertificateHash(sha1(sogei.certDer))?.mailReceipt, 'posta-certificata@pcert.sogei.test');
+    assert.equal(
+      index.byCertificateHash(sha1(sogei.certDer))?.mailReceipt,
+      'posta-certificata@pcert.sogei.test',
+    );
     assert.equal(readTrustMaterial(Buffer.from(fixture)).format, 'ldif');
     assert.equal(readTrustMaterial(Buffer.from(aruba.certPem + sogei.certPem)).store.anchors.length, 2);
     assert.equal(readTrustMaterial(aruba.certDer).format, 'der-certificate');
     assert.throws(() => readTrustMaterial(Buffer.from('hello')), /not a PEM/);
+  });
+});
+
+describe('signed index LDIF (igpec.ldif.p7m)', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'signed-ldif-'));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+  const file = (name: string, data: string | Buffer): string => {
+    writeFileSync(path.join(dir, name), data);
+    return path.join(dir, name);
+  };
+
+  test('openssl-signed DER CMS wrapping the LDIF is read; a damaged one is refused', () => {
+    const out = path.join(dir, 'igpec.ldif.p7m');
+    const r = spawnSync('openssl', [
+      'cms',
+      '-sign',
+      '-nodetach',
+      '-binary',
+      '-outform',
+      'DER',
+      '-in',
+      file('igpec.ldif', fixture),
+      '-signer',
+      file('cert.pem', aruba.certPem),
+      '-inkey',
+      file('key.pem', aruba.keyPem),
+      '-out',
+      out,
+    ]);
+    assert.equal(r.status, 0, r.stderr.toString());
+    const signed = readFileSync(out);
+    const material = readTrustMaterial(signed);
+    assert.equal(material.format, 'signed-ldif');
+    assert.equal(material.store.index?.providers.length, 3);
+    assert.match(material.problems[0], /signed by .*ARUBA PEC/);
+    const damaged = Buffer.from(signed);
+    const at = damaged.indexOf('pec.aruba.test');
+    damaged[at] = 0x50;
+    assert.throws(() => readTrustMaterial(damaged), /signature not intact \(digest-mismatch/);
   });
 });

@@ -6,6 +6,7 @@
 import { readCertificate, pemCertificates, type CertificateInfo } from './cms/certificate';
 import { readSignedData } from './cms/signed-data';
 import { parseProviderLdif, type ProviderIndex } from './provider-index';
+import { verifyCms } from './smime-verify';
 
 export interface TrustStore {
   /** Certificates a chain may end at. */
@@ -52,10 +53,33 @@ function looksLikeLdif(text: string): boolean {
 
 /**
  * Reads trust material by content: PEM certificates (one or several), a DER certificate, the
- * index LDIF, or the index LDIF wrapped in signed CMS (`igpec.ldif.p7m`; its signature is not
- * checked here, the file is trusted because the operator chose it). Throws TrustMaterialError.
+ * index LDIF, or the index LDIF wrapped in signed CMS (`igpec.ldif.p7m`: the signature must be
+ * intact; its signer is reported but not judged, the operator chose the file). Throws
+ * TrustMaterialError.
  */
 export function readTrustMaterial(bytes: Buffer): TrustMaterial {
+  // DER first: a signed LDIF also holds the LDIF text in clear.
+  if (bytes[0] === 0x30) {
+    try {
+      return { format: 'der-certificate', store: createTrustStore({ certificates: [readCertificate(bytes).der] }), problems: [] };
+    } catch {
+      // not a certificate: maybe the signed LDIF
+    }
+    let content: Buffer | null = null;
+    try {
+      content = readSignedData(bytes).content;
+    } catch {
+      // not CMS either
+    }
+    if (content && looksLikeLdif(content.toString('utf8'))) {
+      // Only integrity is checked: who may sign the directory is not published (spec §1.2).
+      const verdict = verifyCms(bytes, null);
+      if (!verdict.intact) throw new TrustMaterialError(`signed LDIF: signature not intact (${verdict.code}: ${verdict.detail})`);
+      const parsed = parseProviderLdif(content);
+      const signer = `signed LDIF: signed by ${verdict.signer?.subject ?? 'unknown'} (signer not checked against a trust anchor)`;
+      return { format: 'signed-ldif', store: createTrustStore({ index: parsed.index }), problems: [signer, ...parsed.problems] };
+    }
+  }
   const text = bytes.toString('utf8');
   if (looksLikeLdif(text)) {
     const parsed = parseProviderLdif(bytes);
@@ -69,22 +93,6 @@ export function readTrustMaterial(bytes: Buffer): TrustMaterial {
       return { format: 'pem', store: createTrustStore({ certificates: ders }), problems: [] };
     } catch (err) {
       throw new TrustMaterialError(`bad PEM certificate: ${(err as Error).message}`);
-    }
-  }
-  if (bytes[0] === 0x30) {
-    try {
-      return { format: 'der-certificate', store: createTrustStore({ certificates: [readCertificate(bytes).der] }), problems: [] };
-    } catch {
-      // not a certificate: maybe the signed LDIF
-    }
-    try {
-      const sd = readSignedData(bytes);
-      if (sd.content && looksLikeLdif(sd.content.toString('utf8'))) {
-        const parsed = parseProviderLdif(sd.content);
-        return { format: 'signed-ldif', store: createTrustStore({ index: parsed.index }), problems: parsed.problems };
-      }
-    } catch {
-      // fall through
     }
   }
   throw new TrustMaterialError('not a PEM/DER certificate nor a provider index LDIF');
