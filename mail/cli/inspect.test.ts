@@ -25,7 +25,10 @@ interface Run {
 
 /** Runs the CLI exactly as `npm run pec` does (tsx on mail/cli/pec.ts), without npm's startup. */
 function pec(args: string[]): Run {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'mail/cli/pec.ts', 'inspect', ...args], { cwd: root, encoding: 'utf8' });
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'mail/cli/pec.ts', 'inspect', ...args], {
+    cwd: root,
+    encoding: 'utf8',
+  });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -46,11 +49,24 @@ test('signed intact busta: exit 0, one JSON object with the documented fields', 
   const r = pec([busta]);
   assert.equal(r.code, 0, r.stderr);
   const j = report(r);
-  assert.deepEqual(Object.keys(j).sort(), ['daticert', 'error', 'kind', 'messageId', 'problems', 'receiptType', 'riferimentoMessageId', 'signature', 'subject']);
+  assert.deepEqual(Object.keys(j).sort(), [
+    'daticert',
+    'error',
+    'kind',
+    'messageId',
+    'problems',
+    'receiptType',
+    'riferimentoMessageId',
+    'signature',
+    'subject',
+  ]);
   assert.equal(j.kind, 'posta-certificata');
   assert.equal(j.receiptType, 'completa');
   assert.equal(j.error, null);
-  assert.deepEqual([j.signature.present, j.signature.intact, j.signature.trusted, j.signature.digest, j.signature.code], [true, true, null, 'sha256', null]);
+  assert.deepEqual(
+    [j.signature.present, j.signature.intact, j.signature.trusted, j.signature.digest, j.signature.code],
+    [true, true, null, 'sha256', null],
+  );
   assert.equal((j.signature.signer as { emails: string[] }).emails[0], 'posta-certificata@pec.alfa.test');
   assert.match((j.daticert as { date: string }).date, /[+-]\d\d:\d\d$/);
   assert.deepEqual(j.problems, []);
@@ -88,7 +104,10 @@ test('unreadable file or bad usage: exit 2, message on stderr, nothing on stdout
 });
 
 test('the npm script prints the same single object', () => {
-  const r = spawnSync('npm', ['run', '--silent', 'pec', '--', 'inspect', busta], { cwd: root, encoding: 'utf8' });
+  const r = spawnSync('npm', ['run', '--silent', 'pec', '--', 'inspect', busta], {
+    cwd: root,
+    encoding: 'utf8',
+  });
   assert.equal(r.status, 0, r.stderr);
   assert.equal(report({ code: r.status, stdout: r.stdout, stderr: r.stderr }).kind, 'posta-certificata');
 });

@@ -44,8 +44,12 @@ function timeMs(fn: () => void, runs = 3): number {
 function busta(originalSize: number): Buffer {
   const fx = readFixtures();
   const now = new Date();
-  const head = 'From: alice@pec.alfa.test\r\nTo: bob@pec.beta.test\r\nSubject: bench\r\nMessage-ID: <bench@client>\r\n\r\n';
-  const body = Buffer.alloc(Math.max(0, originalSize - head.length), 'Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod.\r\n');
+  const head =
+    'From: alice@pec.alfa.test\r\nTo: bob@pec.beta.test\r\nSubject: bench\r\nMessage-ID: <bench@client>\r\n\r\n';
+  const body = Buffer.alloc(
+    Math.max(0, originalSize - head.length),
+    'Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod.\r\n',
+  );
   return messageBytes(
     buildBustaTrasporto({
       ctx: { provider: demoProviders.alfa, signer: fx.alfa, now },
@@ -67,7 +71,9 @@ const baselineRate = rate(3, () => {
   cryptoVerify('sha256', signedBytes.subarray(0, 200), cert.publicKey, someSignature);
 });
 console.log(`small busta (${(small.length / 1024).toFixed(1)} KB): inspect ${inspectRate.toFixed(0)} msg/s`);
-console.log(`  baseline sha256 + RSA verify: ${baselineRate.toFixed(0)} op/s, ratio inspect/baseline ${(inspectRate / baselineRate).toFixed(2)}`);
+console.log(
+  `  baseline sha256 + RSA verify: ${baselineRate.toFixed(0)} op/s, ratio inspect/baseline ${(inspectRate / baselineRate).toFixed(2)}`,
+);
 
 const big = busta(30 * 1024 * 1024 - 8 * 1024);
 const dir = mkdtempSync(path.join(tmpdir(), 'inspect-bench-'));
@@ -76,9 +82,17 @@ try {
   writeFileSync(file, big);
   const inspectMs = timeMs(() => inspectMessage(big));
   const hashMs = timeMs(() => createHash('sha256').update(big).digest());
-  const opensslMs = timeMs(() => execFileSync('openssl', ['smime', '-verify', '-noverify', '-in', file, '-out', '/dev/null'], { stdio: 'ignore' }), 2);
+  const opensslMs = timeMs(
+    () =>
+      execFileSync('openssl', ['smime', '-verify', '-noverify', '-in', file, '-out', '/dev/null'], {
+        stdio: 'ignore',
+      }),
+    2,
+  );
   console.log(`30 MB busta (${(big.length / 1048576).toFixed(1)} MB): inspect ${inspectMs.toFixed(0)} ms`);
-  console.log(`  baseline sha256 pass ${hashMs.toFixed(0)} ms (ratio ${(inspectMs / hashMs).toFixed(2)}), openssl smime -verify ${opensslMs.toFixed(0)} ms (ratio ${(inspectMs / opensslMs).toFixed(2)})`);
+  console.log(
+    `  baseline sha256 pass ${hashMs.toFixed(0)} ms (ratio ${(inspectMs / hashMs).toFixed(2)}), openssl smime -verify ${opensslMs.toFixed(0)} ms (ratio ${(inspectMs / opensslMs).toFixed(2)})`,
+  );
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

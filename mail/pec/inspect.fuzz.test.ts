@@ -50,7 +50,8 @@ const pick = (r: Rand, n: number): number => Math.floor(r() * n);
 
 function lineStarts(raw: Buffer): number[] {
   const starts = [0];
-  for (let i = raw.indexOf(0x0a); i >= 0 && starts.length < 200_000; i = raw.indexOf(0x0a, i + 1)) starts.push(i + 1);
+  for (let i = raw.indexOf(0x0a); i >= 0 && starts.length < 200_000; i = raw.indexOf(0x0a, i + 1))
+    starts.push(i + 1);
   return starts;
 }
 
@@ -84,49 +85,80 @@ const mutations: Array<(r: Rand, input: Input) => Mutant> = [
   function duplicateLine(r, { raw }) {
     const starts = lineStarts(raw);
     const [a, b] = lineAt(raw, starts, pick(r, starts.length));
-    return { what: `line at ${a} duplicated`, raw: Buffer.concat([raw.subarray(0, b), raw.subarray(a, b), raw.subarray(b)]), insideSigned: false };
+    return {
+      what: `line at ${a} duplicated`,
+      raw: Buffer.concat([raw.subarray(0, b), raw.subarray(a, b), raw.subarray(b)]),
+      insideSigned: false,
+    };
   },
   function removeLine(r, { raw }) {
     const starts = lineStarts(raw);
     const [a, b] = lineAt(raw, starts, pick(r, starts.length));
-    return { what: `line at ${a} removed`, raw: Buffer.concat([raw.subarray(0, a), raw.subarray(b)]), insideSigned: false };
+    return {
+      what: `line at ${a} removed`,
+      raw: Buffer.concat([raw.subarray(0, a), raw.subarray(b)]),
+      insideSigned: false,
+    };
   },
   function damageBoundary(r, { raw }) {
     const list = boundaries(raw);
-    if (list.length === 0) return { what: 'no boundary: bit flip', raw: Buffer.from(raw).fill(0x41, 0, 1), insideSigned: false };
+    if (list.length === 0)
+      return { what: 'no boundary: bit flip', raw: Buffer.from(raw).fill(0x41, 0, 1), insideSigned: false };
     const needle = Buffer.from(`--${list[pick(r, list.length)]}`, 'latin1');
     const hits: number[] = [];
-    for (let i = raw.indexOf(needle); i >= 0 && hits.length < 1000; i = raw.indexOf(needle, i + 1)) hits.push(i);
+    for (let i = raw.indexOf(needle); i >= 0 && hits.length < 1000; i = raw.indexOf(needle, i + 1))
+      hits.push(i);
     if (hits.length === 0) return { what: 'boundary unused', raw, insideSigned: false };
     const at = hits[pick(r, hits.length)];
     const end = at + needle.length;
     switch (pick(r, 4)) {
       case 0:
-        return { what: `delimiter at ${at} deleted`, raw: Buffer.concat([raw.subarray(0, at), raw.subarray(end)]), insideSigned: false };
+        return {
+          what: `delimiter at ${at} deleted`,
+          raw: Buffer.concat([raw.subarray(0, at), raw.subarray(end)]),
+          insideSigned: false,
+        };
       case 1: {
         const copy = Buffer.from(raw);
         copy[at + 2 + pick(r, needle.length - 2)] = 0x3f;
         return { what: `delimiter at ${at} corrupted`, raw: copy, insideSigned: false };
       }
       case 2:
-        return { what: `delimiter at ${at} made closing`, raw: Buffer.concat([raw.subarray(0, end), Buffer.from('--'), raw.subarray(end)]), insideSigned: false };
+        return {
+          what: `delimiter at ${at} made closing`,
+          raw: Buffer.concat([raw.subarray(0, end), Buffer.from('--'), raw.subarray(end)]),
+          insideSigned: false,
+        };
       default:
-        return { what: `delimiter at ${at} repeated`, raw: Buffer.concat([raw.subarray(0, end), Buffer.from('\r\n'), needle, raw.subarray(end)]), insideSigned: false };
+        return {
+          what: `delimiter at ${at} repeated`,
+          raw: Buffer.concat([raw.subarray(0, end), Buffer.from('\r\n'), needle, raw.subarray(end)]),
+          insideSigned: false,
+        };
     }
   },
   function insertGarbage(r, { raw }) {
     const at = pick(r, raw.length);
     const junk = Buffer.alloc(1 + pick(r, 64));
     for (let i = 0; i < junk.length; i++) junk[i] = pick(r, 256);
-    return { what: `${junk.length} random bytes at ${at}`, raw: Buffer.concat([raw.subarray(0, at), junk, raw.subarray(at)]), insideSigned: false };
+    return {
+      what: `${junk.length} random bytes at ${at}`,
+      raw: Buffer.concat([raw.subarray(0, at), junk, raw.subarray(at)]),
+      insideSigned: false,
+    };
   },
   function lineEnds(r, { raw }) {
     const text = raw.toString('latin1');
     const lf = r() < 0.5;
-    return { what: lf ? 'CRLF to LF' : 'LF to CRLF', raw: Buffer.from(lf ? text.replace(/\r\n/g, '\n') : text.replace(/\r?\n/g, '\r\n'), 'latin1'), insideSigned: false };
+    return {
+      what: lf ? 'CRLF to LF' : 'LF to CRLF',
+      raw: Buffer.from(lf ? text.replace(/\r\n/g, '\n') : text.replace(/\r?\n/g, '\r\n'), 'latin1'),
+      insideSigned: false,
+    };
   },
   function hugeHeader(r, { raw }) {
-    const header = r() < 0.5 ? `X-Junk: ${'a'.repeat(200_000)}\r\n` : 'X-Ricevuta: accettazione\r\n'.repeat(5000);
+    const header =
+      r() < 0.5 ? `X-Junk: ${'a'.repeat(200_000)}\r\n` : 'X-Ricevuta: accettazione\r\n'.repeat(5000);
     return { what: 'huge header block', raw: Buffer.concat([Buffer.from(header), raw]), insideSigned: false };
   },
 ];
@@ -144,7 +176,10 @@ function corpus(): Input[] {
     inputs.push({ name, raw, signed });
   };
   if (sharedPecAvailable) {
-    for (const f of readdirSync(sharedSamplesDir).filter((x) => x.endsWith('.eml')).sort()) add(f, readFileSync(path.join(sharedSamplesDir, f)));
+    for (const f of readdirSync(sharedSamplesDir)
+      .filter((x) => x.endsWith('.eml'))
+      .sort())
+      add(f, readFileSync(path.join(sharedSamplesDir, f)));
   }
   for (const [name, raw] of readFixtures().messages) add(`built ${name}`, raw);
   return inputs;
@@ -175,8 +210,14 @@ test('inspectMessage survives thousands of mutations with a timely verdict', () 
       assert.ok(ms < perMessageLimitMs, `${where}: took ${ms} ms`);
       assert.ok(pecKinds.includes(report.kind), where);
       assert.equal(typeof report.signature.intact, 'boolean', where);
-      assert.ok(report.problems.every((p) => typeof p === 'string'), where);
-      assert.ok(!report.problems.some((p) => p.startsWith('internal error')), `${where}: ${report.problems.join('; ')}`);
+      assert.ok(
+        report.problems.every((p) => typeof p === 'string'),
+        where,
+      );
+      assert.ok(
+        !report.problems.some((p) => p.startsWith('internal error')),
+        `${where}: ${report.problems.join('; ')}`,
+      );
       assert.doesNotThrow(() => JSON.stringify(inspectReportJson(report)), where);
       if (mutant.insideSigned) {
         assert.equal(report.signature.intact, false, `${where}: change inside the signed part not detected`);
@@ -186,7 +227,9 @@ test('inspectMessage survives thousands of mutations with a timely verdict', () 
     }
   }
   const total = Date.now() - started;
-  console.log(`fuzz: ${count} mutants of ${inputs.length} inputs in ${total} ms (slowest ${slowest} ms), ${detected} signed-part changes all detected`);
+  console.log(
+    `fuzz: ${count} mutants of ${inputs.length} inputs in ${total} ms (slowest ${slowest} ms), ${detected} signed-part changes all detected`,
+  );
   assert.ok(count >= 2000, `${count} mutants`);
   assert.ok(detected > 100, 'enough mutants hit signed parts');
   assert.ok(total < totalLimitMs, `fuzzing took ${total} ms`);

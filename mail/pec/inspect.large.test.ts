@@ -41,7 +41,11 @@ function bigOriginal(): Buffer {
     '',
     '',
   ].join('\r\n');
-  return Buffer.concat([Buffer.from(head), Buffer.from(binary.toString('base64').replace(/.{76}/g, '$&\r\n')), Buffer.from('\r\n--big--\r\n')]);
+  return Buffer.concat([
+    Buffer.from(head),
+    Buffer.from(binary.toString('base64').replace(/.{76}/g, '$&\r\n')),
+    Buffer.from('\r\n--big--\r\n'),
+  ]);
 }
 
 test('a 30 MB busta is classified and verified without copying it', () => {
@@ -59,9 +63,13 @@ test('a 30 MB busta is classified and verified without copying it', () => {
   for (const chunk of busta.chunks) writeSync(fd, chunk);
   closeSync(fd);
 
-  const child = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', path.join(__dirname, 'testing', 'inspect-large-child.ts'), file], {
-    encoding: 'utf8',
-  });
+  const child = spawnSync(
+    process.execPath,
+    ['--expose-gc', '--import', 'tsx', path.join(__dirname, 'testing', 'inspect-large-child.ts'), file],
+    {
+      encoding: 'utf8',
+    },
+  );
   assert.equal(child.status, 0, child.stderr);
   const r = JSON.parse(child.stdout) as {
     size: number;

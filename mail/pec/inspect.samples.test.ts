@@ -45,64 +45,80 @@ const expected: Record<string, [PecKind, string | null, boolean]> = {
 };
 
 function opensslIntact(file: string): boolean {
-  return spawnSync('openssl', ['smime', '-verify', '-noverify', '-in', file, '-out', '/dev/null'], { stdio: 'ignore' }).status === 0;
+  return (
+    spawnSync('openssl', ['smime', '-verify', '-noverify', '-in', file, '-out', '/dev/null'], {
+      stdio: 'ignore',
+    }).status === 0
+  );
 }
 
-describe('real provider samples', { skip: sharedPecAvailable ? false : `shared samples not found at ${sharedSamplesDir}` }, () => {
-  const files = sharedPecAvailable ? readdirSync(sharedSamplesDir).filter((f) => f.endsWith('.eml')).sort() : [];
+describe(
+  'real provider samples',
+  { skip: sharedPecAvailable ? false : `shared samples not found at ${sharedSamplesDir}` },
+  () => {
+    const files = sharedPecAvailable
+      ? readdirSync(sharedSamplesDir)
+          .filter((f) => f.endsWith('.eml'))
+          .sort()
+      : [];
 
-  test('the expected table covers every sample file', () => {
-    assert.deepEqual(Object.keys(expected).sort(), files);
-    // The README is the source of the table: every file it lists is in the table.
-    const readme = readFileSync(path.join(sharedSamplesDir, 'README.md'), 'utf8');
-    for (const f of files) assert.ok(readme.includes(`| ${f} |`), `${f} is in the README`);
-  });
-
-  for (const file of files) {
-    test(file, () => {
-      const full = path.join(sharedSamplesDir, file);
-      const r = inspectMessage(readFileSync(full));
-      const [kind, receiptType, intact] = expected[file];
-      assert.equal(r.kind, kind);
-      assert.equal(r.receiptType, receiptType);
-      assert.equal(r.signature.intact, intact, r.signature.detail ?? '');
-      assert.equal(opensslIntact(full), intact, 'openssl agrees');
-      assert.equal(r.signature.present, kind !== 'non-pec');
-      if (intact) {
-        assert.equal(r.signature.code, null);
-        assert.ok(r.signature.signer?.sha1.match(/^[0-9a-f]{40}$/));
-        assert.ok(r.signature.digest === 'sha1' || r.signature.digest === 'sha256');
-      } else if (r.signature.present) {
-        assert.ok(r.signature.code === 'digest-mismatch' || r.signature.code === 'bad-structure', `${r.signature.code}`);
-      }
-      if (kind === 'posta-certificata') assert.ok(r.original && r.original.length > 0, 'postacert.eml extracted');
-      if (r.daticert) {
-        assert.equal(r.daticert.tipo, kind);
-        assert.match(r.daticert.date, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d$/);
-      }
-      assert.ok(!r.problems.some((p) => p.startsWith('internal error')), r.problems.join('; '));
+    test('the expected table covers every sample file', () => {
+      assert.deepEqual(Object.keys(expected).sort(), files);
+      // The README is the source of the table: every file it lists is in the table.
+      const readme = readFileSync(path.join(sharedSamplesDir, 'README.md'), 'utf8');
+      for (const f of files) assert.ok(readme.includes(`| ${f} |`), `${f} is in the README`);
     });
-  }
 
-  test('an intact real busta read with LF line ends still verifies (canonical form)', () => {
-    const raw = readFileSync(path.join(sharedSamplesDir, 'aruba-2018-busta-attachments.eml'));
-    const lf = Buffer.from(raw.toString('latin1').replace(/\r\n/g, '\n'), 'latin1');
-    const r = inspectMessage(lf);
-    assert.equal(r.signature.intact, true);
-    assert.equal(r.signature.canonicalized, true);
-  });
+    for (const file of files) {
+      test(file, () => {
+        const full = path.join(sharedSamplesDir, file);
+        const r = inspectMessage(readFileSync(full));
+        const [kind, receiptType, intact] = expected[file];
+        assert.equal(r.kind, kind);
+        assert.equal(r.receiptType, receiptType);
+        assert.equal(r.signature.intact, intact, r.signature.detail ?? '');
+        assert.equal(opensslIntact(full), intact, 'openssl agrees');
+        assert.equal(r.signature.present, kind !== 'non-pec');
+        if (intact) {
+          assert.equal(r.signature.code, null);
+          assert.ok(r.signature.signer?.sha1.match(/^[0-9a-f]{40}$/));
+          assert.ok(r.signature.digest === 'sha1' || r.signature.digest === 'sha256');
+        } else if (r.signature.present) {
+          assert.ok(
+            r.signature.code === 'digest-mismatch' || r.signature.code === 'bad-structure',
+            `${r.signature.code}`,
+          );
+        }
+        if (kind === 'posta-certificata')
+          assert.ok(r.original && r.original.length > 0, 'postacert.eml extracted');
+        if (r.daticert) {
+          assert.equal(r.daticert.tipo, kind);
+          assert.match(r.daticert.date, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d$/);
+        }
+        assert.ok(!r.problems.some((p) => p.startsWith('internal error')), r.problems.join('; '));
+      });
+    }
 
-  test('UTF-7 and ISO-8859-1 quoted-printable texts of real messages decode', () => {
-    const r = inspectMessage(readFileSync(path.join(sharedSamplesDir, 'legalmail-2019-busta-utf7.eml')));
-    assert.ok(r.original);
-    const html = [...walkEntities(readMime(r.original).root)].find((e) => e.mimeType === 'text/html');
-    assert.equal(html?.params.charset, 'utf-7');
-    assert.match(decodeText(html!), /^<HTML><HEAD><\/HEAD>\r\n<BODY dir=ltr>/);
-    assert.equal(r.daticert?.dati.gestoreEmittente, 'InfoCert S.p.A.');
-    const sogei = readMime(readFileSync(path.join(sharedSamplesDir, 'sogei-2018-busta-breve.eml')));
-    const text = [...walkEntities(sogei.root)].find((e) => e.mimeType === 'text/plain');
-    assert.deepEqual([text?.params.charset, text?.transferEncoding], ['iso-8859-1', 'quoted-printable']);
-    // A soft line break splits the address in the raw text: decoding must join it.
-    assert.match(decodeText(text!), /e' stato inviato da "sdi03@pec\.fatturapa\.it"\n/);
-  });
-});
+    test('an intact real busta read with LF line ends still verifies (canonical form)', () => {
+      const raw = readFileSync(path.join(sharedSamplesDir, 'aruba-2018-busta-attachments.eml'));
+      const lf = Buffer.from(raw.toString('latin1').replace(/\r\n/g, '\n'), 'latin1');
+      const r = inspectMessage(lf);
+      assert.equal(r.signature.intact, true);
+      assert.equal(r.signature.canonicalized, true);
+    });
+
+    test('UTF-7 and ISO-8859-1 quoted-printable texts of real messages decode', () => {
+      const r = inspectMessage(readFileSync(path.join(sharedSamplesDir, 'legalmail-2019-busta-utf7.eml')));
+      assert.ok(r.original);
+      const html = [...walkEntities(readMime(r.original).root)].find((e) => e.mimeType === 'text/html');
+      assert.equal(html?.params.charset, 'utf-7');
+      assert.match(decodeText(html!), /^<HTML><HEAD><\/HEAD>\r\n<BODY dir=ltr>/);
+      assert.equal(r.daticert?.dati.gestoreEmittente, 'InfoCert S.p.A.');
+      const sogei = readMime(readFileSync(path.join(sharedSamplesDir, 'sogei-2018-busta-breve.eml')));
+      const text = [...walkEntities(sogei.root)].find((e) => e.mimeType === 'text/plain');
+      assert.deepEqual([text?.params.charset, text?.transferEncoding], ['iso-8859-1', 'quoted-printable']);
+      // A soft line break splits the address in the raw text: decoding must join it.
+      assert.match(decodeText(text!), /e' stato inviato da "sdi03@pec\.fatturapa\.it"\n/);
+    });
+  },
+);

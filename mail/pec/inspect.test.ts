@@ -42,12 +42,20 @@ function edit(raw: Buffer, from: string | RegExp, to: string): Buffer {
 
 describe('inspect: messages built by our engine', () => {
   test('every kind and variant is classified, signed, intact and trusted, without problems', () => {
-    assert.deepEqual(Object.keys(expected).sort(), [...fx.messages.keys()].sort(), 'the table covers every demo sample');
+    assert.deepEqual(
+      Object.keys(expected).sort(),
+      [...fx.messages.keys()].sort(),
+      'the table covers every demo sample',
+    );
     for (const [name, raw] of fx.messages) {
       const r = inspectMessage(raw, { trust });
       const [kind, receiptType, error] = expected[name];
       assert.deepEqual([r.kind, r.receiptType, r.error], [kind, receiptType, error], name);
-      assert.deepEqual([r.signature.present, r.signature.intact, r.signature.trusted], [true, true, true], `${name}: ${r.signature.detail}`);
+      assert.deepEqual(
+        [r.signature.present, r.signature.intact, r.signature.trusted],
+        [true, true, true],
+        `${name}: ${r.signature.detail}`,
+      );
       assert.deepEqual(r.problems, [], name);
       if (kind === 'anomalia') assert.equal(r.daticert, null);
       else {
@@ -81,7 +89,10 @@ describe('inspect: messages built by our engine', () => {
     assert.deepEqual(r.problems, []);
     r = inspectMessage(edit(busta, /^X-TipoRicevuta: completa$/im, 'x-tiporicevuta: BREVE'));
     assert.equal(r.receiptType, 'breve');
-    assert.ok(r.problems.some((p) => p.includes('differs from daticert ricevuta completa')), r.problems.join('; '));
+    assert.ok(
+      r.problems.some((p) => p.includes('differs from daticert ricevuta completa')),
+      r.problems.join('; '),
+    );
     r = inspectMessage(edit(busta, /^X-TipoRicevuta: completa\r\n/im, ''));
     assert.equal(r.receiptType, null, 'no header: no requested type (as the samples README records it)');
     assert.equal(r.daticert?.dati.ricevuta, 'completa');
@@ -91,7 +102,10 @@ describe('inspect: messages built by our engine', () => {
     const acc = fx.messages.get('accettazione')!;
     let r = inspectMessage(edit(acc, /^X-Ricevuta: accettazione$/im, 'X-Ricevuta: avvenuta-consegna'));
     assert.equal(r.kind, 'avvenuta-consegna');
-    assert.ok(r.problems.some((p) => p.includes('daticert tipo is accettazione')), r.problems.join('; '));
+    assert.ok(
+      r.problems.some((p) => p.includes('daticert tipo is accettazione')),
+      r.problems.join('; '),
+    );
     assert.ok(r.problems.some((p) => p.includes('Subject does not start with "CONSEGNA:"')));
 
     r = inspectMessage(edit(acc, /^X-Ricevuta: accettazione\r\n/im, ''));
@@ -121,19 +135,32 @@ describe('inspect: messages built by our engine', () => {
   test('From must match the signing certificate, and trust failures become problems', () => {
     const acc = fx.messages.get('accettazione')!;
     const r = inspectMessage(edit(acc, /^From: .*$/im, 'From: posta-certificata@pec.beta.test'), { trust });
-    assert.ok(r.problems.some((p) => p.includes('differs from the signer certificate')), r.problems.join('; '));
+    assert.ok(
+      r.problems.some((p) => p.includes('differs from the signer certificate')),
+      r.problems.join('; '),
+    );
     assert.equal(r.signature.code, 'provider-domain-mismatch');
     assert.equal(r.signature.trusted, false);
     assert.ok(r.problems.some((p) => p.startsWith('signature not trusted (provider-domain-mismatch)')));
   });
 
   test('unsigned and unreadable inputs still get a verdict', () => {
-    for (const raw of [Buffer.alloc(0), Buffer.from('\x00\x01\x02'), Buffer.from('X-Trasporto: posta-certificata\r\n\r\n')]) {
+    for (const raw of [
+      Buffer.alloc(0),
+      Buffer.from('\x00\x01\x02'),
+      Buffer.from('X-Trasporto: posta-certificata\r\n\r\n'),
+    ]) {
       const r = inspectMessage(raw);
       assert.equal(r.signature.present, false);
       assert.ok(r.kind === 'non-pec' || r.kind === 'posta-certificata');
     }
-    const claimed = inspectMessage(Buffer.from('X-Trasporto: posta-certificata\r\nSubject: POSTA CERTIFICATA: x\r\n\r\nciao'));
-    assert.deepEqual(claimed.problems, ['PEC message without S/MIME signature', 'daticert.xml missing', 'postacert.eml missing']);
+    const claimed = inspectMessage(
+      Buffer.from('X-Trasporto: posta-certificata\r\nSubject: POSTA CERTIFICATA: x\r\n\r\nciao'),
+    );
+    assert.deepEqual(claimed.problems, [
+      'PEC message without S/MIME signature',
+      'daticert.xml missing',
+      'postacert.eml missing',
+    ]);
   });
 });

@@ -10,7 +10,13 @@
  * them: completa, no postacert.eml: sintetica); other kinds have none. `error` is daticert
  * `errore` unless it is `nessuno` (then null).
  */
-import { parseDaticert, type DaticertErrore, type DaticertTipo, type ParsedDaticert, type TipoRicevuta } from './daticert';
+import {
+  parseDaticert,
+  type DaticertErrore,
+  type DaticertTipo,
+  type ParsedDaticert,
+  type TipoRicevuta,
+} from './daticert';
 import { decodeBody, readMime, walkEntities, type MimeEntity } from './mime';
 import { verifySignedMessage, type SignatureVerdict } from './smime-verify';
 import type { TrustStore } from './trust-store';
@@ -184,7 +190,11 @@ function inspect(raw: Buffer, opts: InspectOptions, report: InspectReport): void
   report.kind = headerKind;
 
   const fromAddress = addressOf(h.get('from'));
-  const signed = verifySignedMessage(root, { trust: opts.trust, now: opts.now, senderDomain: domainOf(fromAddress) });
+  const signed = verifySignedMessage(root, {
+    trust: opts.trust,
+    now: opts.now,
+    senderDomain: domainOf(fromAddress),
+  });
   report.signature = signed.verdict;
   const v = signed.verdict;
   const isPec = headerKind !== 'non-pec';
@@ -198,15 +208,19 @@ function inspect(raw: Buffer, opts: InspectOptions, report: InspectReport): void
   if (originalPart) report.original = originalPart.message?.raw ?? decodeBody(originalPart, problems);
 
   if (!isPec) {
-    if (daticertPart) problems.push('daticert.xml present but no X-Trasporto or X-Ricevuta header: not a PEC message');
+    if (daticertPart)
+      problems.push('daticert.xml present but no X-Trasporto or X-Ricevuta header: not a PEC message');
   } else {
     // Signature
     if (!v.present) problems.push('PEC message without S/MIME signature');
     else if (!v.intact) problems.push(`signature not intact (${v.code}): ${v.detail}`);
     else if (v.trusted === false) problems.push(`signature not trusted (${v.code}): ${v.detail}`);
-    if (v.canonicalized) problems.push('signature verifies only over the CRLF-canonical form (LF line ends in transit)');
+    if (v.canonicalized)
+      problems.push('signature verifies only over the CRLF-canonical form (LF line ends in transit)');
     if (v.signer && fromAddress && v.signer.emails.length > 0 && !v.signer.emails.includes(fromAddress)) {
-      problems.push(`From address ${fromAddress} differs from the signer certificate's ${v.signer.emails.join(', ')}`);
+      problems.push(
+        `From address ${fromAddress} differs from the signer certificate's ${v.signer.emails.join(', ')}`,
+      );
     }
 
     // daticert
@@ -221,7 +235,9 @@ function inspect(raw: Buffer, opts: InspectOptions, report: InspectReport): void
       if (daticert.errore !== 'nessuno') report.error = daticert.errore;
       const msgid = daticert.dati.msgid;
       if (msgid && report.riferimentoMessageId && msgid.replace(/\s+/g, '') !== report.riferimentoMessageId) {
-        problems.push(`X-Riferimento-Message-ID ${report.riferimentoMessageId} differs from daticert msgid ${msgid}`);
+        problems.push(
+          `X-Riferimento-Message-ID ${report.riferimentoMessageId} differs from daticert msgid ${msgid}`,
+        );
       }
     }
 
@@ -234,7 +250,9 @@ function inspect(raw: Buffer, opts: InspectOptions, report: InspectReport): void
 
     // Original and receipt type
     if ((headerKind === 'posta-certificata' || headerKind === 'anomalia') && !originalPart) {
-      problems.push(headerKind === 'anomalia' ? 'busta di anomalia without the wrapped message' : 'postacert.eml missing');
+      problems.push(
+        headerKind === 'anomalia' ? 'busta di anomalia without the wrapped message' : 'postacert.eml missing',
+      );
     }
     if (headerKind === 'posta-certificata') {
       const header = h.get('x-tiporicevuta')?.toLowerCase();
@@ -243,10 +261,16 @@ function inspect(raw: Buffer, opts: InspectOptions, report: InspectReport): void
         else problems.push(`unknown X-TipoRicevuta value "${header.slice(0, 60)}"`);
       }
       if (report.receiptType && daticert?.dati.ricevuta && daticert.dati.ricevuta !== report.receiptType) {
-        problems.push(`X-TipoRicevuta ${report.receiptType} differs from daticert ricevuta ${daticert.dati.ricevuta}`);
+        problems.push(
+          `X-TipoRicevuta ${report.receiptType} differs from daticert ricevuta ${daticert.dati.ricevuta}`,
+        );
       }
     } else if (headerKind === 'avvenuta-consegna') {
-      const structural: TipoRicevuta = !originalPart ? 'sintetica' : hasHashParts(originalPart.message) ? 'breve' : 'completa';
+      const structural: TipoRicevuta = !originalPart
+        ? 'sintetica'
+        : hasHashParts(originalPart.message)
+          ? 'breve'
+          : 'completa';
       const declared = daticert?.dati.ricevuta;
       report.receiptType = declared ?? structural;
       if (declared && declared !== structural) {

@@ -119,7 +119,9 @@ function ldifRecords(text: string, problems: string[]): LdifRecord[] {
       attributes.push({
         type: type.toLowerCase(),
         options: options.map((o) => o.toLowerCase()),
-        value: base64 ? Buffer.from(m[3].replace(/\s+/g, ''), 'base64') : Buffer.from(m[3].replace(/\s+$/, ''), 'utf8'),
+        value: base64
+          ? Buffer.from(m[3].replace(/\s+/g, ''), 'base64')
+          : Buffer.from(m[3].replace(/\s+$/, ''), 'utf8'),
         base64,
       });
     }
@@ -129,7 +131,11 @@ function ldifRecords(text: string, problems: string[]): LdifRecord[] {
       problems.push(`record at line ${g.line}: does not start with dn:`);
       continue;
     }
-    records.push({ dn: decodeUtf8OrLatin1(dnAttr.value).trim(), attributes: attributes.slice(1), line: g.line });
+    records.push({
+      dn: decodeUtf8OrLatin1(dnAttr.value).trim(),
+      attributes: attributes.slice(1),
+      line: g.line,
+    });
   }
   return records;
 }
@@ -172,7 +178,8 @@ function certificateValue(a: LdifAttribute): Buffer[] {
   const asText = a.value.toString('latin1');
   if (asText.includes('-----BEGIN')) return pemCertificates(asText);
   if (a.value[0] === 0x30) return [a.value];
-  if (!a.base64 && /^[A-Za-z0-9+/=\s]+$/.test(asText)) return [Buffer.from(asText.replace(/\s+/g, ''), 'base64')];
+  if (!a.base64 && /^[A-Za-z0-9+/=\s]+$/.test(asText))
+    return [Buffer.from(asText.replace(/\s+/g, ''), 'base64')];
   return [a.value];
 }
 
@@ -192,13 +199,19 @@ export function parseProviderLdif(input: string | Buffer): ParsedProviderIndex {
   let directoryLocationUrl: string | null = null;
   for (const r of records) {
     const where = `entry "${r.dn}"`;
-    const changetype = r.attributes.find((a) => a.type === 'changetype')?.value.toString().trim().toLowerCase();
+    const changetype = r.attributes
+      .find((a) => a.type === 'changetype')
+      ?.value.toString()
+      .trim()
+      .toLowerCase();
     if (changetype && changetype !== 'add') {
       problems.push(`${where}: changetype ${changetype} ignored`);
       continue;
     }
     const values = (type: string): string[] =>
-      r.attributes.filter((a) => a.type === type.toLowerCase()).map((a) => decodeUtf8OrLatin1(a.value).trim());
+      r.attributes
+        .filter((a) => a.type === type.toLowerCase())
+        .map((a) => decodeUtf8OrLatin1(a.value).trim());
     const rdns = parseDn(r.dn);
     const isProvider = rdns.some(([t]) => t === 'providername') || values('providerName').length > 0;
     if (!isProvider) {
@@ -207,7 +220,8 @@ export function parseProviderLdif(input: string | Buffer): ParsedProviderIndex {
       }
       continue;
     }
-    if (!rdns.some(([t, v]) => t === 'o' && v.toLowerCase() === 'postacert')) problems.push(`${where}: not under o=postacert`);
+    if (!rdns.some(([t, v]) => t === 'o' && v.toLowerCase() === 'postacert'))
+      problems.push(`${where}: not under o=postacert`);
     const providerName = values('providerName')[0] ?? rdns.find(([t]) => t === 'providername')?.[1] ?? '';
     const certificates: Buffer[] = [];
     for (const a of r.attributes.filter((x) => x.type === 'providercertificate')) {
@@ -222,12 +236,14 @@ export function parseProviderLdif(input: string | Buffer): ParsedProviderIndex {
     const computed = certificates.map((c) => readCertificate(c).sha1);
     const declared = values('providerCertificateHash').map(normalizeCertificateHash).filter(Boolean);
     for (const h of declared) {
-      if (certificates.length > 0 && !computed.includes(h)) problems.push(`${where}: providerCertificateHash ${h} matches no providerCertificate`);
+      if (certificates.length > 0 && !computed.includes(h))
+        problems.push(`${where}: providerCertificateHash ${h} matches no providerCertificate`);
     }
     const mailReceipt = values('mailReceipt')[0]?.replace(/^<|>$/g, '').toLowerCase() ?? null;
     const managedDomains = [...new Set(values('managedDomains').map(normalizeDomain).filter(Boolean))];
     if (!providerName) problems.push(`${where}: missing providerName`);
-    if (certificates.length === 0 && declared.length === 0) problems.push(`${where}: no providerCertificate nor providerCertificateHash`);
+    if (certificates.length === 0 && declared.length === 0)
+      problems.push(`${where}: no providerCertificate nor providerCertificateHash`);
     if (!mailReceipt) problems.push(`${where}: missing mailReceipt`);
     if (managedDomains.length === 0) problems.push(`${where}: missing managedDomains`);
     providers.push({
@@ -256,7 +272,9 @@ export function providerIndexFromCertificates(ders: Buffer[]): ProviderIndex {
       const c = readCertificate(der);
       const subject = c.x509.subject;
       const name = /^O=(.+)$/m.exec(subject)?.[1] ?? /^CN=(.+)$/m.exec(subject)?.[1] ?? c.sha1;
-      const emails = [...(c.x509.subjectAltName ?? '').matchAll(/email:([^,\s]+)/g)].map((m) => m[1].toLowerCase());
+      const emails = [...(c.x509.subjectAltName ?? '').matchAll(/email:([^,\s]+)/g)].map((m) =>
+        m[1].toLowerCase(),
+      );
       return {
         dn: `providerName=${escapeDnValue(name)},o=postacert`,
         providerName: name,
@@ -307,7 +325,9 @@ function fold(line: string): string {
 
 function attrLine(type: string, value: string | Buffer): string {
   if (Buffer.isBuffer(value)) return fold(`${type}:: ${value.toString('base64')}`);
-  return fold(isSafe(value) ? `${type}: ${value}` : `${type}:: ${Buffer.from(value, 'utf8').toString('base64')}`);
+  return fold(
+    isSafe(value) ? `${type}: ${value}` : `${type}:: ${Buffer.from(value, 'utf8').toString('base64')}`,
+  );
 }
 
 function toDer(c: Buffer | string): Buffer {

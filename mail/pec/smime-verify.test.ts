@@ -8,7 +8,12 @@ import { readCertificate } from './cms/certificate';
 import { readMime } from './mime';
 import { formatProviderLdif, parseProviderLdif } from './provider-index';
 import { createSigner, type Signer } from './smime-sign';
-import { crlfCanonical, verifySignedMessage, type SignatureVerdict, type VerifyOptions } from './smime-verify';
+import {
+  crlfCanonical,
+  verifySignedMessage,
+  type SignatureVerdict,
+  type VerifyOptions,
+} from './smime-verify';
 import { readFixtures } from './testing/inspect-fixtures';
 import { createTestCa, issueProviderCertificate, pemToDer, testCa } from './testing/test-pki';
 import { createTrustStore, readTrustMaterial } from './trust-store';
@@ -28,7 +33,11 @@ function verify(raw: Buffer, opts: VerifyOptions = {}): SignatureVerdict {
 
 function opensslIntact(raw: Buffer): boolean {
   const file = write(`openssl-${Math.random().toString(36).slice(2)}.eml`, raw);
-  return spawnSync('openssl', ['smime', '-verify', '-noverify', '-in', file, '-out', '/dev/null'], { stdio: 'ignore' }).status === 0;
+  return (
+    spawnSync('openssl', ['smime', '-verify', '-noverify', '-in', file, '-out', '/dev/null'], {
+      stdio: 'ignore',
+    }).status === 0
+  );
 }
 
 const fx = readFixtures();
@@ -37,7 +46,11 @@ const caTrust = createTrustStore({ certificates: [pemToDer(fx.caPem)] });
 const indexTrust = readTrustMaterial(Buffer.from(fx.indexLdif)).store;
 
 /** A minimal signed system message from `signer`, From its service address. */
-function signedMessage(signer: Signer, signingTime: Date, from = signer.email ?? 'posta-certificata@pec.alfa.test'): Buffer {
+function signedMessage(
+  signer: Signer,
+  signingTime: Date,
+  from = signer.email ?? 'posta-certificata@pec.alfa.test',
+): Buffer {
   const entity = Buffer.from('Content-Type: text/plain; charset=us-ascii\r\n\r\nRicevuta di prova.\r\n');
   const signed = signer.signEntity([entity], signingTime);
   const head = `From: ${from}\r\nTo: alice@pec.alfa.test\r\nSubject: ACCETTAZIONE: prova\r\nMIME-Version: 1.0\r\nContent-Type: ${signed.contentType}\r\n\r\n`;
@@ -63,9 +76,15 @@ describe('intact signatures', () => {
       assert.equal(plain.digest, 'sha256');
       assert.ok(plain.signingTime);
       assert.equal(plain.canonicalized, false);
-      const byCa = verify(raw, { trust: caTrust, senderDomain: name === 'busta-trasporto' ? 'pec.alfa.test' : 'pec.beta.test' });
+      const byCa = verify(raw, {
+        trust: caTrust,
+        senderDomain: name === 'busta-trasporto' ? 'pec.alfa.test' : 'pec.beta.test',
+      });
       assert.equal(byCa.trusted, true, byCa.detail ?? '');
-      const byIndex = verify(raw, { trust: indexTrust, senderDomain: name === 'busta-trasporto' ? 'pec.alfa.test' : 'pec.beta.test' });
+      const byIndex = verify(raw, {
+        trust: indexTrust,
+        senderDomain: name === 'busta-trasporto' ? 'pec.alfa.test' : 'pec.beta.test',
+      });
       assert.equal(byIndex.trusted, true, byIndex.detail ?? '');
       assert.equal(byIndex.provider, name === 'busta-trasporto' ? 'Alfa PEC S.p.A.' : 'Beta PEC S.r.l.');
       assert.equal(opensslIntact(raw), true);
@@ -112,7 +131,11 @@ describe('tampering', () => {
     const der = Buffer.from(sigPart.body.toString('latin1').replace(/\s+/g, ''), 'base64');
     const bodyStart = sigPart.body.byteOffset - busta.byteOffset;
     const rebuild = (d: Buffer): Buffer =>
-      Buffer.concat([busta.subarray(0, bodyStart), Buffer.from(d.toString('base64').replace(/.{76}/g, '$&\r\n')), busta.subarray(bodyStart + sigPart.body.length)]);
+      Buffer.concat([
+        busta.subarray(0, bodyStart),
+        Buffer.from(d.toString('base64').replace(/.{76}/g, '$&\r\n')),
+        busta.subarray(bodyStart + sigPart.body.length),
+      ]);
     const lastByte = Buffer.from(der);
     lastByte[lastByte.length - 1] ^= 0x01; // RSA signature value is the last element
     assert.equal(verify(rebuild(lastByte)).code, 'bad-signature');
@@ -133,7 +156,10 @@ describe('tampering', () => {
     const none = verify(plain);
     assert.equal(none.present, false);
     assert.equal(none.code, 'no-signature');
-    const garbage = Buffer.from(busta.toString('latin1').replace(/(filename="smime\.p7s"\r\n\r\n)[A-Za-z0-9+/]{10}/, '$1AAAAAAAAAA'), 'latin1');
+    const garbage = Buffer.from(
+      busta.toString('latin1').replace(/(filename="smime\.p7s"\r\n\r\n)[A-Za-z0-9+/]{10}/, '$1AAAAAAAAAA'),
+      'latin1',
+    );
     assert.equal(verify(garbage).code, 'bad-structure');
     const onePart = Buffer.from(
       'Content-Type: multipart/signed; protocol="application/pkcs7-signature"; micalg=sha-256; boundary="b"\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nx\r\n--b--\r\n',
@@ -149,26 +175,48 @@ describe('trust', () => {
 
   test('a signer from another CA is untrusted-chain', () => {
     const other = createTestCa('Other CA');
-    const v = verify(busta, { trust: createTrustStore({ certificates: [pemToDer(other.rootPem)] }), senderDomain: 'pec.alfa.test' });
+    const v = verify(busta, {
+      trust: createTrustStore({ certificates: [pemToDer(other.rootPem)] }),
+      senderDomain: 'pec.alfa.test',
+    });
     assert.deepEqual([v.intact, v.trusted, v.code], [true, false, 'untrusted-chain']);
   });
 
   test('validity is judged at signing time: expired, not-yet-valid, and valid-then', () => {
     const email = 'posta-certificata@pec.alfa.test';
-    const expired = createSigner(issueProviderCertificate({ email, providerName: 'Alfa PEC S.p.A.', notBefore: new Date(now - 10 * day), notAfter: new Date(now - day / 4) }));
+    const expired = createSigner(
+      issueProviderCertificate({
+        email,
+        providerName: 'Alfa PEC S.p.A.',
+        notBefore: new Date(now - 10 * day),
+        notAfter: new Date(now - day / 4),
+      }),
+    );
     let v = verify(signedMessage(expired, new Date(now)), { trust: caTrust });
     assert.deepEqual([v.intact, v.trusted, v.code], [true, false, 'expired']);
     // Same certificate, signature made while it was valid (the test CA exists since now - 1 day).
     v = verify(signedMessage(expired, new Date(now - day / 2)), { trust: caTrust });
     assert.equal(v.trusted, true, v.detail ?? '');
-    const future = createSigner(issueProviderCertificate({ email, providerName: 'Alfa PEC S.p.A.', notBefore: new Date(now + day), notAfter: new Date(now + 10 * day) }));
+    const future = createSigner(
+      issueProviderCertificate({
+        email,
+        providerName: 'Alfa PEC S.p.A.',
+        notBefore: new Date(now + day),
+        notAfter: new Date(now + 10 * day),
+      }),
+    );
     v = verify(signedMessage(future, new Date(now)), { trust: caTrust });
     assert.deepEqual([v.trusted, v.code], [false, 'not-yet-valid']);
   });
 
   test('provider index: unknown-provider, provider-certificate-mismatch, provider-domain-mismatch', () => {
-    const stranger = createSigner(issueProviderCertificate({ email: 'posta-certificata@pec.gamma.test', providerName: 'Gamma PEC' }));
-    let v = verify(signedMessage(stranger, new Date()), { trust: indexTrust, senderDomain: 'pec.gamma.test' });
+    const stranger = createSigner(
+      issueProviderCertificate({ email: 'posta-certificata@pec.gamma.test', providerName: 'Gamma PEC' }),
+    );
+    let v = verify(signedMessage(stranger, new Date()), {
+      trust: indexTrust,
+      senderDomain: 'pec.gamma.test',
+    });
     assert.deepEqual([v.intact, v.trusted, v.code], [true, false, 'unknown-provider']);
 
     // Hash listed for Alfa, but the stored certificate is another one.
@@ -179,12 +227,18 @@ describe('trust', () => {
       mailReceipt: 'posta-certificata@pec.alfa.test',
       managedDomains: ['pec.alfa.test'],
     }).replace(/providerCertificateHash: [0-9a-f]+/, `providerCertificateHash: ${alfaSha1.toUpperCase()}`);
-    v = verify(busta, { trust: createTrustStore({ index: parseProviderLdif(forged).index }), senderDomain: 'pec.alfa.test' });
+    v = verify(busta, {
+      trust: createTrustStore({ index: parseProviderLdif(forged).index }),
+      senderDomain: 'pec.alfa.test',
+    });
     assert.equal(v.code, 'provider-certificate-mismatch');
 
     // Alfa's certificate signing for a domain Alfa does not manage.
     v = verify(busta, { trust: indexTrust, senderDomain: 'pec.beta.test' });
-    assert.deepEqual([v.intact, v.trusted, v.code, v.provider], [true, false, 'provider-domain-mismatch', 'Alfa PEC S.p.A.']);
+    assert.deepEqual(
+      [v.intact, v.trusted, v.code, v.provider],
+      [true, false, 'provider-domain-mismatch', 'Alfa PEC S.p.A.'],
+    );
     v = verify(busta, { trust: indexTrust, senderDomain: 'PEC.ALFA.TEST' });
     assert.equal(v.trusted, true, 'domains compare case-insensitively');
   });
@@ -208,7 +262,21 @@ describe('signatures made by openssl', () => {
   };
 
   test('opaque application/pkcs7-mime signed-data', () => {
-    const raw = run(['smime', '-sign', '-nodetach', '-in', content, '-signer', cert, '-inkey', key, '-certfile', chain, '-out', path.join(dir, 'opaque.eml')]);
+    const raw = run([
+      'smime',
+      '-sign',
+      '-nodetach',
+      '-in',
+      content,
+      '-signer',
+      cert,
+      '-inkey',
+      key,
+      '-certfile',
+      chain,
+      '-out',
+      path.join(dir, 'opaque.eml'),
+    ]);
     const signed = verifySignedMessage(readMime(raw).root, { trust: caTrust });
     assert.equal(signed.verdict.intact, true, signed.verdict.detail ?? '');
     assert.equal(signed.verdict.trusted, true);
@@ -216,20 +284,62 @@ describe('signatures made by openssl', () => {
   });
 
   test('RSA-PSS with SHA-512, and a signature without signed attributes', () => {
-    const pss = run(['cms', '-sign', '-in', content, '-signer', cert, '-inkey', key, '-md', 'sha512', '-keyopt', 'rsa_padding_mode:pss', '-out', path.join(dir, 'pss.eml')]);
+    const pss = run([
+      'cms',
+      '-sign',
+      '-in',
+      content,
+      '-signer',
+      cert,
+      '-inkey',
+      key,
+      '-md',
+      'sha512',
+      '-keyopt',
+      'rsa_padding_mode:pss',
+      '-out',
+      path.join(dir, 'pss.eml'),
+    ]);
     const v = verify(pss);
     assert.equal(v.intact, true, v.detail ?? '');
     assert.equal(v.digest, 'sha512');
-    const noattr = run(['cms', '-sign', '-noattr', '-in', content, '-signer', cert, '-inkey', key, '-out', path.join(dir, 'noattr.eml')]);
+    const noattr = run([
+      'cms',
+      '-sign',
+      '-noattr',
+      '-in',
+      content,
+      '-signer',
+      cert,
+      '-inkey',
+      key,
+      '-out',
+      path.join(dir, 'noattr.eml'),
+    ]);
     const w = verify(noattr);
     assert.equal(w.intact, true, w.detail ?? '');
     assert.equal(w.signingTime, null);
-    const tampered = Buffer.from(noattr.toString('latin1').replace('Testo firmato', 'Testo firmatO'), 'latin1');
+    const tampered = Buffer.from(
+      noattr.toString('latin1').replace('Testo firmato', 'Testo firmatO'),
+      'latin1',
+    );
     assert.equal(verify(tampered).code, 'bad-signature');
   });
 
   test('a signature without the signer certificate is signer-not-found', () => {
-    const raw = run(['smime', '-sign', '-nocerts', '-in', content, '-signer', cert, '-inkey', key, '-out', path.join(dir, 'nocerts.eml')]);
+    const raw = run([
+      'smime',
+      '-sign',
+      '-nocerts',
+      '-in',
+      content,
+      '-signer',
+      cert,
+      '-inkey',
+      key,
+      '-out',
+      path.join(dir, 'nocerts.eml'),
+    ]);
     assert.equal(verify(raw).code, 'signer-not-found');
   });
 });

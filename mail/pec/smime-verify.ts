@@ -27,8 +27,22 @@
  * Revocation (CRL/OCSP) is not checked: it needs the network.
  */
 import { constants, createHash, verify as cryptoVerify, type KeyObject } from 'node:crypto';
-import { Asn1Error, asn1Time, isContext, isUniversal, octets, oidToString, Tag, type Asn1Node } from './cms/asn1';
-import { readCertificate, summarizeCertificate, type CertificateInfo, type CertificateSummary } from './cms/certificate';
+import {
+  Asn1Error,
+  asn1Time,
+  isContext,
+  isUniversal,
+  octets,
+  oidToString,
+  Tag,
+  type Asn1Node,
+} from './cms/asn1';
+import {
+  readCertificate,
+  summarizeCertificate,
+  type CertificateInfo,
+  type CertificateSummary,
+} from './cms/certificate';
 import { oidMessageDigestAttr, oidSigningTimeAttr, readSignedData, type SignerInfo } from './cms/signed-data';
 import { decodeBody, readMime, type MimeEntity } from './mime';
 import { normalizeDomain } from './provider-index';
@@ -92,7 +106,10 @@ const digestNames: Record<string, string> = {
 };
 
 /** Signature algorithm OID → family and the hash it implies (null: use the digest algorithm). */
-const signatureAlgorithms: Record<string, { family: 'rsa' | 'rsa-pss' | 'ecdsa' | 'dsa' | 'eddsa'; hash: string | null }> = {
+const signatureAlgorithms: Record<
+  string,
+  { family: 'rsa' | 'rsa-pss' | 'ecdsa' | 'dsa' | 'eddsa'; hash: string | null }
+> = {
   '1.2.840.113549.1.1.1': { family: 'rsa', hash: null },
   '1.2.840.113549.1.1.4': { family: 'rsa', hash: 'md5' },
   '1.2.840.113549.1.1.5': { family: 'rsa', hash: 'sha1' },
@@ -188,12 +205,18 @@ function pssParameters(params: Asn1Node | undefined, digest: string): KeyCheck {
   let saltLength = 20;
   if (isUniversal(params, Tag.sequence)) {
     for (const f of params.children) {
-      if (isContext(f, 0)) hash = digestNames[oidToString(f.children[0].children[0])] ?? fail('unsupported-algorithm', 'RSA-PSS hash');
+      if (isContext(f, 0))
+        hash =
+          digestNames[oidToString(f.children[0].children[0])] ??
+          fail('unsupported-algorithm', 'RSA-PSS hash');
       if (isContext(f, 1)) {
         const mgfParams = f.children[0].children[1];
-        mgfHash = digestNames[oidToString(mgfParams.children[0])] ?? fail('unsupported-algorithm', 'RSA-PSS MGF1 hash');
+        mgfHash =
+          digestNames[oidToString(mgfParams.children[0])] ??
+          fail('unsupported-algorithm', 'RSA-PSS MGF1 hash');
       }
-      if (isContext(f, 2)) saltLength = f.children[0].content.readUIntBE(0, Math.min(6, f.children[0].content.length));
+      if (isContext(f, 2))
+        saltLength = f.children[0].content.readUIntBE(0, Math.min(6, f.children[0].content.length));
     }
   }
   // Node derives MGF1 from the signature hash; a different MGF1 hash cannot be checked.
@@ -233,7 +256,12 @@ interface SignerResult {
   canonicalized: boolean;
 }
 
-function verifySigner(si: SignerInfo, content: Buffer, certificates: CertificateInfo[], verdict: SignatureVerdict): SignerResult {
+function verifySigner(
+  si: SignerInfo,
+  content: Buffer,
+  certificates: CertificateInfo[],
+  verdict: SignatureVerdict,
+): SignerResult {
   const digest = digestNames[si.digestAlgorithm];
   if (!digest) fail('unsupported-algorithm', `digest algorithm ${si.digestAlgorithm}`);
   verdict.digest ??= digest;
@@ -271,7 +299,11 @@ function verifySigner(si: SignerInfo, content: Buffer, certificates: Certificate
         break;
       }
     }
-    if (!matched) fail('digest-mismatch', `the ${digest} digest of the signed content differs from the signed messageDigest`);
+    if (!matched)
+      fail(
+        'digest-mismatch',
+        `the ${digest} digest of the signed content differs from the signed messageDigest`,
+      );
     if (!signatureValid(check, signer.x509.publicKey, si.signedAttributesDer, si.signature)) {
       fail('bad-signature', 'the signature does not verify with the signer public key');
     }
@@ -298,7 +330,11 @@ function issued(issuer: CertificateInfo, cert: CertificateInfo): boolean {
 }
 
 /** Signer → … → anchor, or null. The signer itself may be the anchor (provider certificate). */
-export function buildChain(leaf: CertificateInfo, pool: CertificateInfo[], anchors: CertificateInfo[]): CertificateInfo[] | null {
+export function buildChain(
+  leaf: CertificateInfo,
+  pool: CertificateInfo[],
+  anchors: CertificateInfo[],
+): CertificateInfo[] | null {
   const chain = [leaf];
   let cur = leaf;
   for (let depth = 0; depth < 10; depth++) {
@@ -326,22 +362,40 @@ function evaluateTrust(
     if (!provider) fail('unknown-provider', `signer certificate ${signer.sha1} is not in the provider index`);
     verdict.provider = provider.providerName;
     if (provider.certificates.length > 0 && !provider.certificates.some((c) => c.equals(signer.der))) {
-      fail('provider-certificate-mismatch', `the index certificate of ${provider.providerName} differs from the signer's`);
+      fail(
+        'provider-certificate-mismatch',
+        `the index certificate of ${provider.providerName} differs from the signer's`,
+      );
     }
   }
   const chain = buildChain(signer, pool, trust.anchors);
-  if (!chain) fail('untrusted-chain', `signer "${summarizeCertificate(signer).subject}" does not chain to a trusted certificate`);
+  if (!chain)
+    fail(
+      'untrusted-chain',
+      `signer "${summarizeCertificate(signer).subject}" does not chain to a trusted certificate`,
+    );
   const at = result.signingTime ?? opts.now ?? new Date();
   for (const c of chain) {
     const who = summarizeCertificate(c).subject;
-    if (at < c.notBefore) fail('not-yet-valid', `certificate "${who}" not valid before ${c.notBefore.toISOString()} (checked at ${at.toISOString()})`);
-    if (at > c.notAfter) fail('expired', `certificate "${who}" expired ${c.notAfter.toISOString()} (checked at ${at.toISOString()})`);
+    if (at < c.notBefore)
+      fail(
+        'not-yet-valid',
+        `certificate "${who}" not valid before ${c.notBefore.toISOString()} (checked at ${at.toISOString()})`,
+      );
+    if (at > c.notAfter)
+      fail(
+        'expired',
+        `certificate "${who}" expired ${c.notAfter.toISOString()} (checked at ${at.toISOString()})`,
+      );
   }
   if (provider) {
     const domain = opts.senderDomain ? normalizeDomain(opts.senderDomain) : null;
     if (!domain) fail('provider-domain-mismatch', 'no sender domain to check against managedDomains');
     if (!provider.managedDomains.includes(domain)) {
-      fail('provider-domain-mismatch', `${provider.providerName} does not manage the sender domain ${domain}`);
+      fail(
+        'provider-domain-mismatch',
+        `${provider.providerName} does not manage the sender domain ${domain}`,
+      );
     }
   }
 }
@@ -350,7 +404,11 @@ function evaluateTrust(
  * Verifies a CMS SignedData blob. `content` is the detached content (the exact signed bytes);
  * pass null for opaque signatures (the encapsulated content is used).
  */
-export function verifyCms(cmsDer: Buffer, content: Buffer | null, opts: VerifyOptions = {}): SignatureVerdict {
+export function verifyCms(
+  cmsDer: Buffer,
+  content: Buffer | null,
+  opts: VerifyOptions = {},
+): SignatureVerdict {
   const verdict = emptyVerdict(true);
   const trust = opts.trust ?? null;
   try {
@@ -358,7 +416,10 @@ export function verifyCms(cmsDer: Buffer, content: Buffer | null, opts: VerifyOp
     try {
       sd = readSignedData(cmsDer);
     } catch (err) {
-      fail('bad-structure', err instanceof Asn1Error ? err.message : `unreadable CMS: ${(err as Error).message}`);
+      fail(
+        'bad-structure',
+        err instanceof Asn1Error ? err.message : `unreadable CMS: ${(err as Error).message}`,
+      );
     }
     const data = content ?? sd.content;
     if (!data) fail('bad-structure', 'detached signature without content');
@@ -402,7 +463,12 @@ export interface SignedMessage {
 /** Finds the S/MIME structure at the top of a message and verifies it. Never throws. */
 export function verifySignedMessage(root: MimeEntity, opts: VerifyOptions = {}): SignedMessage {
   const problems: string[] = [];
-  const failed = (code: SignatureErrorCode, detail: string, present = true, content: MimeEntity | null = null): SignedMessage => {
+  const failed = (
+    code: SignatureErrorCode,
+    detail: string,
+    present = true,
+    content: MimeEntity | null = null,
+  ): SignedMessage => {
     const verdict = emptyVerdict(present);
     verdict.code = code;
     verdict.detail = detail;
@@ -412,10 +478,16 @@ export function verifySignedMessage(root: MimeEntity, opts: VerifyOptions = {}):
   if (root.mimeType === 'multipart/signed') {
     const protocol = (root.params.protocol ?? '').toLowerCase();
     if (protocol && !/^application\/(x-)?pkcs7-signature$/.test(protocol)) {
-      return failed('bad-structure', `multipart/signed with protocol ${protocol} is not S/MIME`, true, root.parts[0] ?? null);
+      return failed(
+        'bad-structure',
+        `multipart/signed with protocol ${protocol} is not S/MIME`,
+        true,
+        root.parts[0] ?? null,
+      );
     }
     const [signed, signaturePart] = root.parts;
-    if (!signed || !signaturePart) return failed('bad-structure', 'multipart/signed without its two parts', true, signed ?? null);
+    if (!signed || !signaturePart)
+      return failed('bad-structure', 'multipart/signed without its two parts', true, signed ?? null);
     if (root.parts.length > 2) problems.push(`multipart/signed has ${root.parts.length} parts, expected 2`);
     if (!/^application\/(x-)?pkcs7-signature$/.test(signaturePart.mimeType)) {
       return failed('bad-structure', `signature part is ${signaturePart.mimeType}`, true, signed);
@@ -425,7 +497,8 @@ export function verifySignedMessage(root: MimeEntity, opts: VerifyOptions = {}):
   }
   if (/^application\/(x-)?pkcs7-mime$/.test(root.mimeType)) {
     const smimeType = (root.params['smime-type'] ?? 'signed-data').toLowerCase();
-    if (smimeType !== 'signed-data') return failed('bad-structure', `application/pkcs7-mime ${smimeType} is not a signature`);
+    if (smimeType !== 'signed-data')
+      return failed('bad-structure', `application/pkcs7-mime ${smimeType} is not a signature`);
     const der = decodeBody(root, problems);
     const verdict = verifyCms(der, null, opts);
     let content: MimeEntity | null = null;

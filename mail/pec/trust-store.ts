@@ -15,7 +15,9 @@ export interface TrustStore {
   index: ProviderIndex | null;
 }
 
-export function createTrustStore(input: { certificates?: Buffer[]; index?: ProviderIndex | null } = {}): TrustStore {
+export function createTrustStore(
+  input: { certificates?: Buffer[]; index?: ProviderIndex | null } = {},
+): TrustStore {
   const index = input.index ?? null;
   const ders = [...(input.certificates ?? []), ...(index?.certificates() ?? [])];
   const seen = new Set<string>();
@@ -61,7 +63,11 @@ export function readTrustMaterial(bytes: Buffer): TrustMaterial {
   // DER first: a signed LDIF also holds the LDIF text in clear.
   if (bytes[0] === 0x30) {
     try {
-      return { format: 'der-certificate', store: createTrustStore({ certificates: [readCertificate(bytes).der] }), problems: [] };
+      return {
+        format: 'der-certificate',
+        store: createTrustStore({ certificates: [readCertificate(bytes).der] }),
+        problems: [],
+      };
     } catch {
       // not a certificate: maybe the signed LDIF
     }
@@ -74,10 +80,17 @@ export function readTrustMaterial(bytes: Buffer): TrustMaterial {
     if (content && looksLikeLdif(content.toString('utf8'))) {
       // Only integrity is checked: who may sign the directory is not published (spec §1.2).
       const verdict = verifyCms(bytes, null);
-      if (!verdict.intact) throw new TrustMaterialError(`signed LDIF: signature not intact (${verdict.code}: ${verdict.detail})`);
+      if (!verdict.intact)
+        throw new TrustMaterialError(
+          `signed LDIF: signature not intact (${verdict.code}: ${verdict.detail})`,
+        );
       const parsed = parseProviderLdif(content);
       const signer = `signed LDIF: signed by ${verdict.signer?.subject ?? 'unknown'} (signer not checked against a trust anchor)`;
-      return { format: 'signed-ldif', store: createTrustStore({ index: parsed.index }), problems: [signer, ...parsed.problems] };
+      return {
+        format: 'signed-ldif',
+        store: createTrustStore({ index: parsed.index }),
+        problems: [signer, ...parsed.problems],
+      };
     }
   }
   const text = bytes.toString('utf8');

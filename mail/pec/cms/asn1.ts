@@ -71,7 +71,14 @@ function readNode(buf: Buffer, pos: number, end: number, depth: number): Asn1Nod
       children.push(child);
       pos += child.raw.length;
     }
-    return { cls, constructed, tag, raw: buf.subarray(start, pos + 2), content: buf.subarray(contentStart, pos), children };
+    return {
+      cls,
+      constructed,
+      tag,
+      raw: buf.subarray(start, pos + 2),
+      content: buf.subarray(contentStart, pos),
+      children,
+    };
   }
   let length = lenByte;
   if (lenByte & 0x80) {
@@ -153,7 +160,15 @@ export function asn1Time(node: Asn1Node): Date {
   const t = /^(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})?(?:[.,](\d+))?(Z|[+-]\d{4})?$/.exec(rest);
   if (!t) throw new Asn1Error(`ASN.1: bad time "${s.slice(0, 20)}"`);
   const [, mo, d, h, mi, sec, frac, zone] = t;
-  let ms = Date.UTC(year, Number(mo) - 1, Number(d), Number(h), Number(mi), Number(sec ?? 0), frac ? Math.round(Number(`0.${frac}`) * 1000) : 0);
+  let ms = Date.UTC(
+    year,
+    Number(mo) - 1,
+    Number(d),
+    Number(h),
+    Number(mi),
+    Number(sec ?? 0),
+    frac ? Math.round(Number(`0.${frac}`) * 1000) : 0,
+  );
   if (zone && zone !== 'Z') {
     const sign = zone[0] === '-' ? -1 : 1;
     ms -= sign * (Number(zone.slice(1, 3)) * 60 + Number(zone.slice(3, 5))) * 60000;

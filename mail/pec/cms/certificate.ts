@@ -45,7 +45,11 @@ function parseCertificate(der: Buffer, sha1: string): CertificateInfo {
   const serial = f[o];
   const issuer = f[o + 2];
   const validity = f[o + 3];
-  if (!isUniversal(serial, Tag.integer) || !isUniversal(issuer, Tag.sequence) || !isUniversal(validity, Tag.sequence)) {
+  if (
+    !isUniversal(serial, Tag.integer) ||
+    !isUniversal(issuer, Tag.sequence) ||
+    !isUniversal(validity, Tag.sequence)
+  ) {
     throw new Error('certificate: malformed TBSCertificate');
   }
   let subjectKeyId: Buffer | null = null;
@@ -77,7 +81,9 @@ export function normalizeCertificateHash(hash: string): string {
 /** Every certificate in a PEM text (other PEM blocks are skipped). */
 export function pemCertificates(text: string): Buffer[] {
   const out: Buffer[] = [];
-  for (const m of text.matchAll(/-----BEGIN (?:X509 |TRUSTED )?CERTIFICATE-----([\s\S]*?)-----END (?:X509 |TRUSTED )?CERTIFICATE-----/g)) {
+  for (const m of text.matchAll(
+    /-----BEGIN (?:X509 |TRUSTED )?CERTIFICATE-----([\s\S]*?)-----END (?:X509 |TRUSTED )?CERTIFICATE-----/g,
+  )) {
     out.push(Buffer.from(m[1].replace(/[^A-Za-z0-9+/=]/g, ''), 'base64'));
   }
   return out;

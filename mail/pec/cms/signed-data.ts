@@ -2,7 +2,17 @@
  * CMS SignedData (RFC 5652) as carried in `smime.p7s` or an opaque `.p7m`: the parts a verifier
  * needs, each a view into the DER. Only structure is read here; verification is in smime-verify.
  */
-import { Asn1Error, expect, isContext, isUniversal, octets, oidToString, readAsn1, Tag, type Asn1Node } from './asn1';
+import {
+  Asn1Error,
+  expect,
+  isContext,
+  isUniversal,
+  octets,
+  oidToString,
+  readAsn1,
+  Tag,
+  type Asn1Node,
+} from './asn1';
 
 export const oidSignedData = '1.2.840.113549.1.7.2';
 export const oidData = '1.2.840.113549.1.7.1';
@@ -45,7 +55,8 @@ function readSignerInfo(node: Asn1Node): SignerInfo {
   let sid: SignerIdentifier;
   if (isUniversal(sidNode, Tag.sequence)) {
     const [issuer, serial] = sidNode.children;
-    if (!isUniversal(issuer, Tag.sequence) || !isUniversal(serial, Tag.integer)) throw new Asn1Error('CMS: bad IssuerAndSerialNumber');
+    if (!isUniversal(issuer, Tag.sequence) || !isUniversal(serial, Tag.integer))
+      throw new Asn1Error('CMS: bad IssuerAndSerialNumber');
     sid = { issuer: issuer.raw, serial: serial.content };
   } else if (isContext(sidNode, 0)) {
     sid = { subjectKeyId: sidNode.content };

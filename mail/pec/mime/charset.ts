@@ -41,14 +41,20 @@ export interface CharsetDecoding {
 
 /** Decodes with the declared charset; an empty or unknown label falls back (see module comment). */
 export function decodeCharset(bytes: Uint8Array, charset: string | undefined): CharsetDecoding {
-  const label = (charset ?? '').trim().replace(/^["']|["']$/g, '').toLowerCase();
+  const label = (charset ?? '')
+    .trim()
+    .replace(/^["']|["']$/g, '')
+    .toLowerCase();
   if (!label) return { text: decodeUtf8OrLatin1(bytes) };
   const name = aliases[label] ?? label;
   if (name === 'utf-8' || name === 'utf8') {
     try {
       return { text: utf8Strict.decode(bytes) };
     } catch {
-      return { text: decodeUtf8OrLatin1(bytes), problem: 'text declared UTF-8 is not valid UTF-8 (read as Latin-1)' };
+      return {
+        text: decodeUtf8OrLatin1(bytes),
+        problem: 'text declared UTF-8 is not valid UTF-8 (read as Latin-1)',
+      };
     }
   }
   if (!iconv.encodingExists(name)) {

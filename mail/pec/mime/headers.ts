@@ -92,7 +92,9 @@ export function readHeaderBlock(buf: Buffer, start: number, end: number): Header
     if ((c === 0x20 || c === 0x09) && current) {
       const cur: { name: string; parts: string[]; length: number } = current;
       if (cur.length < maxHeaderValueLength) {
-        const piece = decodeUtf8OrLatin1(buf.subarray(pos, Math.min(lineEnd, pos + maxHeaderValueLength - cur.length)));
+        const piece = decodeUtf8OrLatin1(
+          buf.subarray(pos, Math.min(lineEnd, pos + maxHeaderValueLength - cur.length)),
+        );
         cur.parts.push(piece);
         cur.length += piece.length;
       } else truncated = true;

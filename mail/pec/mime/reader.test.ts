@@ -1,6 +1,16 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { decodeBase64, decodeBody, decodeEncodedWords, decodeQuotedPrintable, decodeText, maxHeaderValueLength, parseStructured, readMime, walkEntities } from '.';
+import {
+  decodeBase64,
+  decodeBody,
+  decodeEncodedWords,
+  decodeQuotedPrintable,
+  decodeText,
+  maxHeaderValueLength,
+  parseStructured,
+  readMime,
+  walkEntities,
+} from '.';
 
 const crlf = (lines: string[]): Buffer => Buffer.from(lines.join('\r\n'), 'latin1');
 
@@ -59,7 +69,10 @@ describe('MIME reader', () => {
       assert.equal(signed.raw.buffer, raw.buffer, 'a view, not a copy');
       assert.equal(signed.parts.length, 2, 'inner boundary that extends the outer one is told apart');
       const [text, postacert] = signed.parts;
-      assert.equal(decodeText(text), 'Il messaggio è stato accettato, perché conforme. Riga lunga spezzata qui.');
+      assert.equal(
+        decodeText(text),
+        'Il messaggio è stato accettato, perché conforme. Riga lunga spezzata qui.',
+      );
       assert.equal(postacert.filename, 'postacert.eml');
       assert.equal(postacert.message?.headers.get('subject'), 'originale');
       assert.equal(postacert.message?.body.toString(), 'corpo originale');
@@ -77,7 +90,10 @@ describe('MIME reader', () => {
   test('damaged structure is reported, never thrown', () => {
     const truncated = crlf(signedLines.slice(0, 20));
     const r = readMime(truncated);
-    assert.ok(r.problems.some((p) => p.includes('closing boundary missing')), r.problems.join('; '));
+    assert.ok(
+      r.problems.some((p) => p.includes('closing boundary missing')),
+      r.problems.join('; '),
+    );
     assert.equal(r.root.parts.length, 1);
     const noBoundary = readMime(crlf(['Content-Type: multipart/mixed', '', 'body']));
     assert.ok(noBoundary.problems[0].includes('without boundary'));
@@ -94,12 +110,18 @@ describe('MIME reader', () => {
   test('hostile sizes are capped: deep nesting, huge headers, many fields', () => {
     const depth = 200;
     const lines: string[] = [];
-    for (let i = 0; i < depth; i++) lines.push(`Content-Type: multipart/mixed; boundary="b${i}"`, '', `--b${i}`);
+    for (let i = 0; i < depth; i++)
+      lines.push(`Content-Type: multipart/mixed; boundary="b${i}"`, '', `--b${i}`);
     lines.push('', 'leaf');
     const t0 = Date.now();
     const nested = readMime(crlf(lines));
-    assert.ok(nested.problems.some((p) => p.includes('limit')), 'nesting limit reported');
-    const huge = readMime(Buffer.concat([Buffer.from('Subject: '), Buffer.alloc(5_000_000, 0x61), Buffer.from('\r\n\r\nbody')]));
+    assert.ok(
+      nested.problems.some((p) => p.includes('limit')),
+      'nesting limit reported',
+    );
+    const huge = readMime(
+      Buffer.concat([Buffer.from('Subject: '), Buffer.alloc(5_000_000, 0x61), Buffer.from('\r\n\r\nbody')]),
+    );
     assert.equal(huge.root.headers.get('subject')?.length, maxHeaderValueLength);
     assert.equal(huge.root.body.toString(), 'body');
     const many = readMime(Buffer.from(`${'X-A: 1\r\n'.repeat(50_000)}\r\nbody`));
@@ -121,7 +143,9 @@ describe('decoders', () => {
   });
 
   test('parameters: quoting, RFC 2231 continuations and charsets, encoded words in names', () => {
-    const p = parseStructured('attachment; filename*0*=iso-8859-1\'it\'fattura%E8; filename*1=".pdf"; size=12');
+    const p = parseStructured(
+      'attachment; filename*0*=iso-8859-1\'it\'fattura%E8; filename*1=".pdf"; size=12',
+    );
     assert.equal(p.value, 'attachment');
     assert.equal(p.params.filename, 'fatturaè.pdf');
     assert.equal(p.params.size, '12');

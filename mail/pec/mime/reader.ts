@@ -102,7 +102,14 @@ function findDelimiters(buf: Buffer, start: number, end: number, boundary: strin
   return found;
 }
 
-function readEntity(buf: Buffer, start: number, end: number, path: string, depth: number, ctx: Context): MimeEntity {
+function readEntity(
+  buf: Buffer,
+  start: number,
+  end: number,
+  path: string,
+  depth: number,
+  ctx: Context,
+): MimeEntity {
   ctx.count++;
   const block = readHeaderBlock(buf, start, end);
   for (const p of block.problems) ctx.problems.push(`${label(path)}: ${p}`);
@@ -111,7 +118,10 @@ function readEntity(buf: Buffer, start: number, end: number, path: string, depth
   const ct = parseStructured(headers.get('content-type'));
   let mimeType = ct.value;
   if (!/^[a-z0-9!#$&^_.+-]+\/[a-z0-9!#$&^_.+-]+$/.test(mimeType)) {
-    if (headers.has('content-type')) ctx.problems.push(`${label(path)}: unparsable Content-Type "${headers.get('content-type')?.slice(0, 80)}"`);
+    if (headers.has('content-type'))
+      ctx.problems.push(
+        `${label(path)}: unparsable Content-Type "${headers.get('content-type')?.slice(0, 80)}"`,
+      );
     mimeType = 'text/plain';
   }
   const cd = headers.has('content-disposition') ? parseStructured(headers.get('content-disposition')) : null;
@@ -144,7 +154,9 @@ function readEntity(buf: Buffer, start: number, end: number, path: string, depth
       entity.message = readEntity(buf, Math.min(bodyStart, end), end, childPath, depth + 1, ctx);
     } else {
       // Encoded message/rfc822 is forbidden (RFC 2046 §5.2.1) but sent anyway: read the decoded copy.
-      ctx.problems.push(`${label(path)}: message/rfc822 with Content-Transfer-Encoding ${entity.transferEncoding}`);
+      ctx.problems.push(
+        `${label(path)}: message/rfc822 with Content-Transfer-Encoding ${entity.transferEncoding}`,
+      );
       const decoded = decodeTransferEncoding(entity.body, entity.transferEncoding).bytes;
       entity.message = readEntity(decoded, 0, decoded.length, childPath, depth + 1, ctx);
     }
@@ -152,7 +164,14 @@ function readEntity(buf: Buffer, start: number, end: number, path: string, depth
   return entity;
 }
 
-function readMultipart(entity: MimeEntity, buf: Buffer, bodyStart: number, end: number, depth: number, ctx: Context): void {
+function readMultipart(
+  entity: MimeEntity,
+  buf: Buffer,
+  bodyStart: number,
+  end: number,
+  depth: number,
+  ctx: Context,
+): void {
   const boundary = entity.params.boundary;
   const where = label(entity.path);
   if (!boundary) {

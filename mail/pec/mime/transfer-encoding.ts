@@ -10,7 +10,9 @@ export interface Decoded {
 }
 
 const b64 = new Int16Array(256).fill(-1);
-'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'.split('').forEach((c, i) => (b64[c.charCodeAt(0)] = i));
+'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'
+  .split('')
+  .forEach((c, i) => (b64[c.charCodeAt(0)] = i));
 // URL-safe alphabet seen from some webmail encoders.
 b64[0x2d] = 62;
 b64[0x5f] = 63;
@@ -61,7 +63,10 @@ export function decodeBase64(input: Uint8Array): Decoded {
   }
   return {
     bytes: out.subarray(0, n),
-    problem: bad > 0 ? `base64 body has ${bad} invalid characters (ignored)` : 'base64 body has padding inside the data',
+    problem:
+      bad > 0
+        ? `base64 body has ${bad} invalid characters (ignored)`
+        : 'base64 body has padding inside the data',
   };
 }
 

@@ -27,7 +27,10 @@ let cached: ReadFixtures | undefined;
 
 export function readFixtures(): ReadFixtures {
   if (cached) return cached;
-  const alfaCert = issueProviderCertificate({ providerName: demoProviders.alfa.name, email: `posta-certificata@${demoProviders.alfa.domain}` });
+  const alfaCert = issueProviderCertificate({
+    providerName: demoProviders.alfa.name,
+    email: `posta-certificata@${demoProviders.alfa.domain}`,
+  });
   const betaCert = issueProviderCertificate({
     providerName: demoProviders.beta.name,
     email: `posta-certificata@${demoProviders.beta.domain}`,
