@@ -103,6 +103,61 @@ async function assertDegradedWithoutMta(startEnv: Record<string, string | undefi
   }
 }
 
+interface Ports {
+  portalPort: number;
+  mtaPort: number;
+  pgPort: number;
+}
+
+/** Spawns `npm start` (as `tsx scripts/start.ts`) on free ports with the test's data folder. */
+async function startProvider(args: string[] = []) {
+  const ports: Ports = { portalPort: await freePort(), mtaPort: await freePort(), pgPort: await freePort() };
+  // No DATABASE_URL, so the embedded database starts.
+  const { DATABASE_URL: _url, ...inherited } = process.env;
+  const env = {
+    ...inherited,
+    PEC_DATA_DIR: dataDir,
+    PORTAL_PORT: String(ports.portalPort),
+    MTA_INBOUND_PORT: String(ports.mtaPort),
+    EMBEDDED_PG_PORT: String(ports.pgPort),
+    PEC_MAIL_DOMAIN: 'pec.avvio.test',
+  };
+  const start = spawn(
+    process.execPath,
+    ['--import', 'tsx', path.join(repoRoot, 'scripts', 'start.ts'), ...args],
+    {
+      cwd: repoRoot,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  let output = '';
+  start.stdout.on('data', (d) => (output += d));
+  start.stderr.on('data', (d) => (output += d));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    start.once('exit', (code, signal) => resolve({ code, signal })),
+  );
+  let running = true;
+  void exited.then(() => (running = false));
+  const healthy = () =>
+    waitForHealth(
+      `http://127.0.0.1:${ports.portalPort}/api/health`,
+      (status) => status === 200,
+      () => running,
+      () => output,
+      300_000,
+    );
+  return { start, env, ports, exited, healthy, output: () => output };
+}
+
+/** After npm start has ended: nothing listens any more and no process uses the data folder. */
+async function assertAllStopped({ portalPort, mtaPort, pgPort }: Ports): Promise<void> {
+  assert.equal(await isPortOpen(portalPort), false, 'portal port closed');
+  assert.equal(await isPortOpen(mtaPort), false, 'MTA port closed');
+  assert.equal(await isPortOpen(pgPort), false, 'embedded PostgreSQL port closed');
+  assert.deepEqual(processesUsing(dataDir), [], 'no process left on the data folder');
+}
+
 async function fetchHealth(url: string): Promise<{ status: number; body: HealthReport } | undefined> {
   try {
     const res = await fetch(url, { signal: AbortSignal.timeout(5000) });
@@ -116,39 +171,11 @@ test(
   'npm start runs portal, MTA and embedded database, and stops cleanly on SIGINT',
   { timeout: 360_000 },
   async () => {
-    const [portalPort, mtaPort, pgPort] = [await freePort(), await freePort(), await freePort()];
-    // No DATABASE_URL, so the embedded database starts.
-    const { DATABASE_URL: _url, ...inherited } = process.env;
-    const env = {
-      ...inherited,
-      PEC_DATA_DIR: dataDir,
-      PORTAL_PORT: String(portalPort),
-      MTA_INBOUND_PORT: String(mtaPort),
-      EMBEDDED_PG_PORT: String(pgPort),
-      PEC_MAIL_DOMAIN: 'pec.avvio.test',
-    };
-    const start = spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'scripts', 'start.ts')], {
-      cwd: repoRoot,
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    start.stdout.on('data', (d) => (output += d));
-    start.stderr.on('data', (d) => (output += d));
-    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-      start.once('exit', (code, signal) => resolve({ code, signal })),
-    );
-    let running = true;
-    void exited.then(() => (running = false));
-
+    const { start, env, ports, exited, healthy, output: log } = await startProvider();
+    const { portalPort, mtaPort } = ports;
     try {
-      const health = await waitForHealth(
-        `http://127.0.0.1:${portalPort}/api/health`,
-        (status) => status === 200,
-        () => running,
-        () => output,
-        300_000,
-      );
+      const health = await healthy();
+      const output = log();
       assert.equal(health.body.status, 'ok');
       assert.equal(health.body.database.ok, true);
       assert.equal(health.body.mta.ok, true);
@@ -181,14 +208,38 @@ test(
       start.kill('SIGINT');
       const status = await exited;
       const stopMs = Date.now() - stopAsked;
-      assert.deepEqual(status, { code: 0, signal: null }, output);
+      assert.deepEqual(status, { code: 0, signal: null }, log());
       assert.ok(stopMs < 15_000, `stopping took ${stopMs} ms`);
     }
-    assert.equal(await isPortOpen(portalPort), false, 'portal port closed');
-    assert.equal(await isPortOpen(mtaPort), false, 'MTA port closed');
-    assert.equal(await isPortOpen(pgPort), false, 'embedded PostgreSQL port closed');
-    assert.deepEqual(processesUsing(dataDir), [], 'no process left on the data folder');
-    assert.match(output, /^\[db\] embedded PostgreSQL stopped$/m);
+    await assertAllStopped(ports);
+    assert.match(log(), /^\[db\] embedded PostgreSQL stopped$/m);
+  },
+);
+
+test(
+  'when the MTA dies on its own, npm start stops the rest and exits non-zero',
+  { timeout: 360_000 },
+  async () => {
+    // The build made (or found fresh) by the previous test is reused as is: no second build.
+    const { start, ports, exited, healthy, output } = await startProvider(['--no-build']);
+    try {
+      await healthy();
+      const haraka = processesUsing(path.join(dataDir, 'haraka')).filter((pid) =>
+        readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('haraka'),
+      );
+      assert.equal(haraka.length, 1, `one Haraka process (found ${haraka.join(', ')})`);
+      process.kill(haraka[0], 'SIGKILL');
+      const status = await Promise.race([
+        exited,
+        new Promise((r) => setTimeout(() => r('still running'), 20_000)),
+      ]);
+      assert.deepEqual(status, { code: 1, signal: null }, output());
+    } finally {
+      start.kill('SIGKILL');
+      await exited;
+    }
+    assert.match(output(), /^\[start\] mta exited unexpectedly \(killed by SIGKILL\): stopping$/m);
+    await assertAllStopped(ports);
   },
 );
 
@@ -204,4 +255,21 @@ test('a bad configuration variable stops npm start at once with its name', async
   const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
   assert.equal(code, 1);
   assert.match(stderr, /^\[start\] Invalid configuration: PORTAL_PORT: /m);
+});
+
+test('an unknown argument is refused with the usage line', async () => {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', path.join(repoRoot, 'scripts', 'start.ts'), '--bogus'],
+    {
+      cwd: repoRoot,
+      env: { ...process.env, PEC_DATA_DIR: dataDir },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  let stderr = '';
+  child.stderr.on('data', (d) => (stderr += d));
+  const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
+  assert.equal(code, 1);
+  assert.match(stderr, /unknown argument --bogus\nusage: npm start \[-- --no-build\]/);
 });

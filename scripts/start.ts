@@ -9,7 +9,7 @@ import path from 'node:path';
 import { ConfigError, loadConfig, type Config } from '@/lib/config';
 import { ensureDatabase } from '@/lib/db/ensure-database';
 import { prepareHarakaRuntime } from './lib/haraka-runtime';
-import { ensurePortalBuild, nextBin, repoRoot } from './lib/portal-build';
+import { ensurePortalBuild, nextBin, portalBuildState, repoRoot } from './lib/portal-build';
 import { SupervisedProcess, describeExit } from './lib/supervised-process';
 
 const harakaBin = path.join(repoRoot, 'node_modules', 'Haraka', 'bin', 'haraka');
@@ -17,6 +17,24 @@ const harakaBin = path.join(repoRoot, 'node_modules', 'Haraka', 'bin', 'haraka')
 const stopGraceMs = 10_000;
 
 const say = (prefix: string, line: string) => process.stdout.write(`[${prefix}] ${line}\n`);
+
+const usage = 'usage: npm start [-- --no-build]';
+
+/**
+ * `--no-build` runs the existing production build as it is (an image built once, or tests that
+ * built beforehand) instead of rebuilding when sources look newer.
+ */
+function readOptions(argv: string[]): { build: boolean } {
+  const options = { build: true };
+  for (const arg of argv) {
+    if (arg === '--no-build') options.build = false;
+    else {
+      process.stderr.write(`[start] unknown argument ${arg}\n${usage}\n`);
+      process.exit(1);
+    }
+  }
+  return options;
+}
 
 function readConfig(): Config {
   try {
@@ -33,7 +51,12 @@ function readConfig(): Config {
 type Database = Awaited<ReturnType<typeof ensureDatabase>>;
 
 async function main(): Promise<void> {
+  const options = readOptions(process.argv.slice(2));
   const config = readConfig();
+  if (!options.build && portalBuildState().state === 'missing') {
+    process.stderr.write('[start] --no-build given but there is no production build: run npm run build\n');
+    process.exit(1);
+  }
   let stopping = false;
   let database: Promise<Database> | undefined;
   const children: SupervisedProcess[] = [];
@@ -81,12 +104,15 @@ async function main(): Promise<void> {
     say('db', `ready (${db.embedded ? `embedded, port ${config.embeddedPgPort}` : 'external'})`);
     if (stopping) return;
 
-    const built = await ensurePortalBuild(
-      repoRoot,
-      (line) => say('build', line),
-      (build) => children.push(build),
-    );
-    if (built === 'fresh') say('build', 'portal build is up to date');
+    if (options.build) {
+      // Built after the database is up so a first start shows the admin credentials without delay.
+      const built = await ensurePortalBuild(
+        repoRoot,
+        (line) => say('build', line),
+        (build) => children.push(build),
+      );
+      if (built === 'fresh') say('build', 'portal build is up to date');
+    }
     if (stopping) return;
 
     const childEnv = { ...process.env, DATABASE_URL: db.url, NEXT_TELEMETRY_DISABLED: '1' };
