@@ -1,5 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { buildBustaTrasporto } from './build/busta';
+import { demoProviders, demoRecipients } from './build/demo';
+import { messageBytes } from './build/types';
+import { newPecMessageId } from './identifiers';
 import { inspectMessage, inspectReportJson, type PecKind } from './inspect';
 import { readFixtures } from './testing/inspect-fixtures';
 import { readTrustMaterial } from './trust-store';
@@ -142,6 +146,26 @@ describe('inspect: messages built by our engine', () => {
     assert.equal(r.signature.code, 'provider-domain-mismatch');
     assert.equal(r.signature.trusted, false);
     assert.ok(r.problems.some((p) => p.startsWith('signature not trusted (provider-domain-mismatch)')));
+  });
+
+  test('damage inside the original is not a problem of the busta', () => {
+    const now = new Date();
+    const broken = Buffer.from(
+      'From: alice@pec.alfa.test\r\nTo: bob@pec.beta.test\r\nSubject: rotto\r\nMessage-ID: <rotto@client>\r\n' +
+        'Content-Type: multipart/mixed; boundary="x"\r\n\r\n--x\r\nContent-Type: application/pdf; name="a.pdf"\r\n' +
+        'Content-Transfer-Encoding: base64\r\n\r\nJVBE!!!Rg==AAA\r\n',
+    );
+    const busta = buildBustaTrasporto({
+      ctx: { provider: demoProviders.alfa, signer: fx.alfa, now },
+      original: broken,
+      sender: 'alice@pec.alfa.test',
+      recipients: [demoRecipients[0]],
+      identificativo: newPecMessageId(now, { domain: demoProviders.alfa.domain }),
+    });
+    const r = inspectMessage(messageBytes(busta), { trust });
+    assert.deepEqual([r.kind, r.signature.trusted], ['posta-certificata', true]);
+    assert.deepEqual(r.problems, []);
+    assert.match(r.original?.toString() ?? '', /JVBE!!!Rg==AAA/);
   });
 
   test('unsigned and unreadable inputs still get a verdict', () => {

@@ -174,6 +174,12 @@ function readDaticert(part: MimeEntity, problems: string[]): ParsedDaticert | nu
   }
 }
 
+/** Reader problems are labelled `part 1.3.m.2: …`; an `m` step means inside an embedded message. */
+function insideEmbeddedMessage(problem: string): boolean {
+  const path = /^part ([^:]+):/.exec(problem)?.[1];
+  return path !== undefined && path.split('.').includes('m');
+}
+
 function cleanId(v: string | undefined): string | null {
   return v === undefined ? null : v.replace(/\s+/g, '');
 }
@@ -278,7 +284,10 @@ function inspect(raw: Buffer, opts: InspectOptions, report: InspectReport): void
       }
     }
   }
-  problems.push(...mime.problems.map((p) => `MIME: ${p}`), ...signed.problems.map((p) => `MIME: ${p}`));
+  // Damage inside the embedded original is the sender's content, not a PEC format problem: a
+  // reception point must not turn a valid busta into an anomaly because of it.
+  const envelopeProblems = [...mime.problems, ...signed.problems].filter((p) => !insideEmbeddedMessage(p));
+  problems.push(...envelopeProblems.map((p) => `MIME: ${p}`));
 }
 
 /** Classifies and verifies one message. Never throws: any damage ends up in `problems`. */
