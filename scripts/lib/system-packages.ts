@@ -9,6 +9,7 @@ export const requiredCommands: Record<string, string> = {
   openssl: 'openssl',
   xmllint: 'libxml2-utils',
   swaks: 'swaks',
+  chromium: 'chromium', // headless browser for the portal's Playwright tests (playwright-core cannot download one)
   argon2: 'argon2', // reference Argon2 tool: checks lib/passwords.ts hashes are standard (Dovecot-verifiable)
 };
 

@@ -1,0 +1,123 @@
+/**
+ * The audit trail: provider admins search everything (by actor, action, object, time range),
+ * auditors their scope, holders read what happened to their own mailbox and account.
+ * Keyset pagination (?after=<cursor>) keeps deep pages as fast as the first.
+ */
+import Link from 'next/link';
+import { notFound } from 'next/navigation';
+import { getPrisma } from '@/lib/db';
+import { formatDateTime } from '@/lib/i18n';
+import { getTranslator } from '@/lib/i18n/server';
+import { canSearchAuditTrailByActor, canViewAuditTrail } from '@/lib/permissions';
+import { searchAuditEvents } from '@/lib/queries/audit-events';
+import { requireActor } from '@/lib/session';
+import { Card, EmptyState, PageHeader } from '@/app/components/ui';
+
+export const dynamic = 'force-dynamic';
+
+/** yyyy-mm-dd from a date input, as the start of that day in Italy (approximated as UTC+1/+2 by Intl). */
+function parseDay(value: string | undefined, endOfDay = false): Date | undefined {
+  if (!value || !/^\d{4}-\d{2}-\d{2}$/.test(value)) return undefined;
+  const d = new Date(`${value}T00:00:00Z`);
+  if (Number.isNaN(d.getTime())) return undefined;
+  return endOfDay ? new Date(d.getTime() + 86_400_000) : d;
+}
+
+function Changes({ before, after }: { before: unknown; after: unknown }) {
+  if (before == null && after == null) return <span className="text-slate-400">—</span>;
+  return (
+    <details className="text-xs">
+      <summary className="cursor-pointer text-blue-800">JSON</summary>
+      <pre className="mt-1 max-w-md overflow-x-auto whitespace-pre-wrap break-all rounded bg-slate-50 p-2 text-[11px] text-slate-700">
+        {JSON.stringify({ before, after }, null, 1)}
+      </pre>
+    </details>
+  );
+}
+
+export default async function AuditPage({ searchParams }: { searchParams: Promise<Record<string, string | undefined>> }) {
+  const actor = await requireActor();
+  if (!canViewAuditTrail(actor)) notFound();
+  const { locale, t } = await getTranslator();
+  const params = await searchParams;
+  const byActor = canSearchAuditTrailByActor(actor);
+  const result = await searchAuditEvents(getPrisma(), actor, {
+    actor: byActor ? params.actor : undefined,
+    action: params.action,
+    entityType: params.entityType,
+    entityId: params.entityId,
+    from: parseDay(params.from),
+    to: parseDay(params.to, true),
+    after: params.after,
+    limit: 50,
+  });
+  const filters = Object.fromEntries(Object.entries(params).filter(([k, v]) => v && k !== 'after')) as Record<string, string>;
+  const input = 'block w-full rounded-md border border-slate-300 px-3 py-2 text-sm shadow-sm focus:border-blue-500 focus:outline-none focus:ring-2 focus:ring-blue-200';
+
+  return (
+    <>
+      <PageHeader
+        title={t('audit.title')}
+        subtitle={actor.role === 'MAILBOX_HOLDER' ? t('audit.holderSubtitle') : t('audit.subtitle')}
+      />
+      {actor.role !== 'MAILBOX_HOLDER' ? (
+        <form method="get" className="mb-4 grid grid-cols-1 gap-3 rounded-xl border border-slate-200 bg-white p-4 shadow-sm sm:grid-cols-2 lg:grid-cols-6" data-testid="audit-filters">
+          {byActor ? (
+            <label className="text-xs font-medium text-slate-600">{t('audit.actor')}<input name="actor" defaultValue={params.actor} className={input} /></label>
+          ) : null}
+          <label className="text-xs font-medium text-slate-600">{t('audit.action')}<input name="action" defaultValue={params.action} placeholder="user." className={input} /></label>
+          <label className="text-xs font-medium text-slate-600">{t('audit.entity')}<input name="entityType" defaultValue={params.entityType} placeholder="Mailbox" className={input} /></label>
+          <label className="text-xs font-medium text-slate-600">{t('audit.entityId')}<input name="entityId" defaultValue={params.entityId} className={input} /></label>
+          <label className="text-xs font-medium text-slate-600">{t('audit.from')}<input type="date" name="from" defaultValue={params.from} className={input} /></label>
+          <label className="text-xs font-medium text-slate-600">{t('audit.to')}<input type="date" name="to" defaultValue={params.to} className={input} /></label>
+          <div className="flex items-end sm:col-span-2 lg:col-span-6">
+            <button type="submit" className="rounded-md bg-slate-800 px-4 py-2 text-sm font-medium text-white hover:bg-slate-900">{t('common.search')}</button>
+          </div>
+        </form>
+      ) : null}
+      <Card>
+        {result.rows.length === 0 ? (
+          <EmptyState title={t('audit.empty')} />
+        ) : (
+          <div className="-mx-5 overflow-x-auto">
+            <table className="min-w-full text-sm" data-testid="audit-table">
+              <thead className="border-b border-slate-200 text-left text-xs uppercase tracking-wide text-slate-500">
+                <tr>
+                  <th className="px-5 py-2 font-medium">{t('audit.when')}</th>
+                  <th className="px-3 py-2 font-medium">{t('audit.actor')}</th>
+                  <th className="px-3 py-2 font-medium">{t('audit.action')}</th>
+                  <th className="hidden px-3 py-2 font-medium md:table-cell">{t('audit.entity')}</th>
+                  <th className="hidden px-3 py-2 font-medium lg:table-cell">{t('audit.ip')}</th>
+                  <th className="px-5 py-2 font-medium">{t('audit.changes')}</th>
+                </tr>
+              </thead>
+              <tbody className="divide-y divide-slate-100 align-top">
+                {result.rows.map((e) => (
+                  <tr key={e.id}>
+                    <td className="whitespace-nowrap px-5 py-2.5 text-slate-600">{formatDateTime(locale, e.occurredAt)}</td>
+                    <td className="px-3 py-2.5">{e.actorEmail ?? '—'}</td>
+                    <td className="px-3 py-2.5 font-mono text-xs text-blue-900">{e.action}</td>
+                    <td className="hidden px-3 py-2.5 text-xs text-slate-600 md:table-cell">
+                      {e.entityType ?? '—'}
+                      {e.entityId ? <span className="block font-mono text-[11px] text-slate-400">{e.entityId}</span> : null}
+                    </td>
+                    <td className="hidden px-3 py-2.5 font-mono text-xs text-slate-600 lg:table-cell">{e.ip ?? '—'}</td>
+                    <td className="px-5 py-2.5"><Changes before={e.before} after={e.after} /></td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+        <div className="mt-4 flex justify-between text-sm">
+          {params.after ? <Link className="text-blue-800 hover:underline" href={`/audit?${new URLSearchParams(filters)}`}>{t('audit.first')}</Link> : <span />}
+          {result.next ? (
+            <Link className="text-blue-800 hover:underline" data-testid="audit-next" href={`/audit?${new URLSearchParams({ ...filters, after: result.next })}`}>
+              {t('audit.more')} →
+            </Link>
+          ) : null}
+        </div>
+      </Card>
+    </>
+  );
+}

@@ -1,0 +1,33 @@
+/**
+ * The portal navigation as data: each entry says who sees it, using the permission predicates.
+ * Feature pages add their entry here (the page itself still checks the actor: hiding a link is
+ * never the protection).
+ */
+import type { MessageKey } from '@/lib/i18n';
+import { canViewAuditTrail, isAdmin, type Actor } from '@/lib/permissions';
+
+export type NavIcon = 'home' | 'building' | 'users' | 'list' | 'user';
+
+export interface NavItem {
+  href: string;
+  label: MessageKey;
+  icon: NavIcon;
+  visible: (actor: Actor) => boolean;
+}
+
+export const navigation: NavItem[] = [
+  { href: '/dashboard', label: 'nav.dashboard', icon: 'home', visible: () => true },
+  {
+    href: '/organizations',
+    label: 'nav.organizations',
+    icon: 'building',
+    visible: (a) => a.role === 'PROVIDER_ADMIN' || a.role === 'RESELLER_ADMIN',
+  },
+  { href: '/users', label: 'nav.users', icon: 'users', visible: (a) => isAdmin(a) },
+  { href: '/audit', label: 'nav.audit', icon: 'list', visible: (a) => canViewAuditTrail(a) },
+  { href: '/profile', label: 'nav.profile', icon: 'user', visible: () => true },
+];
+
+export function navigationFor(actor: Actor): NavItem[] {
+  return navigation.filter((item) => item.visible(actor));
+}

@@ -1,0 +1,178 @@
+'use client';
+/**
+ * A form bound to a defineAction server action: shows field errors beside the fields, a toast on
+ * every answer and, with `keepMessage`, the answer as a lasting callout (for things shown once,
+ * such as a new password). Works with JavaScript off too (plain form post).
+ */
+import { createContext, useActionState, useContext, useEffect, useRef, type ReactNode } from 'react';
+import { useFormStatus } from 'react-dom';
+import type { FormState } from '@/lib/audit/server';
+import { useToast } from './toaster';
+
+type ServerAction = (state: FormState | undefined, form: FormData) => Promise<FormState>;
+
+const FieldErrors = createContext<Record<string, string> | undefined>(undefined);
+
+export function ActionForm({
+  action,
+  children,
+  submitLabel,
+  className,
+  keepMessage = false,
+  resetOnSuccess = true,
+  submitVariant = 'primary',
+  testId,
+}: {
+  action: ServerAction;
+  children?: ReactNode;
+  submitLabel: string;
+  className?: string;
+  keepMessage?: boolean;
+  resetOnSuccess?: boolean;
+  submitVariant?: 'primary' | 'secondary' | 'danger';
+  testId?: string;
+}) {
+  const [state, formAction] = useActionState(action, undefined);
+  const toast = useToast();
+  const formRef = useRef<HTMLFormElement>(null);
+  useEffect(() => {
+    if (!state) return;
+    if (!keepMessage || !state.ok) toast(state.message, state.ok ? 'success' : 'error');
+    if (state.ok && resetOnSuccess) formRef.current?.reset();
+  }, [state, keepMessage, resetOnSuccess, toast]);
+  return (
+    <FieldErrors.Provider value={state?.ok ? undefined : state?.fieldErrors}>
+      <form ref={formRef} action={formAction} className={className ?? 'space-y-4'} data-testid={testId} noValidate>
+        {children}
+        {keepMessage && state?.ok ? (
+          <div role="status" className="rounded-md border border-emerald-200 bg-emerald-50 p-3 text-sm text-emerald-900 break-words">
+            {state.message}
+          </div>
+        ) : null}
+        <SubmitButton label={submitLabel} variant={submitVariant} />
+      </form>
+    </FieldErrors.Provider>
+  );
+}
+
+const variants = {
+  primary: 'bg-blue-700 text-white hover:bg-blue-800 focus-visible:ring-blue-500',
+  secondary: 'border border-slate-300 bg-white text-slate-800 hover:bg-slate-50 focus-visible:ring-slate-400',
+  danger: 'bg-red-600 text-white hover:bg-red-700 focus-visible:ring-red-500',
+};
+
+function SubmitButton({ label, variant }: { label: string; variant: keyof typeof variants }) {
+  const { pending } = useFormStatus();
+  return (
+    <button
+      type="submit"
+      disabled={pending}
+      className={`inline-flex items-center justify-center rounded-md px-4 py-2 text-sm font-medium shadow-sm transition focus:outline-none focus-visible:ring-2 focus-visible:ring-offset-2 disabled:opacity-60 ${variants[variant]}`}
+    >
+      {pending ? '…' : label}
+    </button>
+  );
+}
+
+/** A labelled input whose error (from the action's answer) shows beneath it. */
+export function Field({
+  name,
+  label,
+  type = 'text',
+  defaultValue,
+  placeholder,
+  required,
+  autoComplete,
+  hint,
+  inputMode,
+}: {
+  name: string;
+  label: string;
+  type?: string;
+  defaultValue?: string | number;
+  placeholder?: string;
+  required?: boolean;
+  autoComplete?: string;
+  hint?: string;
+  inputMode?: 'numeric' | 'text' | 'email';
+}) {
+  const error = useContext(FieldErrors)?.[name];
+  const id = `f-${name}`;
+  return (
+    <div>
+      <label htmlFor={id} className="block text-sm font-medium text-slate-700">
+        {label}
+        {required ? <span className="text-red-600"> *</span> : null}
+      </label>
+      <input
+        id={id}
+        name={name}
+        type={type}
+        defaultValue={defaultValue}
+        placeholder={placeholder}
+        autoComplete={autoComplete}
+        inputMode={inputMode}
+        aria-invalid={error ? true : undefined}
+        aria-describedby={error ? `${id}-error` : undefined}
+        className={`mt-1 block w-full rounded-md border px-3 py-2 text-sm shadow-sm focus:outline-none focus:ring-2 ${
+          error ? 'border-red-400 focus:ring-red-300' : 'border-slate-300 focus:border-blue-500 focus:ring-blue-200'
+        }`}
+      />
+      {error ? (
+        <p id={`${id}-error`} className="mt-1 text-xs text-red-600">
+          {error}
+        </p>
+      ) : hint ? (
+        <p className="mt-1 text-xs text-slate-500">{hint}</p>
+      ) : null}
+    </div>
+  );
+}
+
+export function SelectField({
+  name,
+  label,
+  options,
+  defaultValue,
+}: {
+  name: string;
+  label: string;
+  options: { value: string; label: string }[];
+  defaultValue?: string;
+}) {
+  const error = useContext(FieldErrors)?.[name];
+  return (
+    <div>
+      <label htmlFor={`f-${name}`} className="block text-sm font-medium text-slate-700">
+        {label}
+      </label>
+      <select
+        id={`f-${name}`}
+        name={name}
+        defaultValue={defaultValue}
+        className="mt-1 block w-full rounded-md border border-slate-300 bg-white px-3 py-2 text-sm shadow-sm focus:border-blue-500 focus:outline-none focus:ring-2 focus:ring-blue-200"
+      >
+        {options.map((o) => (
+          <option key={o.value} value={o.value}>
+            {o.label}
+          </option>
+        ))}
+      </select>
+      {error ? <p className="mt-1 text-xs text-red-600">{error}</p> : null}
+    </div>
+  );
+}
+
+export function CheckboxField({ name, label, defaultChecked }: { name: string; label: string; defaultChecked?: boolean }) {
+  return (
+    <label className="flex items-start gap-2 text-sm text-slate-700">
+      <input
+        type="checkbox"
+        name={name}
+        defaultChecked={defaultChecked}
+        className="mt-0.5 h-4 w-4 rounded border-slate-300 text-blue-700 focus:ring-blue-500"
+      />
+      <span>{label}</span>
+    </label>
+  );
+}
