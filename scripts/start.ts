@@ -5,6 +5,7 @@
  * Ctrl-C / SIGTERM stops the children, then the embedded database; a child dying on its own stops
  * everything with a non-zero exit, so a supervisor (systemd, Docker) can restart the lot.
  */
+import os from 'node:os';
 import path from 'node:path';
 import { ConfigError, loadConfig, type Config } from '@/lib/config';
 import { ensureDatabase } from '@/lib/db/ensure-database';
@@ -69,8 +70,11 @@ async function main(): Promise<void> {
     await Promise.all(
       children.map(async (child) => {
         // Haraka shuts down gracefully on SIGINT only (SIGTERM would kill it outright).
-        const status = await child.stop(child.name === 'mta' ? 'SIGINT' : 'SIGTERM', stopGraceMs);
-        say(child.name, `stopped (${describeExit(status)})`);
+        const signal = child.name === 'mta' ? 'SIGINT' : 'SIGTERM';
+        const status = await child.stop(signal, stopGraceMs);
+        // Node servers exiting on the signal we sent report 128 + its number; that is a clean stop.
+        const clean = status.code === 0 || status.code === 128 + os.constants.signals[signal];
+        say(child.name, clean ? 'stopped' : `stopped (${describeExit(status)})`);
       }),
     );
     // A database still starting is awaited, so an interrupted start-up leaves no postgres behind.
