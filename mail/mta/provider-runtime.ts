@@ -1,0 +1,117 @@
+/**
+ * Wires the MTA's parts from the configuration: signer and trust material from the PKI files, the
+ * provider index, the router, the pooled relay, the durable outbound spool, and the reception point
+ * over the database. One per Haraka process; the plugins only translate hooks into calls on it.
+ */
+import { readFileSync } from 'node:fs';
+import type { Config } from '@/lib/config';
+import type { PrismaClient } from '@/lib/db/client';
+import { createSigner, createTrustStore, parseProviderLdif, type BuildContext, type ProviderIndex, type Signer, type TrustStore } from '@/mail/pec';
+import { DatabaseMailboxDirectory } from './mailbox-directory';
+import { ReceptionPoint } from './reception';
+import { SmtpRelay } from './relay';
+import { Router } from './routing';
+import { OutboundSpool, type SpoolOutcome } from './spool';
+import { DatabaseTransmissionLog } from './transmission-log-db';
+import type { TransmissionLogWriter } from './transmission-log';
+
+export interface MtaRuntime {
+  config: Config;
+  signer: Signer;
+  trust: TrustStore;
+  index: ProviderIndex;
+  router: Router;
+  relay: SmtpRelay;
+  spool: OutboundSpool;
+  log: TransmissionLogWriter;
+  reception: ReceptionPoint;
+  context: () => BuildContext;
+  close(): Promise<void>;
+}
+
+const pemBlock = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
+
+function pemToDer(pem: string): Buffer {
+  return Buffer.from(pem.replace(/-----[A-Z ]+-----/g, '').replace(/\s+/g, ''), 'base64');
+}
+
+/** Signer from the key file and the certificate file (signing certificate first, chain after). */
+export function loadSigner(config: Config): Signer {
+  const certs: string[] = readFileSync(config.pki.signingCertFile, 'utf8').match(pemBlock) ?? [];
+  if (certs.length === 0) throw new Error(`${config.pki.signingCertFile}: no certificate`);
+  return createSigner({
+    keyPem: readFileSync(config.pki.signingKeyFile, 'utf8'),
+    certPem: certs[0],
+    chainPem: certs.slice(1).join('\n'),
+  });
+}
+
+/** Trust anchors (CA file) joined with the provider index LDIF. */
+export function loadTrust(config: Config): { trust: TrustStore; index: ProviderIndex } {
+  const parsed = parseProviderLdif(readFileSync(config.pki.providerIndexFile));
+  const cas = (readFileSync(config.pki.trustCaFile, 'utf8').match(pemBlock) ?? []).map(pemToDer);
+  return { trust: createTrustStore({ certificates: cas, index: parsed.index }), index: parsed.index };
+}
+
+export async function createMtaRuntime(
+  config: Config,
+  prisma: PrismaClient,
+  options: { onOutcome?: (o: SpoolOutcome) => void } = {},
+): Promise<MtaRuntime> {
+  const signer = loadSigner(config);
+  const { trust, index } = loadTrust(config);
+  const ownDomains = [config.provider.mailDomain];
+  const router = new Router({
+    staticRoutes: config.mta.staticRoutes,
+    ownDomains,
+    ownInbound: { host: config.mta.host, port: config.mta.inboundPort },
+    isCertifiedDomain: (d) => index.byDomain(d) !== undefined,
+  });
+  // Between providers the message signature is what proves origin; TLS is opportunistic and
+  // peers' certificates (often self-signed on private networks) are not checked here.
+  const relay = new SmtpRelay({ heloName: config.provider.mailDomain, tls: { rejectUnauthorized: false } });
+  const log = new DatabaseTransmissionLog(prisma);
+  const spool = new OutboundSpool({
+    dir: config.spoolDir,
+    router,
+    relay,
+    onOutcome: options.onOutcome,
+  });
+  const context = (): BuildContext => ({
+    provider: {
+      name: config.provider.name,
+      domain: config.provider.mailDomain,
+      serviceAddress: config.provider.serviceAddress,
+      timeZone: config.provider.timeZone,
+    },
+    signer,
+    now: new Date(),
+  });
+  const reception = new ReceptionPoint({
+    context,
+    trust,
+    index,
+    ownDomains,
+    maildirRoot: config.maildirRoot,
+    mailboxes: new DatabaseMailboxDirectory(prisma),
+    outbox: spool,
+    log,
+  });
+  await spool.start();
+  return {
+    config,
+    signer,
+    trust,
+    index,
+    router,
+    relay,
+    spool,
+    log,
+    reception,
+    context,
+    async close() {
+      await spool.stop();
+      await relay.close();
+    },
+  };
+}

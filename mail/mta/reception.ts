@@ -1,0 +1,330 @@
+/**
+ * Reception point and delivery point (punto di ricezione / di consegna, spec §4.2-4.3), free of
+ * Haraka: the plugin hands over the SMTP envelope and the bytes, this decides and acts.
+ *
+ * - valid busta from a trusted provider → presa in carico to that provider's mailReceipt, then per
+ *   local recipient: store in the Maildir → avvenuta consegna (type per To/Cc), or mancata consegna
+ *   (unknown, suspended, expired, over quota);
+ * - valid PEC receipt / notice → stored as is, nothing issued;
+ * - anything else → busta di anomalia stored for each recipient (or refused, per mailbox policy).
+ * Messages we issue leave through the outbound spool, so they are on disk before we answer 250.
+ */
+import {
+  buildAvvenutaConsegna,
+  buildBustaAnomalia,
+  buildMancataConsegna,
+  buildPresaInCarico,
+  deliveryReceiptType,
+  factsFromDaticert,
+  inspectMessage,
+  readMime,
+  type BuildContext,
+  type BuiltMessage,
+  type InspectReport,
+  type ProviderIndex,
+  type TransactionFacts,
+  type TrustStore,
+} from '@/mail/pec';
+import { QuotaExceededError, storeInMaildir } from './maildir';
+import type { TransmissionEvent, TransmissionLogWriter } from './transmission-log';
+
+export interface LocalMailbox {
+  address: string;
+  status: 'ACTIVE' | 'SUSPENDED' | 'EXPIRED' | 'CEASED';
+  expiresAt?: Date | null;
+  /** 0 = unlimited. */
+  quotaBytes: number;
+  /** Known usage (from the database); measured from the Maildir when absent. */
+  usedBytes?: number;
+  /** What to do with ordinary (non-PEC) mail: wrap it in a busta di anomalia, or refuse it. */
+  ordinaryMail: 'anomalia' | 'refuse';
+}
+
+export interface MailboxDirectory {
+  find(address: string): Promise<LocalMailbox | null>;
+  /** Called after a successful store, so usage can be kept without rescanning. */
+  recordDelivery?(address: string, bytes: number): Promise<void>;
+}
+
+export interface Outbox {
+  enqueue(envelope: { from: string; to: string[] }, data: readonly Buffer[], label?: string): Promise<unknown>;
+}
+
+export interface ReceptionDeps {
+  /** Our identity and signer; `now` is taken per transaction. */
+  context: () => BuildContext;
+  trust: TrustStore;
+  index: ProviderIndex;
+  /** Our PEC domains: recipients there are ours. */
+  ownDomains: readonly string[];
+  maildirRoot: string;
+  mailboxes: MailboxDirectory;
+  outbox: Outbox;
+  log: TransmissionLogWriter;
+}
+
+export type ReceptionVerdict = 'busta' | 'receipt' | 'anomalia';
+
+export interface ReceptionResult {
+  verdict: ReceptionVerdict;
+  /** SMTP answer for the whole message: accept, or refuse (ordinary mail nobody accepts). */
+  accept: boolean;
+  reason?: string;
+  delivered: string[];
+  failed: { recipient: string; reason: string }[];
+  issued: BuiltMessage['kind'][];
+}
+
+const addressPattern = /[^\s<>,;:"()[\]]+@[^\s<>,;:"()[\]]+/g;
+function addressesIn(value: string | undefined): string[] {
+  return (value?.replace(/"[^"]*"/g, ' ').match(addressPattern) ?? []).map((a) => a.toLowerCase());
+}
+
+/** To/Cc of the original (postacert.eml), to pick the receipt type per recipient. */
+function recipientFields(original: Buffer | null): { to: Set<string>; cc: Set<string> } {
+  if (!original) return { to: new Set(), cc: new Set() };
+  const h = readMime(original).root.headers;
+  return { to: new Set(addressesIn(h.get('to'))), cc: new Set(addressesIn(h.get('cc'))) };
+}
+
+function isUsable(m: LocalMailbox, now: Date): boolean {
+  return m.status === 'ACTIVE' && !(m.expiresAt && m.expiresAt.getTime() <= now.getTime());
+}
+
+export class ReceptionPoint {
+  private readonly ownDomains: Set<string>;
+
+  constructor(private readonly deps: ReceptionDeps) {
+    this.ownDomains = new Set(deps.ownDomains.map((d) => d.toLowerCase()));
+  }
+
+  isLocal(address: string): boolean {
+    return this.ownDomains.has(address.slice(address.lastIndexOf('@') + 1).toLowerCase());
+  }
+
+  /**
+   * RCPT-time decision for a local address: known mailboxes and our service address are accepted;
+   * an unknown one only when the sender is a PEC domain (a busta for it earns a mancata consegna).
+   */
+  async acceptsRecipient(recipient: string, sender: string): Promise<boolean> {
+    const address = recipient.toLowerCase();
+    if (!this.isLocal(address)) return false;
+    if (address === this.serviceAddress()) return true;
+    if (await this.deps.mailboxes.find(address)) return true;
+    const senderDomain = sender.slice(sender.lastIndexOf('@') + 1);
+    return this.ownDomains.has(senderDomain.toLowerCase()) || this.deps.index.byDomain(senderDomain) !== undefined;
+  }
+
+  private serviceAddress(): string {
+    const p = this.deps.context().provider;
+    return (p.serviceAddress ?? `posta-certificata@${p.domain}`).toLowerCase();
+  }
+
+  async receive(envelope: { from: string; to: string[] }, raw: Buffer): Promise<ReceptionResult> {
+    const ctx = this.deps.context();
+    const recipients = [...new Set(envelope.to.map((r) => r.toLowerCase()).filter((r) => this.isLocal(r)))];
+    const report = inspectMessage(raw, { trust: this.deps.trust, now: ctx.now });
+    const valid =
+      report.kind !== 'non-pec' &&
+      report.kind !== 'anomalia' &&
+      report.signature.intact &&
+      report.signature.trusted === true &&
+      report.problems.length === 0 &&
+      report.daticert !== null;
+    if (valid && report.kind === 'posta-certificata') return this.receiveBusta(ctx, envelope.from, recipients, raw, report);
+    if (valid || (report.kind === 'anomalia' && report.signature.trusted === true && report.signature.intact)) {
+      return this.receiveNotice(ctx, envelope.from, recipients, raw, report);
+    }
+    return this.receiveAnomalia(ctx, envelope.from, recipients, raw, report);
+  }
+
+  private async receiveBusta(
+    ctx: BuildContext,
+    sender: string,
+    recipients: string[],
+    raw: Buffer,
+    report: InspectReport,
+  ): Promise<ReceptionResult> {
+    const facts: TransactionFacts = factsFromDaticert(report.daticert!);
+    const provider = this.deps.index.providers.find((p) => p.providerName === report.signature.provider);
+    const counterpart = provider?.providerName ?? report.signature.provider;
+    const result: ReceptionResult = { verdict: 'busta', accept: true, delivered: [], failed: [], issued: [] };
+    const base: Omit<TransmissionEvent, 'type' | 'outcome'> = {
+      identificativo: facts.identificativo,
+      originalMessageId: facts.msgid,
+      sender: facts.mittente,
+      counterpartProvider: counterpart,
+    };
+    for (const r of recipients) await this.deps.log.write({ ...base, type: 'RECEIVED', recipient: r, outcome: 'OK' });
+
+    // Presa in carico first: it states that we took charge of every local recipient (spec §4.2).
+    const mailReceipt = provider?.mailReceipt;
+    if (mailReceipt && recipients.length > 0) {
+      const presa = buildPresaInCarico({ ctx, facts, mailReceipt, ricezione: recipients });
+      await this.deps.outbox.enqueue(presa.envelope, presa.chunks, presa.kind);
+      result.issued.push(presa.kind);
+      await this.deps.log.write({
+        ...base,
+        type: 'PRESA_IN_CARICO_SENT',
+        recipient: recipients.join(','),
+        outcome: 'OK',
+        details: { messageId: presa.messageId, to: mailReceipt },
+      });
+    }
+
+    const fields = recipientFields(report.original);
+    for (const recipient of recipients) {
+      const failure = await this.deliver(recipient, raw, ctx.now);
+      let receipt: BuiltMessage;
+      if (failure) {
+        receipt = buildMancataConsegna({ ctx, facts, consegna: recipient, errore: failure.errore, erroreEsteso: failure.text });
+        result.failed.push({ recipient, reason: failure.text });
+      } else {
+        const field = fields.cc.has(recipient) && !fields.to.has(recipient) ? 'cc' : 'to';
+        const ricevuta = deliveryReceiptType(facts.ricevuta, field);
+        receipt = buildAvvenutaConsegna({
+          ctx,
+          facts,
+          consegna: recipient,
+          ricevuta,
+          postacert: ricevuta === 'sintetica' ? undefined : (report.original ?? undefined),
+        });
+        result.delivered.push(recipient);
+      }
+      // Receipts go to the SMTP reverse-path of the busta, i.e. the original sender (spec §2.1).
+      await this.deps.outbox.enqueue({ from: receipt.envelope.from, to: [sender] }, receipt.chunks, receipt.kind);
+      result.issued.push(receipt.kind);
+      await this.deps.log.write({
+        ...base,
+        type: failure ? 'MANCATA_CONSEGNA_SENT' : 'AVVENUTA_CONSEGNA_SENT',
+        recipient,
+        outcome: failure ? 'ERROR' : 'OK',
+        details: { messageId: receipt.messageId, ...(failure ? { reason: failure.text } : {}) },
+      });
+    }
+    return result;
+  }
+
+  /** Stores a busta for one recipient; returns why it could not be, or null. */
+  private async deliver(
+    recipient: string,
+    raw: Buffer,
+    now: Date,
+  ): Promise<{ errore: 'no-dest' | 'altro'; text: string } | null> {
+    const mailbox = await this.deps.mailboxes.find(recipient);
+    const provider = this.deps.context().provider.name;
+    if (!mailbox) return { errore: 'no-dest', text: `5.1.1 - ${provider} - indirizzo non valido` };
+    if (!isUsable(mailbox, now)) return { errore: 'altro', text: `5.2.1 - ${provider} - casella non attiva` };
+    try {
+      await storeInMaildir(this.deps.maildirRoot, recipient, raw, {
+        quotaBytes: mailbox.quotaBytes,
+        usedBytes: mailbox.usedBytes,
+      });
+    } catch (err) {
+      if (err instanceof QuotaExceededError) return { errore: 'altro', text: `5.2.2 - ${provider} - casella piena` };
+      throw err;
+    }
+    await this.deps.mailboxes.recordDelivery?.(recipient, raw.length);
+    return null;
+  }
+
+  /** A valid receipt or notice for our users (or our service mailbox): delivered unchanged. */
+  private async receiveNotice(
+    ctx: BuildContext,
+    sender: string,
+    recipients: string[],
+    raw: Buffer,
+    report: InspectReport,
+  ): Promise<ReceptionResult> {
+    const result: ReceptionResult = { verdict: 'receipt', accept: true, delivered: [], failed: [], issued: [] };
+    const service = this.serviceAddress();
+    for (const recipient of recipients) {
+      const mailbox = recipient === service ? null : await this.deps.mailboxes.find(recipient);
+      if (recipient !== service && (!mailbox || !isUsable(mailbox, ctx.now))) {
+        result.failed.push({ recipient, reason: 'no such active mailbox' });
+        continue;
+      }
+      await storeInMaildir(this.deps.maildirRoot, recipient, raw);
+      await this.deps.mailboxes.recordDelivery?.(recipient, raw.length);
+      result.delivered.push(recipient);
+      const received: Partial<Record<string, TransmissionEvent['type']>> = {
+        'presa-in-carico': 'PRESA_IN_CARICO_RECEIVED',
+        'avvenuta-consegna': 'AVVENUTA_CONSEGNA_RECEIVED',
+        'errore-consegna': 'MANCATA_CONSEGNA_RECEIVED',
+      };
+      await this.deps.log.write({
+        type: received[report.kind] ?? 'RECEIPT_DELIVERED',
+        identificativo: report.daticert?.dati.identificativo ?? null,
+        originalMessageId: report.riferimentoMessageId,
+        sender,
+        recipient,
+        counterpartProvider: report.signature.provider,
+        outcome: 'OK',
+        details: { kind: report.kind, consegna: report.daticert?.dati.consegna ?? null },
+      });
+    }
+    if (result.delivered.length === 0) {
+      return { ...result, accept: false, reason: '5.1.1 no such active mailbox' };
+    }
+    return result;
+  }
+
+  private async receiveAnomalia(
+    ctx: BuildContext,
+    sender: string,
+    recipients: string[],
+    raw: Buffer,
+    report: InspectReport,
+  ): Promise<ReceptionResult> {
+    const result: ReceptionResult = { verdict: 'anomalia', accept: true, delivered: [], failed: [], issued: [] };
+    const reason =
+      report.kind === 'non-pec'
+        ? 'messaggio di posta ordinaria'
+        : !report.signature.present
+          ? 'firma assente'
+          : !report.signature.intact
+            ? 'firma non valida: il messaggio è stato alterato'
+            : report.signature.trusted !== true
+              ? 'certificato di firma non presente nell’indice dei gestori'
+              : `formato non conforme (${report.problems[0] ?? 'daticert'})`;
+    const targets: string[] = [];
+    for (const recipient of recipients) {
+      const mailbox = await this.deps.mailboxes.find(recipient);
+      if (!mailbox || !isUsable(mailbox, ctx.now)) {
+        result.failed.push({ recipient, reason: 'no such active mailbox' });
+      } else if (report.kind === 'non-pec' && mailbox.ordinaryMail === 'refuse') {
+        result.failed.push({ recipient, reason: 'mailbox refuses ordinary mail' });
+      } else targets.push(recipient);
+    }
+    if (targets.length === 0) {
+      return { ...result, accept: false, reason: result.failed[0]?.reason ?? 'no recipient' };
+    }
+    const anomalia = buildBustaAnomalia({ ctx, received: raw, sender, recipients: targets, reason });
+    const data = Buffer.concat(anomalia.chunks, anomalia.size);
+    for (const recipient of targets) {
+      // The DP delivers the wrapper with no receipt (spec §2.4); quota still applies.
+      const mailbox = (await this.deps.mailboxes.find(recipient))!;
+      try {
+        await storeInMaildir(this.deps.maildirRoot, recipient, data, { quotaBytes: mailbox.quotaBytes, usedBytes: mailbox.usedBytes });
+      } catch (err) {
+        if (!(err instanceof QuotaExceededError)) throw err;
+        result.failed.push({ recipient, reason: 'mailbox full' });
+        continue;
+      }
+      await this.deps.mailboxes.recordDelivery?.(recipient, data.length);
+      result.delivered.push(recipient);
+      await this.deps.log.write({
+        type: 'ANOMALIA',
+        identificativo: report.daticert?.dati.identificativo ?? null,
+        originalMessageId: report.messageId,
+        sender,
+        recipient,
+        counterpartProvider: report.signature.provider,
+        outcome: 'OK',
+        details: { reason, problems: report.problems.slice(0, 5), messageId: anomalia.messageId },
+      });
+    }
+    result.issued.push(anomalia.kind);
+    return result;
+  }
+}

@@ -1,0 +1,119 @@
+/**
+ * Starts a real Haraka for tests and the demo: a runtime folder with the project's base config
+ * (mail/haraka/config), our plugin list and listen address, and `plugins/` linked to mail/plugins
+ * so the compiled plugin folders load through a normal `require`.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+
+const repoRoot = path.resolve(__dirname, '..', '..', '..');
+const harakaBin = path.join(repoRoot, 'node_modules', 'Haraka', 'bin', 'haraka');
+
+export interface HarakaOptions {
+  port: number;
+  plugins: string[];
+  /** Environment of the Haraka process (the plugins read lib/config from it). */
+  env: NodeJS.ProcessEnv;
+  /** Runtime folder; default a new temp folder. */
+  dir?: string;
+  /** Host name for `me` (greeting, Received). */
+  me?: string;
+  /** Echo Haraka's output (debugging). */
+  echo?: boolean;
+}
+
+export interface HarakaProcess {
+  port: number;
+  dir: string;
+  child: ChildProcess;
+  output: () => string;
+  /** Graceful stop (SIGINT, as Haraka expects). */
+  stop: () => Promise<void>;
+  /** kill -9. */
+  kill: () => Promise<void>;
+}
+
+function waitForBanner(port: number, timeoutMs: number, child: ChildProcess): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  return new Promise((resolve, reject) => {
+    const attempt = () => {
+      if (child.exitCode !== null) return reject(new Error(`haraka exited with ${child.exitCode}`));
+      const socket = net.connect({ host: '127.0.0.1', port });
+      socket.once('data', (d) => {
+        socket.destroy();
+        if (d.toString().startsWith('220')) resolve();
+        else retry();
+      });
+      socket.once('error', () => retry());
+    };
+    const retry = () => {
+      if (Date.now() > deadline) reject(new Error(`haraka did not answer on port ${port}`));
+      else setTimeout(attempt, 100);
+    };
+    attempt();
+  });
+}
+
+function exited(child: ChildProcess): Promise<void> {
+  return child.exitCode !== null || child.signalCode !== null
+    ? Promise.resolve()
+    : new Promise((resolve) => child.once('exit', () => resolve()));
+}
+
+export function writeHarakaRuntime(options: HarakaOptions): string {
+  const dir = options.dir ?? mkdtempSync(path.join(os.tmpdir(), 'pec-haraka-'));
+  const configDir = path.join(dir, 'config');
+  mkdirSync(configDir, { recursive: true });
+  cpSync(path.join(repoRoot, 'mail', 'haraka', 'config'), configDir, { recursive: true });
+  writeFileSync(path.join(configDir, 'smtp.ini'), `[main]\nlisten=127.0.0.1:${options.port}\nnodes=0\nforce_shutdown_timeout=3\n`);
+  writeFileSync(path.join(configDir, 'plugins'), `${options.plugins.join('\n')}\n`);
+  writeFileSync(path.join(configDir, 'me'), `${options.me ?? 'mta.localhost.test'}\n`);
+  const link = path.join(dir, 'plugins');
+  if (!existsSync(link)) symlinkSync(path.join(repoRoot, 'mail', 'plugins'), link, 'dir');
+  return dir;
+}
+
+/** Starts Haraka and waits for its greeting. */
+export async function startHaraka(options: HarakaOptions): Promise<HarakaProcess> {
+  const dir = writeHarakaRuntime(options);
+  let output = '';
+  const child = spawn(process.execPath, [harakaBin, '-c', dir], {
+    cwd: dir,
+    env: options.env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const collect = (d: Buffer) => {
+    output += d.toString();
+    if (output.length > 2_000_000) output = output.slice(-1_000_000);
+    if (options.echo) process.stderr.write(d);
+  };
+  child.stdout!.on('data', collect);
+  child.stderr!.on('data', collect);
+  try {
+    await waitForBanner(options.port, 30_000, child);
+  } catch (err) {
+    child.kill('SIGKILL');
+    throw new Error(`${(err as Error).message}\n${output.slice(-4000)}`);
+  }
+  return {
+    port: options.port,
+    dir,
+    child,
+    output: () => output,
+    stop: async () => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGINT');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 8000);
+      await exited(child);
+      clearTimeout(timer);
+    },
+    kill: async () => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGKILL');
+      await exited(child);
+    },
+  };
+}

@@ -1,0 +1,50 @@
+/**
+ * Transmission log events (log dei messaggi, spec §5.3): one record per operation with what
+ * auditors search for. The MTA modules only describe events; where they go is the writer's
+ * business (the database in production, an array in tests of the MTA logic).
+ */
+export type TransmissionEventType =
+  | 'SUBMISSION'
+  | 'ACCETTAZIONE'
+  | 'NON_ACCETTAZIONE'
+  | 'BUSTA_RELAYED'
+  | 'RECEIVED'
+  | 'PRESA_IN_CARICO_SENT'
+  | 'PRESA_IN_CARICO_RECEIVED'
+  | 'AVVENUTA_CONSEGNA_SENT'
+  | 'AVVENUTA_CONSEGNA_RECEIVED'
+  | 'MANCATA_CONSEGNA_SENT'
+  | 'MANCATA_CONSEGNA_RECEIVED'
+  | 'ANOMALIA'
+  | 'RECEIPT_DELIVERED'
+  | 'PREAVVISO_SENT'
+  | 'TIMEOUT_SENT'
+  | 'VIRUS'
+  | 'REFUSED';
+
+export interface TransmissionEvent {
+  type: TransmissionEventType;
+  /** PEC identificativo of the transaction, when known. */
+  identificativo?: string | null;
+  /** Client Message-ID of the original. */
+  originalMessageId?: string | null;
+  sender?: string | null;
+  recipient?: string | null;
+  /** providerName of the other side. */
+  counterpartProvider?: string | null;
+  outcome: 'OK' | 'ERROR' | 'REFUSED';
+  occurredAt?: Date;
+  details?: Record<string, unknown>;
+}
+
+export interface TransmissionLogWriter {
+  write(event: TransmissionEvent): Promise<void>;
+}
+
+/** Keeps events in memory: for tests and for a provider run without a database. */
+export class MemoryTransmissionLog implements TransmissionLogWriter {
+  readonly events: TransmissionEvent[] = [];
+  async write(event: TransmissionEvent): Promise<void> {
+    this.events.push({ occurredAt: new Date(), ...event });
+  }
+}
