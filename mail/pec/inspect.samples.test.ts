@@ -96,6 +96,13 @@ describe(
           assert.match(r.daticert.date, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d$/);
         }
         assert.ok(!r.problems.some((p) => p.startsWith('internal error')), r.problems.join('; '));
+        if (intact) {
+          // Genuine provider traffic must pass our format checks, or reception would call it an anomaly.
+          const format = r.problems.filter(
+            (p) => !p.startsWith('signature verifies only over the CRLF-canonical form'),
+          );
+          assert.deepEqual(format, []);
+        }
       });
     }
 

@@ -3,6 +3,7 @@ import { describe, test } from 'node:test';
 import { buildBustaTrasporto } from './build/busta';
 import { demoProviders, demoRecipients } from './build/demo';
 import { messageBytes } from './build/types';
+import { writeDaticert } from './daticert';
 import { newPecMessageId } from './identifiers';
 import { inspectMessage, inspectReportJson, type PecKind } from './inspect';
 import { readFixtures } from './testing/inspect-fixtures';
@@ -166,6 +167,34 @@ describe('inspect: messages built by our engine', () => {
     assert.deepEqual([r.kind, r.signature.trusted], ['posta-certificata', true]);
     assert.deepEqual(r.problems, []);
     assert.match(r.original?.toString() ?? '', /JVBE!!!Rg==AAA/);
+  });
+
+  test('daticert elements are checked against the kind (spec §3 table)', () => {
+    const daticert = writeDaticert({
+      tipo: 'errore-consegna',
+      errore: 'nessuno',
+      intestazione: {
+        mittente: 'alice@pec.alfa.test',
+        destinatari: [{ address: 'bob@pec.beta.test', tipo: 'certificato' }],
+        risposte: 'alice@pec.alfa.test',
+      },
+      dati: {
+        gestoreEmittente: 'Beta PEC S.r.l.',
+        data: { giorno: '15/01/2024', ora: '10:05:07', zona: '+0100' },
+        identificativo: 'x@pec.alfa.test',
+      },
+    });
+    const raw = Buffer.from(
+      'From: posta-certificata@pec.beta.test\r\nSubject: AVVISO DI MANCATA CONSEGNA: x\r\nX-Ricevuta: errore-consegna\r\n' +
+        'Content-Type: multipart/mixed; boundary="b"\r\n\r\n--b\r\nContent-Type: application/xml; name="daticert.xml"\r\n\r\n' +
+        `${daticert}\r\n--b--\r\n`,
+    );
+    const r = inspectMessage(raw);
+    assert.equal(r.kind, 'errore-consegna');
+    assert.equal(r.error, null);
+    assert.ok(r.problems.includes('daticert errore-consegna without consegna'), r.problems.join('; '));
+    assert.ok(r.problems.includes('daticert errore-consegna with errore "nessuno"'));
+    assert.ok(r.problems.includes('PEC message without S/MIME signature'));
   });
 
   test('unsigned and unreadable inputs still get a verdict', () => {

@@ -174,6 +174,29 @@ function readDaticert(part: MimeEntity, problems: string[]): ParsedDaticert | nu
   }
 }
 
+/** Element use per tipo (spec §3 table): what a well-formed daticert of each kind carries. */
+function daticertShapeProblems(d: ParsedDaticert): string[] {
+  const out: string[] = [];
+  const { tipo, errore, dati } = d;
+  if ((tipo === 'posta-certificata' || tipo === 'avvenuta-consegna') && !dati.ricevuta)
+    out.push(`daticert ${tipo} without ricevuta`);
+  const aboutOneRecipient = [
+    'avvenuta-consegna',
+    'errore-consegna',
+    'preavviso-errore-consegna',
+    'rilevazione-virus',
+  ];
+  if (aboutOneRecipient.includes(tipo) && !dati.consegna) out.push(`daticert ${tipo} without consegna`);
+  if (tipo === 'presa-in-carico' && !dati.ricezione?.length)
+    out.push('daticert presa-in-carico without ricezione');
+  const mustFail = tipo === 'errore-consegna' || tipo === 'non-accettazione';
+  if (mustFail && errore === 'nessuno') out.push(`daticert ${tipo} with errore "nessuno"`);
+  const mustSucceed = ['posta-certificata', 'accettazione', 'presa-in-carico', 'avvenuta-consegna'];
+  if (mustSucceed.includes(tipo) && errore !== 'nessuno')
+    out.push(`daticert ${tipo} with errore "${errore}"`);
+  return out;
+}
+
 /** Reader problems are labelled `part 1.3.m.2: …`; an `m` step means inside an embedded message. */
 function insideEmbeddedMessage(problem: string): boolean {
   const path = /^part ([^:]+):/.exec(problem)?.[1];
@@ -239,6 +262,7 @@ function inspect(raw: Buffer, opts: InspectOptions, report: InspectReport): void
     }
     if (daticert) {
       if (daticert.errore !== 'nessuno') report.error = daticert.errore;
+      problems.push(...daticertShapeProblems(daticert));
       const msgid = daticert.dati.msgid;
       if (msgid && report.riferimentoMessageId && msgid.replace(/\s+/g, '') !== report.riferimentoMessageId) {
         problems.push(
