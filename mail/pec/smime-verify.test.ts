@@ -283,6 +283,29 @@ describe('signatures made by openssl', () => {
     assert.equal(signed.content?.mimeType, 'text/plain');
   });
 
+  test('BER streaming (indefinite lengths, chunked content) from openssl cms -stream', () => {
+    const raw = run([
+      'cms',
+      '-sign',
+      '-stream',
+      '-nodetach',
+      '-in',
+      content,
+      '-signer',
+      cert,
+      '-inkey',
+      key,
+      '-out',
+      path.join(dir, 'stream.eml'),
+    ]);
+    const root = readMime(raw).root;
+    const der = Buffer.from(root.body.toString('latin1').replace(/\s+/g, ''), 'base64');
+    assert.deepEqual([der[0], der[1]], [0x30, 0x80], 'indefinite-length ContentInfo');
+    const signed = verifySignedMessage(root);
+    assert.equal(signed.verdict.intact, true, signed.verdict.detail ?? '');
+    assert.match(signed.content?.body.toString() ?? '', /Testo firmato/);
+  });
+
   test('RSA-PSS with SHA-512, and a signature without signed attributes', () => {
     const pss = run([
       'cms',
