@@ -34,6 +34,11 @@ function serverPid(dataDir: string): number {
   return Number.parseInt(readFileSync(path.join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0], 10);
 }
 
+function sessionOf(pid: number): string {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[3];
+}
+
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -62,6 +67,8 @@ test('initialises on first start, listens on loopback only, keeps data across a 
     "SELECT current_setting('listen_addresses') AS listen, current_setting('unix_socket_directories') AS sockets",
   );
   assert.deepEqual(settings, { listen: '127.0.0.1', sockets: '' });
+  // its own session: a Ctrl-C sent to the starting process's group does not reach it
+  assert.notEqual(sessionOf(serverPid(dataDir)), sessionOf(process.pid));
   await sql(first.url, "CREATE TABLE kept (v text); INSERT INTO kept VALUES ('still here')");
   await first.stop();
   await assert.rejects(sql(first.url, 'SELECT 1'), 'stopped server refuses connections');
@@ -99,7 +106,7 @@ test('a server orphaned by a killed process is reused, and a second user never s
   const dataDir = path.join(dir, 'orphan');
   const port = await findFreePort();
   const script = `require('./lib/db/embedded').startEmbeddedPostgres({ dataDir: ${JSON.stringify(dataDir)}, port: ${port} })
-    .then((s) => console.log('READY ' + s.url));`;
+    .then((s) => { console.log('READY ' + s.url); setInterval(() => undefined, 1000); });`;
   const owner = spawn(process.execPath, ['--import', 'tsx', '-e', script], {
     cwd: root,
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -175,7 +182,7 @@ test("the owner's own SIGTERM handling is not cut short, and its exit code is ke
   const graceful = await childWithServer(
     dataDir,
     port,
-    `process.on('SIGTERM', () => setTimeout(async () => { console.log('GRACEFUL'); await server.stop(); process.exit(7); }, 300));`,
+    `setInterval(() => undefined, 1000); process.on('SIGTERM', () => setTimeout(async () => { console.log('GRACEFUL'); await server.stop(); process.exit(7); }, 300));`,
     (child) => child.kill('SIGTERM'),
   );
   assert.equal(graceful.code, 7, graceful.out);

