@@ -4,7 +4,7 @@
  * never the protection).
  */
 import type { MessageKey } from '@/lib/i18n';
-import { canViewAuditTrail, isAdmin, type Actor } from '@/lib/permissions';
+import { canSearchLogs, canViewAuditTrail, isAdmin, type Actor } from '@/lib/permissions';
 
 export type NavIcon = 'home' | 'building' | 'users' | 'list' | 'user';
 
@@ -24,6 +24,7 @@ export const navigation: NavItem[] = [
     visible: (a) => a.role === 'PROVIDER_ADMIN' || a.role === 'RESELLER_ADMIN',
   },
   { href: '/users', label: 'nav.users', icon: 'users', visible: (a) => isAdmin(a) },
+  { href: '/log', label: 'nav.logs', icon: 'list', visible: (a) => canSearchLogs(a) },
   { href: '/audit', label: 'nav.audit', icon: 'list', visible: (a) => canViewAuditTrail(a) },
   { href: '/profile', label: 'nav.profile', icon: 'user', visible: () => true },
 ];

@@ -104,7 +104,8 @@ export function checkSearchRange(from: Date, to: Date): void {
   if (Number.isNaN(from.getTime()) || Number.isNaN(to.getTime()))
     throw new LogSearchError('range.missing', 'The time range needs a valid start and end');
   if (from >= to) throw new LogSearchError('range.order', 'The start of the time range must precede its end');
-  if (to > addMonths(from, maxSearchMonths))
+  // one hour of slack: 30 calendar months in Rome can be an hour longer than in UTC (summer time)
+  if (to.getTime() > addMonths(from, maxSearchMonths).getTime() + 3_600_000)
     throw new LogSearchError('range.tooLong', `The time range may span at most ${maxSearchMonths} months`);
 }
 
