@@ -7,6 +7,7 @@ import Link from 'next/link';
 import { notFound } from 'next/navigation';
 import { getPrisma } from '@/lib/db';
 import { formatDateTime } from '@/lib/i18n';
+import { auditActionName } from '@/lib/i18n/audit-actions';
 import { getTranslator } from '@/lib/i18n/server';
 import { canSearchAuditTrailByActor, canViewAuditTrail } from '@/lib/permissions';
 import { searchAuditEvents } from '@/lib/queries/audit-events';
@@ -96,7 +97,10 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
                   <tr key={e.id}>
                     <td className="whitespace-nowrap px-5 py-2.5 text-slate-600">{formatDateTime(locale, e.occurredAt)}</td>
                     <td className="px-3 py-2.5">{e.actorEmail ?? '—'}</td>
-                    <td className="px-3 py-2.5 font-mono text-xs text-blue-900">{e.action}</td>
+                    <td className="px-3 py-2.5">
+                      <span className="text-slate-900">{auditActionName(locale, e.action)}</span>
+                      <span className="block font-mono text-[11px] text-slate-400">{e.action}</span>
+                    </td>
                     <td className="hidden px-3 py-2.5 text-xs text-slate-600 md:table-cell">
                       {e.entityType ?? '—'}
                       {e.entityId ? <span className="block font-mono text-[11px] text-slate-400">{e.entityId}</span> : null}

@@ -1,0 +1,112 @@
+/**
+ * Browser tests of the portal foundation (real production build, real database, headless chromium):
+ * password login, TOTP enrolment and TOTP login, logout, the 404 for another tenant's object,
+ * the language switch, and screenshots of the dashboard at laptop and phone widths.
+ */
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { currentTotpCode } from '@/lib/auth/totp';
+import { loginThroughForm, startPortalForBrowserTests, type PortalHarness } from '@/lib/testing/browser';
+import { createTenantFixture, fixturePassword, type TenantFixture } from '@/lib/testing/tenants';
+
+let portal: PortalHarness;
+let f: TenantFixture;
+
+before(async () => {
+  portal = await startPortalForBrowserTests();
+  f = await createTenantFixture(portal.db.prisma);
+});
+after(() => portal?.stop());
+
+test('password login lands on a dashboard with real counts for the scope; logout ends the session', { timeout: 120_000 }, async () => {
+  const page = await portal.newPage();
+  await loginThroughForm(page, portal.url, f.users.resellerA.email, fixturePassword);
+  await page.waitForURL(`${portal.url}/dashboard`);
+  // reseller A: one company, one domain, one mailbox (reseller B's are not counted)
+  assert.equal(await page.getByTestId('figure-companies').textContent(), '1');
+  assert.equal(await page.getByTestId('figure-domains').textContent(), '1');
+  assert.equal(await page.getByTestId('figure-mailboxes').textContent(), '1');
+  assert.match((await page.locator('h1').textContent()) ?? '', /Benvenuto/);
+  const user = await portal.db.prisma.user.findUniqueOrThrow({ where: { id: f.users.resellerA.id } });
+  assert.equal(user.lastLoginIp, '127.0.0.1');
+
+  await page.locator('[data-testid=logout]:visible').click();
+  await page.waitForURL(/\/login\?loggedOut=1$/);
+  await page.goto(`${portal.url}/dashboard`);
+  await page.waitForURL(/\/login/);
+  await page.context().close();
+});
+
+test('a wrong password is refused with a message, and the form stays', { timeout: 60_000 }, async () => {
+  const page = await portal.newPage();
+  await loginThroughForm(page, portal.url, f.users.companyB.email, 'not-the-password');
+  const alert = page.locator('[data-testid=login-form] [role=alert]');
+  await alert.waitFor();
+  assert.match((await alert.textContent()) ?? '', /non corretti/);
+  assert.ok(page.url().endsWith('/login'));
+  await page.context().close();
+});
+
+test('TOTP: enrol on the profile page, then log in with password and a computed code', { timeout: 120_000 }, async () => {
+  const page = await portal.newPage();
+  await loginThroughForm(page, portal.url, f.users.companyA.email, fixturePassword);
+  await page.waitForURL(`${portal.url}/dashboard`);
+  await page.goto(`${portal.url}/profile`);
+  await page.getByTestId('totp-start').click();
+  const secret = ((await page.getByTestId('totp-secret').textContent()) ?? '').trim();
+  assert.match(secret, /^[A-Z2-7]{32}$/);
+  await page.locator('#totp-code').fill(currentTotpCode(secret));
+  await page.getByRole('button', { name: 'Conferma' }).click();
+  await page.getByTestId('recovery-codes').waitFor();
+  assert.equal(await page.locator('[data-testid=recovery-codes] li').count(), 10);
+  await page.locator('[data-testid=logout]:visible').click();
+  await page.waitForURL(/\/login/);
+
+  await loginThroughForm(page, portal.url, f.users.companyA.email, fixturePassword, () => currentTotpCode(secret));
+  await page.waitForURL(`${portal.url}/dashboard`);
+  assert.equal(await page.getByTestId('figure-mailboxes').textContent(), '1');
+  await page.context().close();
+});
+
+test('a reseller opening another reseller’s company by URL gets a 404', { timeout: 60_000 }, async () => {
+  const page = await portal.newPage();
+  await loginThroughForm(page, portal.url, f.users.resellerA.email, fixturePassword);
+  await page.waitForURL(`${portal.url}/dashboard`);
+  const own = await page.goto(`${portal.url}/organizations/${f.companyA}`);
+  assert.equal(own?.status(), 200);
+  const foreign = await page.goto(`${portal.url}/organizations/${f.companyB}`);
+  assert.equal(foreign?.status(), 404);
+  await page.getByTestId('not-found').waitFor();
+  const foreignUser = await page.goto(`${portal.url}/users/${f.users.holderB.id}`);
+  assert.equal(foreignUser?.status(), 404);
+  await page.context().close();
+});
+
+test('language switch: Italian by default, English on request, remembered', { timeout: 60_000 }, async () => {
+  const page = await portal.newPage();
+  await loginThroughForm(page, portal.url, f.users.provider.email, fixturePassword);
+  await page.waitForURL(`${portal.url}/dashboard`);
+  assert.equal(await page.locator('html').getAttribute('lang'), 'it');
+  await portal.screenshot(page, 'dashboard-provider-it');
+  await page.locator('[data-testid=lang-en]:visible').click();
+  await page.waitForFunction(() => document.documentElement.lang === 'en');
+  assert.match((await page.locator('h1').textContent()) ?? '', /Welcome/);
+  await page.goto(`${portal.url}/organizations`);
+  assert.equal(await page.locator('h1').textContent(), 'Organizations');
+  await page.locator('[data-testid=lang-it]:visible').click();
+  await page.waitForFunction(() => document.documentElement.lang === 'it');
+  assert.equal(await page.locator('h1').textContent(), 'Organizzazioni');
+  await page.context().close();
+});
+
+test('phone width: the menu opens from the top bar', { timeout: 60_000 }, async () => {
+  const page = await portal.newPage({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+  await loginThroughForm(page, portal.url, f.users.provider.email, fixturePassword);
+  await page.waitForURL(`${portal.url}/dashboard`);
+  await portal.screenshot(page, 'dashboard-provider-phone');
+  await page.locator('header summary').click();
+  await page.locator('header a[href="/organizations"]').click();
+  await page.waitForURL(`${portal.url}/organizations`);
+  await portal.screenshot(page, 'organizations-phone');
+  await page.context().close();
+});

@@ -1,0 +1,28 @@
+/**
+ * Readable names of audit actions (the trail stores stable codes such as `user.password_reset`).
+ * Kept apart from the main dictionary so features add their actions here without touching it.
+ * Unknown codes are shown as they are.
+ */
+import type { Locale } from './index';
+
+const names: Record<string, { it: string; en: string }> = {
+  'auth.login': { it: 'Accesso', en: 'Sign-in' },
+  'auth.login_failed': { it: 'Accesso non riuscito', en: 'Failed sign-in' },
+  'auth.locked': { it: 'Account bloccato per tentativi errati', en: 'Account locked after failed attempts' },
+  'auth.logout': { it: 'Uscita', en: 'Sign-out' },
+  'seed.create': { it: 'Installazione iniziale', en: 'Initial set-up' },
+  'organization.create': { it: 'Organizzazione creata', en: 'Organization created' },
+  'organization.update': { it: 'Organizzazione modificata', en: 'Organization changed' },
+  'user.create': { it: 'Utente creato', en: 'User created' },
+  'user.password_reset': { it: 'Password reimpostata', en: 'Password reset' },
+  'user.password_change': { it: 'Password cambiata', en: 'Password changed' },
+  'user.set_disabled': { it: 'Utente attivato/disattivato', en: 'User enabled/disabled' },
+  'user.totp_enrolment_start': { it: 'Avvio attivazione 2FA', en: '2FA enrolment started' },
+  'user.totp_enable': { it: 'Verifica in due passaggi attivata', en: 'Two-step verification on' },
+  'user.totp_disable': { it: 'Verifica in due passaggi disattivata', en: 'Two-step verification off' },
+  'user.recovery_codes_regenerate': { it: 'Nuovi codici di recupero', en: 'New recovery codes' },
+};
+
+export function auditActionName(locale: Locale, action: string): string {
+  return names[action]?.[locale] ?? action;
+}
