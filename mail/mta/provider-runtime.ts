@@ -8,7 +8,9 @@ import type { Config } from '@/lib/config';
 import type { PrismaClient } from '@/lib/db/client';
 import { createSigner, createTrustStore, parseProviderLdif, type BuildContext, type ProviderIndex, type Signer, type TrustStore } from '@/mail/pec';
 import { DatabaseMailboxDirectory } from './mailbox-directory';
+import { verifyPassword } from '@/lib/passwords';
 import { ReceptionPoint } from './reception';
+import { SubmissionPoint } from './submission';
 import { SmtpRelay } from './relay';
 import { Router } from './routing';
 import { OutboundSpool, type SpoolOutcome } from './spool';
@@ -25,6 +27,7 @@ export interface MtaRuntime {
   spool: OutboundSpool;
   log: TransmissionLogWriter;
   reception: ReceptionPoint;
+  submission: SubmissionPoint;
   context: () => BuildContext;
   close(): Promise<void>;
 }
@@ -97,6 +100,19 @@ export async function createMtaRuntime(
     outbox: spool,
     log,
   });
+  const submission = new SubmissionPoint({
+    context,
+    credentials: async (address) =>
+      prisma.mailbox.findUnique({
+        where: { address },
+        select: { address: true, passwordHash: true, status: true, expiresAt: true },
+      }),
+    verifyPassword,
+    isCertified: (d) => router.isCertified(d),
+    outbox: spool,
+    log,
+    limits: config.limits,
+  });
   await spool.start();
   return {
     config,
@@ -108,6 +124,7 @@ export async function createMtaRuntime(
     spool,
     log,
     reception,
+    submission,
     context,
     async close() {
       await spool.stop();

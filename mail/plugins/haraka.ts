@@ -32,6 +32,10 @@ export interface HarakaTransaction {
 export interface HarakaConnection {
   uuid: string;
   remote: { ip: string; port: number };
+  local?: { ip: string; port: number | string };
+  tls: { enabled: boolean };
+  capabilities: string[];
+  relaying: boolean;
   client?: Socket;
   transaction: HarakaTransaction | null;
   notes: Record<string, unknown>;

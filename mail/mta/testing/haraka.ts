@@ -3,8 +3,8 @@
  * (mail/haraka/config), our plugin list and listen address, and `plugins/` linked to mail/plugins
  * so the compiled plugin folders load through a normal `require`.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -13,7 +13,14 @@ const repoRoot = path.resolve(__dirname, '..', '..', '..');
 const harakaBin = path.join(repoRoot, 'node_modules', 'Haraka', 'bin', 'haraka');
 
 export interface HarakaOptions {
+  /** Port the readiness probe uses (the first listening port). */
   port: number;
+  /** Further plain/STARTTLS ports. */
+  extraPorts?: number[];
+  /** Port served with implicit TLS (465-style). */
+  smtpsPort?: number;
+  /** Certificate for STARTTLS and implicit TLS (PEM). Without it the MTA speaks plain SMTP only. */
+  tls?: { keyPem: string; certPem: string };
   plugins: string[];
   /** Environment of the Haraka process (the plugins read lib/config from it). */
   env: NodeJS.ProcessEnv;
@@ -63,12 +70,38 @@ function exited(child: ChildProcess): Promise<void> {
     : new Promise((resolve) => child.once('exit', () => resolve()));
 }
 
+/** A self-signed certificate for an MTA host name (openssl), for STARTTLS and implicit TLS. */
+export function selfSignedTls(hostName: string): { keyPem: string; certPem: string } {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'pec-tls-'));
+  try {
+    const r = spawnSync(
+      'openssl',
+      ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '30', '-subj', `/CN=${hostName}`,
+        '-addext', `subjectAltName=DNS:${hostName},IP:127.0.0.1`,
+        '-keyout', path.join(dir, 'key.pem'), '-out', path.join(dir, 'cert.pem')],
+      { encoding: 'utf8' },
+    );
+    if (r.status !== 0) throw new Error(`openssl req failed: ${r.stderr}`);
+    return { keyPem: readFileSync(path.join(dir, 'key.pem'), 'utf8'), certPem: readFileSync(path.join(dir, 'cert.pem'), 'utf8') };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 export function writeHarakaRuntime(options: HarakaOptions): string {
   const dir = options.dir ?? mkdtempSync(path.join(os.tmpdir(), 'pec-haraka-'));
   const configDir = path.join(dir, 'config');
   mkdirSync(configDir, { recursive: true });
   cpSync(path.join(repoRoot, 'mail', 'haraka', 'config'), configDir, { recursive: true });
-  writeFileSync(path.join(configDir, 'smtp.ini'), `[main]\nlisten=127.0.0.1:${options.port}\nnodes=0\nforce_shutdown_timeout=3\n`);
+  const ports = [options.port, ...(options.extraPorts ?? []), ...(options.smtpsPort ? [options.smtpsPort] : [])];
+  const listen = ports.map((p) => `127.0.0.1:${p}`).join(',');
+  const smtps = options.smtpsPort ? `smtps_port=${options.smtpsPort}\n` : '';
+  writeFileSync(path.join(configDir, 'smtp.ini'), `[main]\nlisten=${listen}\n${smtps}nodes=0\nforce_shutdown_timeout=3\n`);
+  if (options.tls) {
+    writeFileSync(path.join(configDir, 'tls_key.pem'), options.tls.keyPem, { mode: 0o600 });
+    writeFileSync(path.join(configDir, 'tls_cert.pem'), options.tls.certPem);
+    writeFileSync(path.join(configDir, 'tls.ini'), '[main]\nkey=tls_key.pem\ncert=tls_cert.pem\n');
+  }
   writeFileSync(path.join(configDir, 'plugins'), `${options.plugins.join('\n')}\n`);
   writeFileSync(path.join(configDir, 'me'), `${options.me ?? 'mta.localhost.test'}\n`);
   const link = path.join(dir, 'plugins');

@@ -4,33 +4,25 @@
  * lives there. Each hook calls `next` exactly once and catches its own errors: a failure is a
  * temporary refusal (4xx), so the sending provider retries and nothing is lost.
  */
-import type { Socket } from 'node:net';
 import constants from 'haraka-constants';
-import { getConfig } from '@/lib/config';
-import { getPrisma } from '@/lib/db/client';
-import { createMtaRuntime, type MtaRuntime } from '@/mail/mta/provider-runtime';
 import { envelopeAddress, type HarakaAddress, type HarakaConnection, type HarakaPlugin, type Next } from '../haraka';
-
-let runtime: Promise<MtaRuntime> | undefined;
+import { closeMtaRuntime, isSubmissionPort, mtaRuntime, setNoDelay } from '../runtime';
 
 export function register(this: HarakaPlugin): void {
-  runtime = createMtaRuntime(getConfig(), getPrisma());
-  runtime.catch((err: Error) => this.logcrit(`PEC runtime failed to start: ${err.stack ?? err.message}`));
+  mtaRuntime().catch((err: Error) => this.logcrit(`PEC runtime failed to start: ${err.stack ?? err.message}`));
 }
 
-/** Without NODELAY every SMTP reply waits on Nagle + delayed ACK: ~40 ms per command on loopback. */
 export function hook_connect_init(this: HarakaPlugin, next: Next, connection: HarakaConnection): void {
-  // Haraka wraps the socket (tls_socket's pluggableStream, whose own setNoDelay does nothing).
-  const client = connection.client as (Socket & { targetsocket?: Socket }) | undefined;
-  (client?.targetsocket ?? client)?.setNoDelay?.(true);
+  setNoDelay(connection);
   next();
 }
 
 export function hook_rcpt(this: HarakaPlugin, next: Next, connection: HarakaConnection, params: [HarakaAddress]): void {
+  if (isSubmissionPort(connection)) return next();
   const recipient = envelopeAddress(params[0]);
   const sender = envelopeAddress(connection.transaction?.mail_from);
   (async () => {
-    const rt = await runtime!;
+    const rt = await mtaRuntime();
     if (!rt.reception.isLocal(recipient)) return next(constants.deny, '5.7.1 relaying denied');
     if (await rt.reception.acceptsRecipient(recipient, sender)) return next(constants.ok);
     return next(constants.deny, '5.1.1 mailbox unknown');
@@ -41,13 +33,14 @@ export function hook_rcpt(this: HarakaPlugin, next: Next, connection: HarakaConn
 }
 
 export function hook_queue(this: HarakaPlugin, next: Next, connection: HarakaConnection): void {
+  if (isSubmissionPort(connection)) return next();
   const txn = connection.transaction;
   if (!txn) return next(constants.denysoft, '4.3.0 no transaction');
   // `dot_stuffed: true` means "the stored data is dot-stuffed: undo it", giving the bytes exactly
   // as the sender meant them, CRLF (signatures cover them).
   txn.message_stream.get_data({ dot_stuffed: true, line_endings: '\r\n' }, (raw: Buffer) => {
     (async () => {
-      const rt = await runtime!;
+      const rt = await mtaRuntime();
       const result = await rt.reception.receive(
         { from: envelopeAddress(txn.mail_from), to: txn.rcpt_to.map(envelopeAddress) },
         raw,
@@ -65,5 +58,5 @@ export function hook_queue(this: HarakaPlugin, next: Next, connection: HarakaCon
 }
 
 export function shutdown(): void {
-  void runtime?.then((rt) => rt.close()).catch(() => undefined);
+  void closeMtaRuntime();
 }

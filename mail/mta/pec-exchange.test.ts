@@ -1,0 +1,179 @@
+/**
+ * End to end over real SMTP: two complete providers, A (pec.alfa.test) and B (pec.beta.test), each
+ * a real Haraka with our plugins and its own database and CA, plus an ordinary SMTP sink. Alice
+ * submits with nodemailer over implicit TLS; every system message must verify with openssl.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import nodemailer from 'nodemailer';
+import { inspectMessage, type InspectReport } from '@/mail/pec';
+import { maildirPath } from './maildir';
+import { startPecNetwork, type PecNetwork, type RunningProvider } from './testing/pec-network';
+import { startSmtpSink, type SmtpSink } from './testing/smtp-sink';
+
+const tmp = mkdtempSync(path.join(os.tmpdir(), 'pec-exchange-'));
+let net: PecNetwork;
+let sink: SmtpSink;
+let A: RunningProvider;
+let B: RunningProvider;
+const password = 'Segreta-123';
+
+before(async () => {
+  sink = await startSmtpSink();
+  net = await startPecNetwork({
+    dir: tmp,
+    echo: process.env.PEC_TEST_ECHO === '1',
+    extraRoutes: { 'example.test': sink.port },
+    providers: [
+      { key: 'A', name: 'Alfa PEC S.p.A.', domain: 'pec.alfa.test', mailboxes: [{ address: 'alice@pec.alfa.test', password }] },
+      {
+        key: 'B',
+        name: 'Beta PEC S.r.l.',
+        domain: 'pec.beta.test',
+        mailboxes: [
+          { address: 'bob@pec.beta.test', password },
+          { address: 'carol@pec.beta.test', password },
+        ],
+      },
+    ],
+  });
+  A = net.providers.A;
+  B = net.providers.B;
+});
+
+after(async () => {
+  await net?.stop();
+  await sink?.close();
+  rmSync(tmp, { recursive: true, force: true });
+});
+
+function submit(message: { from?: string; to?: string; cc?: string; bcc?: string; subject: string }, auth = { user: 'alice@pec.alfa.test', pass: password }, envelope?: { from: string; to: string[] }) {
+  const transport = nodemailer.createTransport({
+    host: '127.0.0.1',
+    port: A.submissionTlsPort,
+    secure: true,
+    tls: { rejectUnauthorized: false },
+    auth,
+  });
+  return transport
+    .sendMail({
+      from: message.from ?? 'alice@pec.alfa.test',
+      to: message.to,
+      cc: message.cc,
+      bcc: message.bcc,
+      subject: message.subject,
+      text: 'Buongiorno,\r\nin allegato la fattura.\r\n',
+      attachments: [{ filename: 'fattura.pdf', content: Buffer.from('%PDF-1.4 demo') }],
+      envelope,
+    })
+    .finally(() => transport.close());
+}
+
+function mailbox(p: RunningProvider, address: string): { raw: Buffer; r: InspectReport }[] {
+  const dir = path.join(maildirPath(p.maildirRoot, address), 'new');
+  let names: string[] = [];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  return names.map((n) => readFileSync(path.join(dir, n))).map((raw) => ({ raw, r: inspectMessage(raw) }));
+}
+
+async function waitFor<T>(what: string, fn: () => T | undefined | false, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = fn();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+function verifies(raw: Buffer, caFile: string): boolean {
+  const file = path.join(tmp, `v-${Math.random().toString(36).slice(2)}.eml`);
+  writeFileSync(file, raw);
+  return spawnSync('openssl', ['smime', '-verify', '-CAfile', caFile, '-in', file, '-out', '/dev/null'], { stdio: 'ignore' }).status === 0;
+}
+
+const about = (subject: string) => (m: { r: InspectReport }) => (m.r.subject ?? '').includes(subject);
+
+describe('PEC exchange between two providers', () => {
+  it('alice → bob (To) + carol (Cc) + an ordinary address: accettazione, bustas, two consegne', async () => {
+    const subject = 'Fattura 12';
+    const info = await submit({ to: 'bob@pec.beta.test, dave@example.test', cc: 'carol@pec.beta.test', subject });
+    assert.match(info.response, /^250 .*accettato/);
+
+    const alice = await waitFor('1 accettazione + 2 consegne for alice', () => {
+      const got = mailbox(A, 'alice@pec.alfa.test').filter(about(subject));
+      return got.length >= 3 ? got : undefined;
+    });
+    const kinds = alice.map((m) => m.r.kind).sort();
+    assert.deepEqual(kinds, ['accettazione', 'avvenuta-consegna', 'avvenuta-consegna']);
+    const acc = alice.find((m) => m.r.kind === 'accettazione')!;
+    assert.ok(verifies(acc.raw, A.caFile), 'accettazione verifies with A’s CA');
+    const tipi = Object.fromEntries(acc.r.daticert!.intestazione.destinatari.map((d) => [d.address, d.tipo]));
+    assert.deepEqual(tipi, { 'bob@pec.beta.test': 'certificato', 'carol@pec.beta.test': 'certificato', 'dave@example.test': 'esterno' });
+    const consegne = alice.filter((m) => m.r.kind === 'avvenuta-consegna');
+    for (const c of consegne) assert.ok(verifies(c.raw, B.caFile), 'consegna verifies with B’s CA');
+    const byRecipient = Object.fromEntries(consegne.map((c) => [c.r.daticert!.dati.consegna, c.r.receiptType]));
+    assert.deepEqual(byRecipient, { 'bob@pec.beta.test': 'completa', 'carol@pec.beta.test': 'sintetica' });
+
+    for (const who of ['bob@pec.beta.test', 'carol@pec.beta.test']) {
+      const got = mailbox(B, who).filter(about(subject));
+      assert.equal(got.length, 1, `${who} holds the busta`);
+      assert.equal(got[0].r.kind, 'posta-certificata');
+      assert.ok(verifies(got[0].raw, A.caFile), 'busta verifies with A’s CA');
+    }
+    // The presa in carico reaches A's service mailbox; the ordinary recipient gets the busta by SMTP.
+    const presa = await waitFor('presa in carico at A', () =>
+      mailbox(A, 'posta-certificata@pec.alfa.test').filter(about(subject)).find((m) => m.r.kind === 'presa-in-carico'),
+    );
+    assert.ok(verifies(presa.raw, B.caFile));
+    await sink.waitFor(1);
+    assert.deepEqual(sink.messages[0].to, ['dave@example.test']);
+    assert.equal(inspectMessage(sink.messages[0].raw).kind, 'posta-certificata');
+  });
+
+  it('Bcc → avviso di non accettazione, nothing relayed', async () => {
+    const subject = 'Con copia nascosta';
+    const before = sink.messages.length;
+    await submit({ to: 'bob@pec.beta.test', bcc: 'carol@pec.beta.test', subject });
+    const notice = await waitFor('non accettazione', () => mailbox(A, 'alice@pec.alfa.test').filter(about(subject))[0]);
+    assert.equal(notice.r.kind, 'non-accettazione');
+    assert.ok(verifies(notice.raw, A.caFile));
+    await new Promise((r) => setTimeout(r, 500));
+    assert.equal(mailbox(B, 'bob@pec.beta.test').filter(about(subject)).length, 0);
+    assert.equal(sink.messages.length, before);
+  });
+
+  it('unknown recipient at B → avviso di mancata consegna to alice', async () => {
+    const subject = 'Per zed';
+    await submit({ to: 'zed@pec.beta.test', subject });
+    const got = await waitFor('mancata consegna', () =>
+      mailbox(A, 'alice@pec.alfa.test').filter(about(subject)).find((m) => m.r.kind === 'errore-consegna'),
+    );
+    assert.equal(got.r.daticert?.dati.consegna, 'zed@pec.beta.test');
+    assert.ok(verifies(got.raw, B.caFile));
+  });
+
+  it('refuses a wrong password, and offers no AUTH without TLS', async () => {
+    await assert.rejects(submit({ to: 'bob@pec.beta.test', subject: 'x' }, { user: 'alice@pec.alfa.test', pass: 'wrong' }), /535|Invalid login/);
+    const plain = nodemailer.createTransport({
+      host: '127.0.0.1',
+      port: A.submissionStarttlsPort,
+      secure: false,
+      ignoreTLS: true,
+      auth: { user: 'alice@pec.alfa.test', pass: password },
+    });
+    await assert.rejects(
+      plain.sendMail({ from: 'alice@pec.alfa.test', to: 'bob@pec.beta.test', subject: 'x', text: 'x' }),
+      /AUTH|authentication|530|5\.7/i,
+    );
+    plain.close();
+  });
+});

@@ -1,0 +1,173 @@
+/**
+ * Access point (punto di accesso, spec §2.6, §4.1), free of Haraka: authentication of our users
+ * with rate limiting, the formal checks, and the outcome — a signed avviso di non accettazione, or
+ * the busta di trasporto queued for every recipient followed by the ricevuta di accettazione.
+ * The accettazione is queued only after the busta is on disk, so it never promises what a crash
+ * could lose; both share one timestamp (spec §5.4).
+ */
+import {
+  buildAccettazione,
+  buildBustaTrasporto,
+  buildNonAccettazione,
+  describeOriginal,
+  newPecMessageId,
+  readMime,
+  type BuildContext,
+  type NonAccettazioneCause,
+  type PecRecipient,
+} from '@/mail/pec';
+import type { Outbox } from './reception';
+import type { TransmissionLogWriter } from './transmission-log';
+
+export interface MailboxCredentials {
+  address: string;
+  passwordHash: string;
+  status: 'ACTIVE' | 'SUSPENDED' | 'EXPIRED' | 'CEASED';
+  expiresAt?: Date | null;
+}
+
+export interface SubmissionDeps {
+  context: () => BuildContext;
+  credentials: (address: string) => Promise<MailboxCredentials | null>;
+  verifyPassword: (stored: string, password: string) => Promise<boolean>;
+  /** certificato (PEC domain: ours or in the provider index) or esterno. */
+  isCertified: (domain: string) => boolean;
+  outbox: Outbox;
+  log: TransmissionLogWriter;
+  limits: { maxMessageBytes: number; maxRecipients: number };
+  /** Failed logins allowed per address and per IP within `windowMs` before refusing outright. */
+  authFailureLimit?: number;
+  authFailureWindowMs?: number;
+}
+
+const addressPattern = /[^\s<>,;:"()[\]]+@[^\s<>,;:"()[\]]+/g;
+/** Addresses of an address-list header, lower case; display names in quotes are skipped. */
+export function headerAddresses(value: string | undefined): string[] {
+  return (value?.replace(/"(?:[^"\\]|\\.)*"/g, ' ').match(addressPattern) ?? []).map((a) => a.toLowerCase());
+}
+
+export interface FormalCheckInput {
+  authUser: string;
+  mailFrom: string;
+  rcptTo: string[];
+  raw: Buffer;
+  limits: { maxMessageBytes: number; maxRecipients: number };
+}
+
+/** The first formal check that fails (spec §2.6), with a detail for the notice, or null. */
+export function formalCheck(input: FormalCheckInput): { cause: NonAccettazioneCause; detail?: string } | null {
+  const h = readMime(input.raw).root.headers;
+  const from = headerAddresses(h.get('from'));
+  if (from.length !== 1) return { cause: 'from-non-valido' };
+  const to = headerAddresses(h.get('to'));
+  if (to.length === 0) return { cause: 'to-non-valido' };
+  const mailFrom = input.mailFrom.toLowerCase();
+  if (from[0] !== mailFrom || mailFrom !== input.authUser.toLowerCase()) return { cause: 'mittente-non-coerente' };
+  if ((h.get('bcc') ?? '').trim() !== '') return { cause: 'bcc-presente' };
+  const headerSet = new Set([...to, ...headerAddresses(h.get('cc'))]);
+  const envelopeSet = new Set(input.rcptTo.map((r) => r.toLowerCase()));
+  if (headerSet.size !== envelopeSet.size || [...headerSet].some((a) => !envelopeSet.has(a))) {
+    return { cause: 'destinatari-non-coerenti' };
+  }
+  if (envelopeSet.size > input.limits.maxRecipients) {
+    return { cause: 'destinatari-non-coerenti', detail: `più di ${input.limits.maxRecipients} destinatari` };
+  }
+  if (input.raw.length * envelopeSet.size > input.limits.maxMessageBytes) {
+    return { cause: 'dimensione-eccessiva', detail: `limite ${input.limits.maxMessageBytes} byte` };
+  }
+  return null;
+}
+
+export interface SubmissionResult {
+  accepted: boolean;
+  identificativo: string;
+  cause?: NonAccettazioneCause;
+}
+
+/** Sliding-window failure counter (per address, per IP). */
+class FailureCounter {
+  private readonly failures = new Map<string, number[]>();
+  constructor(
+    private readonly limit: number,
+    private readonly windowMs: number,
+  ) {}
+  blocked(key: string, now: number): boolean {
+    const recent = (this.failures.get(key) ?? []).filter((t) => now - t < this.windowMs);
+    this.failures.set(key, recent);
+    return recent.length >= this.limit;
+  }
+  add(key: string, now: number): void {
+    this.failures.set(key, [...(this.failures.get(key) ?? []), now]);
+    if (this.failures.size > 100_000) this.failures.clear(); // memory bound under a spray attack
+  }
+}
+
+export class SubmissionPoint {
+  private readonly failures: FailureCounter;
+
+  constructor(private readonly deps: SubmissionDeps) {
+    this.failures = new FailureCounter(deps.authFailureLimit ?? 5, deps.authFailureWindowMs ?? 15 * 60_000);
+  }
+
+  /** Checks a login: active, unexpired mailbox and right password, unless rate-limited. */
+  async authenticate(user: string, password: string, ip: string): Promise<{ ok: boolean; reason: string }> {
+    const address = user.trim().toLowerCase();
+    const now = Date.now();
+    if (this.failures.blocked(`a:${address}`, now) || this.failures.blocked(`i:${ip}`, now)) {
+      return { ok: false, reason: 'too many failed logins, try later' };
+    }
+    const mailbox = await this.deps.credentials(address);
+    const usable =
+      mailbox !== null && mailbox.status === 'ACTIVE' && !(mailbox.expiresAt && mailbox.expiresAt.getTime() <= now);
+    const ok = usable && (await this.deps.verifyPassword(mailbox.passwordHash, password));
+    if (!ok) {
+      this.failures.add(`a:${address}`, now);
+      this.failures.add(`i:${ip}`, now);
+      return { ok: false, reason: mailbox && !usable ? 'mailbox not active' : 'authentication failed' };
+    }
+    return { ok: true, reason: 'ok' };
+  }
+
+  async submit(authUser: string, envelope: { from: string; to: string[] }, raw: Buffer): Promise<SubmissionResult> {
+    const ctx = this.deps.context();
+    const identificativo = newPecMessageId(ctx.now, { domain: ctx.provider.domain, node: ctx.provider.node, timeZone: ctx.provider.timeZone });
+    const h = readMime(raw).root.headers;
+    const to = new Set(headerAddresses(h.get('to')));
+    const recipients: PecRecipient[] = [...new Set(envelope.to.map((r) => r.toLowerCase()))].map((address) => ({
+      address,
+      tipo: this.deps.isCertified(address.slice(address.lastIndexOf('@') + 1)) ? 'certificato' : 'esterno',
+      field: to.has(address) ? 'to' : 'cc',
+    }));
+    const facts = describeOriginal({ original: raw, sender: envelope.from, recipients, identificativo });
+    const base = { identificativo, originalMessageId: facts.msgid, sender: envelope.from };
+    await this.deps.log.write({ ...base, type: 'SUBMISSION', recipient: recipients.map((r) => r.address).join(','), outcome: 'OK' });
+
+    const failed = formalCheck({ authUser, mailFrom: envelope.from, rcptTo: envelope.to, raw, limits: this.deps.limits });
+    if (failed) {
+      const notice = buildNonAccettazione({ ctx, facts, cause: failed.cause, detail: failed.detail });
+      // The notice goes to the authenticated mailbox: the only sender we know is real.
+      await this.deps.outbox.enqueue({ from: notice.envelope.from, to: [authUser.toLowerCase()] }, notice.chunks, notice.kind);
+      await this.deps.log.write({
+        ...base,
+        type: 'NON_ACCETTAZIONE',
+        recipient: authUser,
+        outcome: 'REFUSED',
+        details: { cause: failed.cause, detail: failed.detail ?? null, messageId: notice.messageId },
+      });
+      return { accepted: false, identificativo, cause: failed.cause };
+    }
+
+    const busta = buildBustaTrasporto({ ctx, original: raw, sender: envelope.from, recipients, identificativo });
+    await this.deps.outbox.enqueue({ from: envelope.from, to: recipients.map((r) => r.address) }, busta.chunks, busta.kind);
+    const accettazione = buildAccettazione({ ctx, facts: busta.facts ?? facts });
+    await this.deps.outbox.enqueue({ from: accettazione.envelope.from, to: [envelope.from] }, accettazione.chunks, accettazione.kind);
+    await this.deps.log.write({
+      ...base,
+      type: 'ACCETTAZIONE',
+      recipient: envelope.from,
+      outcome: 'OK',
+      details: { messageId: accettazione.messageId, recipients: recipients.map((r) => `${r.address} (${r.tipo})`) },
+    });
+    return { accepted: true, identificativo };
+  }
+}

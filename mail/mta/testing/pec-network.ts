@@ -1,0 +1,148 @@
+/**
+ * Complete PEC providers on 127.0.0.1, each with its own database, test CA, signing certificate,
+ * mailboxes and Haraka (access point on implicit TLS and STARTTLS ports, reception point on a
+ * plain/STARTTLS port), all trusting each other through one generated provider-index LDIF.
+ * Used by `npm run demo` and the end-to-end tests.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { findFreePort, startTestDatabase, type TestDatabase } from '@/lib/db/testing';
+import { buildPlugins } from '@/mail/plugins/build';
+import { selfSignedTls, startHaraka, type HarakaProcess } from './haraka';
+import { createMailboxes, issueProviderPki, pkiEnv, writeProviderPkiFiles, type MailboxSpec, type ProviderPki } from './provider-fixture';
+
+export interface ProviderSetup {
+  key: string;
+  name: string;
+  domain: string;
+  mailboxes: MailboxSpec[];
+}
+
+export interface RunningProvider {
+  key: string;
+  name: string;
+  domain: string;
+  host: string;
+  inboundPort: number;
+  submissionTlsPort: number;
+  submissionStarttlsPort: number;
+  /** Trust anchor of this provider's signing certificate. */
+  caFile: string;
+  /** Certificate the MTA presents for TLS (self-signed). */
+  tlsCertFile: string;
+  maildirRoot: string;
+  spoolDir: string;
+  pki: ProviderPki;
+  db: TestDatabase;
+  env: NodeJS.ProcessEnv;
+  haraka: HarakaProcess;
+  /** Starts this provider's Haraka again (after stop or kill). */
+  restart(): Promise<void>;
+}
+
+export interface PecNetwork {
+  providers: Record<string, RunningProvider>;
+  stop(): Promise<void>;
+}
+
+export interface NetworkOptions {
+  dir: string;
+  providers: ProviderSetup[];
+  /** Routes for non-PEC domains (e.g. an ordinary mail sink). */
+  extraRoutes?: Record<string, number>;
+  /** Extra environment for every MTA (e.g. short timer durations). */
+  env?: Record<string, string>;
+  echo?: boolean;
+}
+
+export async function startPecNetwork(options: NetworkOptions): Promise<PecNetwork> {
+  await buildPlugins(['pec_submission', 'pec_reception']);
+  const pkis = options.providers.map((p) => issueProviderPki({ name: p.name, domain: p.domain }));
+  const ports = await Promise.all(
+    options.providers.map(async () => ({ inbound: await findFreePort(), tls: await findFreePort(), starttls: await findFreePort() })),
+  );
+  const routes = [
+    ...options.providers.map((p, i) => `${p.domain}=127.0.0.1:${ports[i].inbound}`),
+    ...Object.entries(options.extraRoutes ?? {}).map(([d, port]) => `${d}=127.0.0.1:${port}`),
+  ].join(',');
+  const running: Record<string, RunningProvider> = {};
+  try {
+    for (const [i, p] of options.providers.entries()) {
+      const dir = path.join(options.dir, p.key);
+      mkdirSync(dir, { recursive: true });
+      const files = writeProviderPkiFiles(path.join(dir, 'pki'), pkis[i], pkis);
+      const caFile = path.join(dir, 'pki', 'ca.pem');
+      writeFileSync(caFile, pkis[i].ca.rootPem);
+      const tls = selfSignedTls(`mx.${p.domain}`);
+      const tlsCertFile = path.join(dir, 'pki', 'tls-cert.pem');
+      writeFileSync(tlsCertFile, tls.certPem);
+      const db = await startTestDatabase();
+      await createMailboxes(db.prisma, p.name, p.mailboxes);
+      const maildirRoot = path.join(dir, 'maildir');
+      const spoolDir = path.join(dir, 'spool');
+      const env: NodeJS.ProcessEnv = {
+        ...process.env,
+        ...pkiEnv(files),
+        ...options.env,
+        DATABASE_URL: db.url,
+        PEC_DATA_DIR: dir,
+        MAILDIR_ROOT: maildirRoot,
+        MTA_SPOOL_DIR: spoolDir,
+        PEC_MAIL_DOMAIN: p.domain,
+        PEC_PROVIDER_NAME: p.name,
+        MTA_HOST: '127.0.0.1',
+        MTA_INBOUND_PORT: String(ports[i].inbound),
+        MTA_SUBMISSION_TLS_PORT: String(ports[i].tls),
+        MTA_SUBMISSION_STARTTLS_PORT: String(ports[i].starttls),
+        MTA_STATIC_ROUTES: routes,
+      };
+      const launch = () =>
+        startHaraka({
+          port: ports[i].inbound,
+          extraPorts: [ports[i].starttls],
+          smtpsPort: ports[i].tls,
+          tls,
+          plugins: ['tls', 'pec_submission', 'pec_reception'],
+          me: `mx.${p.domain}`,
+          env,
+          dir: path.join(dir, 'haraka'),
+          echo: options.echo,
+        });
+      const provider: RunningProvider = {
+        key: p.key,
+        name: p.name,
+        domain: p.domain,
+        host: '127.0.0.1',
+        inboundPort: ports[i].inbound,
+        submissionTlsPort: ports[i].tls,
+        submissionStarttlsPort: ports[i].starttls,
+        caFile,
+        tlsCertFile,
+        maildirRoot,
+        spoolDir,
+        pki: pkis[i],
+        db,
+        env,
+        haraka: undefined as unknown as HarakaProcess,
+        async restart() {
+          provider.haraka = await launch();
+        },
+      };
+      running[p.key] = provider;
+      provider.haraka = await launch();
+    }
+  } catch (err) {
+    for (const r of Object.values(running)) {
+      await r.haraka?.kill();
+      await r.db.stop();
+    }
+    throw err;
+  }
+  return {
+    providers: running,
+    async stop() {
+      for (const r of Object.values(running)) await r.haraka.stop();
+      for (const r of Object.values(running)) await r.db.stop();
+    },
+  };
+}
