@@ -1,4 +1,5 @@
 // Docker HEALTHCHECK for the MTA: exit 0 when the SMTP server at <host> <port> greets with 220.
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- plain CommonJS, started by Docker without a loader
 const net = require('node:net');
 const [host = '127.0.0.1', port = '2525'] = process.argv.slice(2);
 const socket = net.connect(Number(port), host);
