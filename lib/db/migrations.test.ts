@@ -175,31 +175,38 @@ test('a failing migration is rolled back whole and not recorded', async () => {
   assert.ok(names.length >= 1, 'the migrations before it stay applied');
 });
 
-test('concurrent runners (two processes and two connections) apply each migration exactly once', async () => {
+test('concurrent runners (another process and two connections) apply each migration exactly once', async () => {
   const url = await freshDatabase('concurrent');
   // probe migrations fail if run twice (CREATE TABLE without IF NOT EXISTS) and count their runs
   const dir = await migrationsWith('concurrent', {
     '29990101000000_probe_a':
-      "CREATE TABLE probe_runs (migration text);\nINSERT INTO probe_runs VALUES ('a');\nSELECT pg_sleep(0.3);",
+      "CREATE TABLE probe_runs (migration text);\nINSERT INTO probe_runs VALUES ('a');\nSELECT pg_sleep(1);",
     '29990102000000_probe_b': "CREATE TABLE probe_b (id int);\nINSERT INTO probe_runs VALUES ('b');",
   });
   const script = `require('./lib/db/migrations').applyMigrations(process.env.DATABASE_URL, { migrationsDir: process.env.MIGRATIONS_DIR })
     .then((r) => console.log(JSON.stringify(r)), (e) => { console.error(e.message); process.exit(1); });`;
-  const env = { DATABASE_URL: url, MIGRATIONS_DIR: dir };
-  const [p1, p2, c1, c2] = await Promise.all([
-    run(process.execPath, ['--import', 'tsx', '-e', script], env),
-    run(process.execPath, ['--import', 'tsx', '-e', script], env),
+  const child = run(process.execPath, ['--import', 'tsx', '-e', script], {
+    DATABASE_URL: url,
+    MIGRATIONS_DIR: dir,
+  });
+  // start the in-process runners while the other process holds the migration lock, mid-migration
+  const deadline = Date.now() + 60_000;
+  while (
+    (await query(url, "SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND objid = 72707369 AND granted"))
+      .length === 0
+  ) {
+    assert.ok(Date.now() < deadline, 'the other process never took the lock');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  const [p1, c1, c2] = await Promise.all([
+    child,
     applyMigrations(url, { migrationsDir: dir }),
     applyMigrations(url, { migrationsDir: dir }),
   ]);
   assert.equal(p1.code, 0, p1.out);
-  assert.equal(p2.code, 0, p2.out);
-  const results = [
-    JSON.parse(p1.out.trim().split('\n').pop()!),
-    JSON.parse(p2.out.trim().split('\n').pop()!),
-    c1,
-    c2,
-  ] as { applied: string[] }[];
+  const fromProcess = JSON.parse(p1.out.trim().split('\n').pop()!) as { applied: string[] };
+  assert.ok(fromProcess.applied.length > 0, 'the process that held the lock applied migrations');
+  const results = [fromProcess, c1, c2];
   const all = results.flatMap((r) => r.applied).sort();
   assert.deepEqual(
     all,

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import pg from 'pg';
 import { startTestDatabase, type TestDatabase } from './testing';
 import {
   addUtcMonths,
@@ -152,4 +153,23 @@ test('dropping log younger than 30 months is refused unless a test explicitly ov
   );
   assert.ok(dropped.length > 0 && dropped.every((p) => p.to <= oneMonthAgo));
   assert.equal(await partitionCount(), partitionsBefore, 'dry run');
+});
+
+test('partition bounds are UTC months whatever the session time zone', async () => {
+  const client = new pg.Client({ connectionString: db.url });
+  await client.connect();
+  try {
+    await client.query("SET TIME ZONE 'Europe/Rome'");
+    // March: the month of the switch to summer time in Rome
+    await client.query("SELECT transmission_log_ensure_partitions('2035-03-15 12:00+01', 0)");
+    const { rows } = await client.query<{ range_start: Date; range_end: Date }>(
+      "SELECT range_start, range_end FROM transmission_log_partitions() WHERE partition_name = 'transmission_log_y2035m03'",
+    );
+    assert.deepEqual(
+      rows.map((r) => [r.range_start.toISOString(), r.range_end.toISOString()]),
+      [['2035-03-01T00:00:00.000Z', '2035-04-01T00:00:00.000Z']],
+    );
+  } finally {
+    await client.end();
+  }
 });
