@@ -41,7 +41,7 @@ after(() => portal?.stop());
 test('auditor: scoped search, keyset paging, inline validation, timeline, CSV export, all audited', { timeout: 180_000 }, async () => {
   const page = await portal.newPage({ acceptDownloads: true });
   await loginThroughForm(page, portal.url, f.users.auditorA.email, fixturePassword);
-  await page.waitForURL(`${portal.url}/dashboard`);
+  await page.waitForURL(`${portal.url}/dashboard`, { timeout: 90_000 });
   await page.locator('nav a[href="/log"]:visible').click();
   await page.waitForURL(`${portal.url}/log`);
   assert.match((await page.locator('h1').textContent()) ?? '', /Log dei messaggi/);
@@ -56,16 +56,19 @@ test('auditor: scoped search, keyset paging, inline validation, timeline, CSV ex
   await portal.screenshot(page, 'log-search');
 
   // older → older → newer: keyset pages, the last one partial
-  await page.getByTestId('log-older').click();
-  await page.waitForURL(/after=/);
+  const follow = async (testId: string) => {
+    const href = await page.getByTestId(testId).getAttribute('href');
+    await page.getByTestId(testId).click();
+    await page.waitForURL(`${portal.url}${href}`);
+  };
+  await follow('log-older');
   assert.equal(await rows.count(), 50);
-  await page.getByTestId('log-older').click();
-  await page.waitForURL(/after=/);
+  await follow('log-older');
   assert.equal(await rows.count(), 3 * messagesA - 100);
   assert.equal(await page.getByTestId('log-older').count(), 0);
-  await page.getByTestId('log-newer').click();
-  await page.waitForURL(/before=/);
+  await follow('log-newer');
   assert.equal(await rows.count(), 50);
+  assert.ok(await page.getByTestId('log-older').isVisible());
 
   // inline validation: a malformed sender is flagged as typed, and the form does not submit
   await page.goto(`${portal.url}/log`);
@@ -122,7 +125,7 @@ test('auditor: scoped search, keyset paging, inline validation, timeline, CSV ex
 test('roles without log search get a 404, for the page and the export alike', { timeout: 60_000 }, async () => {
   const page = await portal.newPage();
   await loginThroughForm(page, portal.url, f.users.companyA.email, fixturePassword);
-  await page.waitForURL(`${portal.url}/dashboard`);
+  await page.waitForURL(`${portal.url}/dashboard`, { timeout: 90_000 });
   assert.equal(await page.locator('nav a[href="/log"]').count(), 0);
   assert.equal((await page.goto(`${portal.url}/log`))?.status(), 404);
   const res = await page.request.get(`${portal.url}/log/export`);
