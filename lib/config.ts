@@ -72,6 +72,15 @@ const variables = {
   PEC_MANCATA_CONSEGNA_SECONDS: { schema: positiveInt.default(24 * 3600), doc: 'Delay before the 24 h timeout.' },
   MAILDIR_ROOT: { schema: z.string().min(1).optional(), doc: 'Maildir root (default PEC_DATA_DIR/maildir).' },
   AUTH_SECRET: { schema: z.string().min(32).optional(), doc: 'Session secret (default: generated once in PEC_DATA_DIR).' },
+  PEC_MX_HOSTNAME: { schema: hostname.optional(), doc: 'Public host name of our MX, published in customers’ DNS (default mx.PEC_MAIL_DOMAIN).' },
+  PEC_DNS_SERVERS: {
+    schema: z
+      .string()
+      .regex(/^\s*[0-9a-fA-F.:\[\]]+(\s*,\s*[0-9a-fA-F.:\[\]]+)*\s*$/, 'must be IP[:port][,IP[:port]...]')
+      .optional(),
+    doc: 'DNS servers for domain verification (IP or IP:port, comma-separated). Unset: the system resolver.',
+  },
+  PEC_BREACHED_PASSWORDS_FILE: { schema: z.string().min(1).optional(), doc: 'Optional list of breached passwords (one a line) refused for mailboxes.' },
   LOG_LEVEL: { schema: z.enum(['debug', 'info', 'warn', 'error']).default('info'), doc: 'Log verbosity.' },
 } as const;
 
@@ -100,6 +109,10 @@ export interface Config {
   limits: { maxMessageBytes: number; maxRecipients: number };
   timers: { preavvisoSeconds: number; mancataConsegnaSeconds: number };
   maildirRoot: string;
+  /** domain verification: our MX host name and the resolvers asked (empty: system resolver) */
+  dns: { mxHostname: string; servers: string[] };
+  /** absolute path of a breached-password list (one a line), if any */
+  breachedPasswordsFile: string | undefined;
   authSecret: string | undefined;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
 }
@@ -180,6 +193,11 @@ export function loadConfig(
     limits: { maxMessageBytes: r.PEC_MAX_MESSAGE_BYTES, maxRecipients: r.PEC_MAX_RECIPIENTS },
     timers: { preavvisoSeconds: r.PEC_PREAVVISO_SECONDS, mancataConsegnaSeconds: r.PEC_MANCATA_CONSEGNA_SECONDS },
     maildirRoot: path.resolve(cwd, r.MAILDIR_ROOT ?? path.join(r.PEC_DATA_DIR, 'maildir')),
+    dns: {
+      mxHostname: r.PEC_MX_HOSTNAME ?? `mx.${r.PEC_MAIL_DOMAIN}`,
+      servers: (r.PEC_DNS_SERVERS ?? '').split(',').map((s) => s.trim()).filter(Boolean),
+    },
+    breachedPasswordsFile: r.PEC_BREACHED_PASSWORDS_FILE ? path.resolve(cwd, r.PEC_BREACHED_PASSWORDS_FILE) : undefined,
     authSecret: r.AUTH_SECRET,
     logLevel: r.LOG_LEVEL,
   };
