@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { encodeLogCursor } from '@/lib/queries/transmission-log';
-import { eventKinds, parseLogSearch, romeDay, romeDayStart, searchQuery } from './search-params';
+import { eventKindOf, eventKinds, parseLogSearch, romeDay, romeDayStart, searchQuery } from './search-params';
 
 const now = new Date('2026-11-24T10:00:00Z');
 
@@ -78,4 +78,9 @@ test('ranges: reversed, and longer than 30 months, are refused; exactly 30 month
   const ok = parseLogSearch({ from: '2024-05-25', to: '2026-11-24' }, now);
   assert.deepEqual(ok.errors, {});
   assert.ok(ok.filters);
+});
+
+test('every event type of a kind maps back to that kind', () => {
+  for (const [kind, types] of Object.entries(eventKinds)) for (const type of types) assert.equal(eventKindOf(type), kind);
+  assert.equal(eventKindOf('RECEIPT_DELIVERED'), undefined);
 });

@@ -27,6 +27,11 @@ export const eventKinds = {
 } as const satisfies Record<string, readonly string[]>;
 export type EventKind = keyof typeof eventKinds;
 
+/** The form's kind an event type belongs to (for its label), if any. */
+export function eventKindOf(eventType: string): EventKind | undefined {
+  return (Object.keys(eventKinds) as EventKind[]).find((k) => (eventKinds[k] as readonly string[]).includes(eventType));
+}
+
 export const outcomes = ['OK', 'WARNING', 'ERROR', 'REFUSED'] as const;
 
 export const searchFields = ['from', 'to', 'sender', 'recipient', 'messageId', 'kind', 'outcome', 'domain'] as const;

@@ -13,7 +13,14 @@ import { getTranslator } from '@/lib/i18n/server';
 import { canSearchLogs } from '@/lib/permissions';
 import { encodeLogCursor, maxSearchMonths, searchTransmissionLog, type LogPage } from '@/lib/queries/transmission-log';
 import { logScopeForActor } from '@/lib/transmission-log/scope';
-import { auditedSearch, eventKinds, outcomes, parseLogSearch, searchQuery } from '@/lib/transmission-log/search-params';
+import {
+  auditedSearch,
+  eventKindOf as kindOf,
+  eventKinds,
+  outcomes,
+  parseLogSearch,
+  searchQuery,
+} from '@/lib/transmission-log/search-params';
 import { requestContext, requireActor } from '@/lib/session';
 import { Badge, Card, EmptyState, PageHeader } from '@/app/components/ui';
 import { FiltersForm } from './filters-form';
@@ -128,7 +135,10 @@ export default async function LogSearchPage({
                     <tr key={e.id.toString()} data-testid="log-row">
                       <td className="whitespace-nowrap px-5 py-2.5 text-slate-600">{formatDateTime(locale, e.occurredAt)}</td>
                       <td className="px-3 py-2.5">
-                        <span className="block font-mono text-xs text-blue-900">{e.eventType}</span>
+                        {kindOf(e.eventType) ? (
+                          <span className="block text-slate-900">{t(`logs.kinds.${kindOf(e.eventType)}`)}</span>
+                        ) : null}
+                        <span className="block font-mono text-[11px] text-slate-500">{e.eventType}</span>
                         {e.outcome ? <Badge tone={outcomeTone(e.outcome)}>{e.outcome}</Badge> : null}
                       </td>
                       <td className="break-all px-3 py-2.5">{e.sender ?? '—'}</td>
