@@ -109,6 +109,12 @@ export function writeHarakaRuntime(options: HarakaOptions): string {
   return dir;
 }
 
+const children = new Set<ChildProcess>();
+// A test process that dies (or a test runner that kills it) must not leave MTAs listening.
+process.once('exit', () => {
+  for (const c of children) c.kill('SIGKILL');
+});
+
 /** Starts Haraka and waits for its greeting. */
 export async function startHaraka(options: HarakaOptions): Promise<HarakaProcess> {
   const dir = writeHarakaRuntime(options);
@@ -118,6 +124,8 @@ export async function startHaraka(options: HarakaOptions): Promise<HarakaProcess
     env: options.env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  children.add(child);
+  child.once('exit', () => children.delete(child));
   const collect = (d: Buffer) => {
     output += d.toString();
     if (output.length > 2_000_000) output = output.slice(-1_000_000);
