@@ -10,7 +10,13 @@ import path from 'node:path';
 import { ConfigError, loadConfig, type Config } from '@/lib/config';
 import { ensureDatabase } from '@/lib/db/ensure-database';
 import { prepareHarakaRuntime } from './lib/haraka-runtime';
-import { ensurePortalBuild, nextBin, portalBuildState, repoRoot } from './lib/portal-build';
+import {
+  ensurePortalBuild,
+  leaseExistingPortalBuild,
+  nextBin,
+  portalBuildState,
+  repoRoot,
+} from './lib/portal-build';
 import { SupervisedProcess, describeExit } from './lib/supervised-process';
 
 const harakaBin = path.join(repoRoot, 'node_modules', 'Haraka', 'bin', 'haraka');
@@ -116,6 +122,8 @@ async function main(): Promise<void> {
         (build) => children.push(build),
       );
       if (built === 'fresh') say('build', 'portal build is up to date');
+    } else if (!(await leaseExistingPortalBuild())) {
+      throw new Error('the production build disappeared: run npm run build');
     }
     if (stopping) return;
 

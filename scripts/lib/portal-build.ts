@@ -4,15 +4,21 @@
  * the Prisma schema) is newer than `.next/BUILD_ID`; a plain mtime scan takes milliseconds and spares
  * a minute of CPU when nothing changed. The lock keeps concurrent starts (tests run in parallel by
  * several people) from building into the same `.next` at once.
+ *
+ * Rebuilding replaces `.next` under any `next start` already serving it, so every process that runs
+ * the build holds a lease (a file named by its pid, void once that pid is gone); a stale build that
+ * is leased by another live process is used as it is rather than pulled from under it.
  */
 import {
   closeSync,
   existsSync,
+  mkdirSync,
   openSync,
   readdirSync,
   readFileSync,
   statSync,
   unlinkSync,
+  writeFileSync,
   writeSync,
 } from 'node:fs';
 import { createHash } from 'node:crypto';
@@ -127,34 +133,104 @@ export async function buildPortal(
   if (status.code !== 0) throw new Error(`next build failed (${describeExit(status)})`);
 }
 
+/** Scratch paths in the temp folder, keyed by checkout, so they never show up in the work tree. */
+function scratchPath(root: string, name: string): string {
+  return path.join(
+    os.tmpdir(),
+    `pec-next-${createHash('sha256').update(root).digest('hex').slice(0, 12)}-${name}`,
+  );
+}
+
+/** Live processes other than this one that hold a lease on the current build (expired ones are dropped). */
+export function otherBuildUsers(root: string = repoRoot): number[] {
+  const dir = scratchPath(root, 'users');
+  let entries: string[];
+  try {
+    entries = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  const users: number[] = [];
+  for (const entry of entries) {
+    const pid = Number(entry);
+    if (pid === process.pid) continue;
+    if (Number.isInteger(pid) && pidAlive(pid)) users.push(pid);
+    else {
+      try {
+        unlinkSync(path.join(dir, entry));
+      } catch {
+        // removed by someone else meanwhile
+      }
+    }
+  }
+  return users;
+}
+
+function leaseBuild(root: string): void {
+  const dir = scratchPath(root, 'users');
+  mkdirSync(dir, { recursive: true });
+  const lease = path.join(dir, String(process.pid));
+  writeFileSync(lease, '');
+  process.once('exit', () => {
+    try {
+      unlinkSync(lease);
+    } catch {
+      // already gone
+    }
+  });
+}
+
+function withBuildLock<T>(root: string, log: (line: string) => void, work: () => Promise<T>): Promise<T> {
+  return withFileLock(scratchPath(root, 'build.lock'), work, () =>
+    log('another process is building the portal; waiting for it'),
+  );
+}
+
 /**
- * Builds the portal when it has no production build or the build is older than its sources.
+ * Makes sure there is a production build this process can run, and leases it for the life of
+ * this process: builds when there is none, rebuilds when it is stale and nobody else runs it.
  * Returns what it did, for the start-up log.
  */
 export async function ensurePortalBuild(
   root: string = repoRoot,
   log: (line: string) => void = console.log,
   track?: (build: SupervisedProcess) => void,
-): Promise<'built' | 'fresh'> {
-  // In the temp folder, keyed by checkout, so the lock never shows up in the work tree.
-  const lockPath = path.join(
-    os.tmpdir(),
-    `pec-next-build-${createHash('sha256').update(root).digest('hex').slice(0, 12)}.lock`,
-  );
-  return withFileLock(
-    lockPath,
-    async () => {
-      // Checked inside the lock: whoever held it may have just built.
-      const state = portalBuildState(root);
-      if (state.state === 'fresh') return 'fresh';
-      log(
-        state.state === 'missing'
-          ? 'no production build yet: running next build'
-          : `${state.newest} changed since the last build: running next build`,
-      );
+): Promise<'built' | 'fresh' | 'stale-in-use'> {
+  return withBuildLock(root, log, async () => {
+    // Checked inside the lock: whoever held it may have just built.
+    const state = portalBuildState(root);
+    let outcome: 'built' | 'fresh' | 'stale-in-use' = 'fresh';
+    if (state.state === 'missing') {
+      log('no production build yet: running next build');
       await buildPortal(root, track);
-      return 'built';
+      outcome = 'built';
+    } else if (state.state === 'stale') {
+      const users = otherBuildUsers(root);
+      if (users.length > 0) {
+        log(
+          `${state.newest} changed since the last build, but pid ${users.join(', ')} runs it: using it as it is`,
+        );
+        outcome = 'stale-in-use';
+      } else {
+        log(`${state.newest} changed since the last build: running next build`);
+        await buildPortal(root, track);
+        outcome = 'built';
+      }
+    }
+    leaseBuild(root);
+    return outcome;
+  });
+}
+
+/** Leases the existing build as it is (no freshness check); false when there is no build at all. */
+export async function leaseExistingPortalBuild(root: string = repoRoot): Promise<boolean> {
+  return withBuildLock(
+    root,
+    () => {},
+    async () => {
+      if (portalBuildState(root).state === 'missing') return false;
+      leaseBuild(root);
+      return true;
     },
-    () => log('another process is building the portal; waiting for it'),
   );
 }
