@@ -5,20 +5,25 @@
  */
 import { en } from './messages.en';
 import { it } from './messages.it';
+import { requestsEn, requestsIt } from '@/lib/requests/messages';
 
 export const locales = ['it', 'en'] as const;
 export type Locale = (typeof locales)[number];
 export const defaultLocale: Locale = 'it';
 export const localeCookie = 'lang';
 
-type Messages = typeof it;
+// feature dictionaries live beside their feature and are merged here under their own key
+type Messages = typeof it & { requests: typeof requestsIt };
 type Leaves<T, P extends string = ''> = {
   [K in keyof T & string]: T[K] extends string ? `${P}${K}` : Leaves<T[K], `${P}${K}.`>;
 }[keyof T & string];
 /** Every dotted key of the dictionary, e.g. 'nav.dashboard'. */
 export type MessageKey = Leaves<Messages>;
 
-const dictionaries: Record<Locale, Messages> = { it, en: en as Messages };
+const dictionaries: Record<Locale, Messages> = {
+  it: { ...it, requests: requestsIt },
+  en: { ...(en as typeof it), requests: requestsEn },
+};
 
 export function isLocale(value: string | undefined): value is Locale {
   return value === 'it' || value === 'en';
