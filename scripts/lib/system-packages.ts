@@ -10,6 +10,7 @@ export const requiredCommands: Record<string, string> = {
   xmllint: 'libxml2-utils',
   swaks: 'swaks',
   chromium: 'chromium', // headless browser for the portal's Playwright tests (playwright-core cannot download one)
+  pdftotext: 'poppler-utils', // reads back the filled activation/renewal PDF forms in tests
   argon2: 'argon2', // reference Argon2 tool: checks lib/passwords.ts hashes are standard (Dovecot-verifiable)
 };
 
