@@ -100,6 +100,7 @@ before(async () => {
   const logFd = openSync(dovecotLogFile, 'a');
   dovecot = spawn('dovecot', ['-F', '-c', confFile], {
     env: {
+      NODE_ENV: 'test',
       PATH: process.env.PATH,
       PGHOST: url.hostname,
       PGPORT: url.port,
