@@ -4,8 +4,7 @@
  * every answer and, with `keepMessage`, the answer as a lasting callout (for things shown once,
  * such as a new password). Works with JavaScript off too (plain form post).
  */
-import { createContext, useActionState, useContext, useEffect, useRef, type ReactNode } from 'react';
-import { useFormStatus } from 'react-dom';
+import { createContext, startTransition, useActionState, useContext, useEffect, useRef, type ReactNode } from 'react';
 import type { FormState } from '@/lib/audit/server';
 import { useToast } from './toaster';
 
@@ -32,7 +31,7 @@ export function ActionForm({
   submitVariant?: 'primary' | 'secondary' | 'danger';
   testId?: string;
 }) {
-  const [state, formAction] = useActionState(action, undefined);
+  const [state, formAction, pending] = useActionState(action, undefined);
   const toast = useToast();
   const formRef = useRef<HTMLFormElement>(null);
   useEffect(() => {
@@ -42,14 +41,27 @@ export function ActionForm({
   }, [state, keepMessage, resetOnSuccess, toast]);
   return (
     <FieldErrors.Provider value={state?.ok ? undefined : state?.fieldErrors}>
-      <form ref={formRef} action={formAction} className={className ?? 'space-y-4'} data-testid={testId} noValidate>
+      {/* Submitted through onSubmit so React does not reset the fields when the action answers
+          with errors (what the user typed stays); `action` remains for browsers without JS. */}
+      <form
+        ref={formRef}
+        action={formAction}
+        onSubmit={(event) => {
+          event.preventDefault();
+          const data = new FormData(event.currentTarget);
+          startTransition(() => formAction(data));
+        }}
+        className={className ?? 'space-y-4'}
+        data-testid={testId}
+        noValidate
+      >
         {children}
         {keepMessage && state?.ok ? (
           <div role="status" className="rounded-md border border-emerald-200 bg-emerald-50 p-3 text-sm text-emerald-900 break-words">
             {state.message}
           </div>
         ) : null}
-        <SubmitButton label={submitLabel} variant={submitVariant} />
+        <SubmitButton label={submitLabel} variant={submitVariant} pending={pending} />
       </form>
     </FieldErrors.Provider>
   );
@@ -61,8 +73,7 @@ const variants = {
   danger: 'bg-red-600 text-white hover:bg-red-700 focus-visible:ring-red-500',
 };
 
-function SubmitButton({ label, variant }: { label: string; variant: keyof typeof variants }) {
-  const { pending } = useFormStatus();
+function SubmitButton({ label, variant, pending }: { label: string; variant: keyof typeof variants; pending: boolean }) {
   return (
     <button
       type="submit"

@@ -110,3 +110,86 @@ test('phone width: the menu opens from the top bar', { timeout: 60_000 }, async 
   await portal.screenshot(page, 'organizations-phone');
   await page.context().close();
 });
+
+test('account set-up first: an initial password must be changed, then an org requiring TOTP forces enrolment', { timeout: 120_000 }, async () => {
+  const { prisma } = portal.db;
+  await prisma.user.update({ where: { id: f.users.resellerB.id }, data: { mustChangePassword: true } });
+  await prisma.organization.update({ where: { id: f.resellerB }, data: { requireTotpForAdmins: true } });
+  const page = await portal.newPage();
+  await loginThroughForm(page, portal.url, f.users.resellerB.email, fixturePassword);
+  await page.waitForURL(`${portal.url}/profile`);
+  await page.getByTestId('setup-required').waitFor();
+  // nothing else is reachable meanwhile
+  await page.goto(`${portal.url}/organizations`);
+  await page.waitForURL(`${portal.url}/profile`);
+
+  const form = page.getByTestId('change-password');
+  await form.locator('#f-currentPassword').fill(fixturePassword);
+  await form.locator('#f-newPassword').fill('corta');
+  await form.locator('button[type=submit]').click();
+  await form.locator('#f-newPassword-error').waitFor();
+  assert.match((await form.locator('#f-newPassword-error').textContent()) ?? '', /12 caratteri/);
+  await form.locator('#f-currentPassword').fill(fixturePassword);
+  await form.locator('#f-newPassword').fill('Una-Password-Nuova-2026');
+  await form.locator('button[type=submit]').click();
+  await page.getByTestId('toast').filter({ hasText: 'Password modificata' }).waitFor();
+
+  // the password step is done; TOTP is still required by the organization
+  await page.goto(`${portal.url}/dashboard`);
+  await page.waitForURL(`${portal.url}/profile`);
+  assert.match((await page.getByTestId('setup-required').textContent()) ?? '', /due passaggi/);
+  await page.getByTestId('totp-start').click();
+  const secret = ((await page.getByTestId('totp-secret').textContent()) ?? '').trim();
+  await page.locator('#totp-code').fill(currentTotpCode(secret));
+  await page.getByRole('button', { name: 'Conferma' }).click();
+  await page.getByTestId('recovery-codes').waitFor();
+  await page.goto(`${portal.url}/organizations`);
+  assert.equal(await page.locator('h1').textContent(), 'Organizzazioni');
+  await page.context().close();
+});
+
+test('provider creates a reseller and a user: toast feedback, the new row, the password shown once', { timeout: 120_000 }, async () => {
+  const page = await portal.newPage();
+  await loginThroughForm(page, portal.url, f.users.provider.email, fixturePassword);
+  await page.waitForURL(`${portal.url}/dashboard`);
+  await page.goto(`${portal.url}/organizations`);
+  const form = page.getByTestId('create-organization');
+  await form.locator('#f-name').fill('Rivenditore Gamma');
+  await form.locator('#f-vatNumber').fill('123');
+  await form.locator('button[type=submit]').click();
+  await form.locator('#f-vatNumber-error').waitFor();
+  await form.locator('#f-vatNumber').fill('09876543210');
+  await form.locator('button[type=submit]').click();
+  await page.getByTestId('toast').filter({ hasText: 'Organizzazione creata' }).waitFor();
+  await page.getByTestId('organizations-table').getByText('Rivenditore Gamma').waitFor();
+  await portal.screenshot(page, 'organizations-provider');
+  const gamma = await portal.db.prisma.organization.findFirstOrThrow({ where: { name: 'Rivenditore Gamma' } });
+  assert.equal(gamma.kind, 'RESELLER');
+  assert.equal(gamma.vatNumber, '09876543210');
+
+  await page.goto(`${portal.url}/users`);
+  const userForm = page.getByTestId('create-user');
+  await userForm.locator('#f-email').fill('amministrazione@gamma.test');
+  await userForm.locator('#f-role').selectOption('RESELLER_ADMIN');
+  await userForm.locator('#f-organizationId').selectOption(gamma.id);
+  await userForm.locator('button[type=submit]').click();
+  const shown = userForm.getByRole('status');
+  await shown.waitFor();
+  const password = /: (\S+)$/.exec((await shown.textContent()) ?? '')?.[1];
+  assert.ok(password && password.length >= 20);
+  await portal.screenshot(page, 'users-provider');
+
+  const audit = await portal.db.prisma.auditEvent.findFirstOrThrow({ where: { action: 'user.create' }, orderBy: { id: 'desc' } });
+  assert.equal(audit.actorEmail, f.users.provider.email);
+  assert.equal(audit.ip, '127.0.0.1');
+  await page.goto(`${portal.url}/audit?action=user.`);
+  await page.getByTestId('audit-table').getByText('Utente creato').first().waitFor();
+  await portal.screenshot(page, 'audit-provider');
+  await page.context().close();
+
+  // the new reseller admin logs in with that password and is asked to change it
+  const next = await portal.newPage();
+  await loginThroughForm(next, portal.url, 'amministrazione@gamma.test', password);
+  await next.waitForURL(`${portal.url}/profile`);
+  await next.context().close();
+});
