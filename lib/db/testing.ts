@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { loadConfig, type Config } from '../config';
 import { createPrisma, type PrismaClient } from './client';
-import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from './embedded';
+import { startEmbeddedPostgres, stopServersOnSignals, type EmbeddedPostgresHandle } from './embedded';
 import { applyMigrations } from './migrations';
 import { seedDatabase, type SeededCredentials } from './seed';
 import { ensureTransmissionLogPartitions } from './transmission-log';
@@ -42,6 +42,8 @@ export interface TestDatabase {
 export async function startTestDatabase(
   options: { migrate?: boolean; seed?: boolean; env?: NodeJS.ProcessEnv } = {},
 ): Promise<TestDatabase> {
+  // a test file killed by a signal (runner timeout, Ctrl-C) must not leave its server running
+  stopServersOnSignals();
   const dir = await mkdtemp(path.join(os.tmpdir(), 'pec-testdb-'));
   // run as root, PostgreSQL runs as the `postgres` user, which must be able to enter the folder
   await chmod(dir, 0o755);
