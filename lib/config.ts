@@ -81,6 +81,7 @@ const variables = {
     doc: 'DNS servers for domain verification (IP or IP:port, comma-separated). Unset: the system resolver.',
   },
   PEC_BREACHED_PASSWORDS_FILE: { schema: z.string().min(1).optional(), doc: 'Optional list of breached passwords (one a line) refused for mailboxes.' },
+  PEC_EXPIRY_GRACE_DAYS: { schema: z.coerce.number().int().min(0).max(3650).default(90), doc: 'Days an expired mailbox stays suspended (readable, cannot send) before it ceases.' },
   LOG_LEVEL: { schema: z.enum(['debug', 'info', 'warn', 'error']).default('info'), doc: 'Log verbosity.' },
 } as const;
 
@@ -115,6 +116,8 @@ export interface Config {
   breachedPasswordsFile: string | undefined;
   authSecret: string | undefined;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
+  /** mailbox lifecycle: grace period after expiry before cessation */
+  lifecycle: { graceDays: number };
 }
 
 /** Documentation of every variable, used by the README and `npm run config`. */
@@ -200,6 +203,7 @@ export function loadConfig(
     breachedPasswordsFile: r.PEC_BREACHED_PASSWORDS_FILE ? path.resolve(cwd, r.PEC_BREACHED_PASSWORDS_FILE) : undefined,
     authSecret: r.AUTH_SECRET,
     logLevel: r.LOG_LEVEL,
+    lifecycle: { graceDays: r.PEC_EXPIRY_GRACE_DAYS },
   };
 }
 
