@@ -56,6 +56,8 @@ function fieldErrorsOf(error: z.ZodError): Record<string, string> {
   const out: Record<string, string> = {};
   for (const issue of error.issues) {
     const key = issue.path.join('.') || '_';
+    // a message that is a dictionary key (`mailboxes.badFiscalCode`) is the more precise reason
+    if (/^[a-z]\w*\.[\w.]+$/.test(issue.message)) out[key] ??= issue.message;
     out[key] ??= issue.code === 'too_small' && 'minimum' in issue ? `too_small:${String(issue.minimum)}` : issue.code;
   }
   return out;
