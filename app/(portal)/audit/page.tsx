@@ -24,15 +24,39 @@ function parseDay(value: string | undefined, endOfDay = false): Date | undefined
   return endOfDay ? new Date(d.getTime() + 86_400_000) : d;
 }
 
+/** Field-level differences between before and after (top-level keys), the raw JSON one click away. */
+function changedFields(before: unknown, after: unknown): { key: string; from: string; to: string }[] {
+  const asRecord = (v: unknown) => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
+  const b = asRecord(before);
+  const a = asRecord(after);
+  const show = (v: unknown) => (v === undefined || v === null ? '—' : typeof v === 'object' ? JSON.stringify(v) : String(v));
+  const skip = new Set(['updatedAt', 'createdAt', 'id']);
+  return [...new Set([...Object.keys(b), ...Object.keys(a)])]
+    .filter((k) => !skip.has(k) && JSON.stringify(b[k]) !== JSON.stringify(a[k]))
+    .map((k) => ({ key: k, from: show(b[k]), to: show(a[k]) }));
+}
+
 function Changes({ before, after }: { before: unknown; after: unknown }) {
   if (before == null && after == null) return <span className="text-slate-400">—</span>;
+  const diff = changedFields(before, after).slice(0, 4);
   return (
-    <details className="text-xs">
-      <summary className="cursor-pointer text-blue-800">JSON</summary>
-      <pre className="mt-1 max-w-md overflow-x-auto whitespace-pre-wrap break-all rounded bg-slate-50 p-2 text-[11px] text-slate-700">
-        {JSON.stringify({ before, after }, null, 1)}
-      </pre>
-    </details>
+    <div className="text-xs">
+      {diff.length > 0 ? (
+        <ul className="space-y-0.5 text-slate-700">
+          {diff.map((d) => (
+            <li key={d.key} className="max-w-xs truncate">
+              <span className="font-medium">{d.key}</span>: <span className="text-slate-500">{d.from}</span> → {d.to}
+            </li>
+          ))}
+        </ul>
+      ) : null}
+      <details>
+        <summary className="cursor-pointer text-blue-800">JSON</summary>
+        <pre className="mt-1 max-w-md overflow-x-auto whitespace-pre-wrap break-all rounded bg-slate-50 p-2 text-[11px] text-slate-700">
+          {JSON.stringify({ before, after }, null, 1)}
+        </pre>
+      </details>
+    </div>
   );
 }
 
