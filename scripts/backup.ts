@@ -13,7 +13,7 @@ runScript('backup', async () => {
   const config = getConfig();
   const db = await openDatabase('backup', config);
   try {
-    const m = await createBackup({ databaseUrl: db.url, maildirRoot: config.maildirRoot, outDir: values.out, log: (t) => progress('backup', t) });
+    const m = await createBackup({ databaseUrl: db.url, maildirRoot: config.maildirRoot, dataDir: config.dataDir, outDir: values.out, log: (t) => progress('backup', t) });
     const rows = m.tables.reduce((n, t) => n + t.rows, 0);
     progress('backup', `done: ${m.tables.length} tables, ${rows} rows, Maildirs, manifest in ${values.out}`);
   } finally {

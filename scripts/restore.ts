@@ -14,7 +14,7 @@ runScript('restore', async () => {
   const config = getConfig();
   const db = await openDatabase('restore', config);
   try {
-    const m = await restoreBackup({ databaseUrl: db.url, maildirRoot: config.maildirRoot, fromDir: values.from, log: (t) => progress('restore', t) });
+    const m = await restoreBackup({ databaseUrl: db.url, maildirRoot: config.maildirRoot, dataDir: config.dataDir, fromDir: values.from, log: (t) => progress('restore', t) });
     progress('restore', `done: backup of ${m.createdAt} restored (${m.tables.reduce((n, t) => n + t.rows, 0)} rows)`);
   } finally {
     await db.stop();

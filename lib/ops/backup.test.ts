@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
@@ -73,6 +73,8 @@ before(async () => {
   await storeInMaildir(source.maildir, boxes[1].address, Buffer.from('Subject: busta\r\n\r\nbody \x00\xff bytes\r\n', 'latin1'));
   await storeInMaildir(source.maildir, boxes[1].address, Buffer.alloc(300_000, 0x41));
   await storeInMaildir(source.maildir, boxes[0].address, 'Subject: ricevuta\r\n\r\nok\r\n');
+  mkdirSync(path.join(a.dir, 'uploads', 'ab'), { recursive: true });
+  writeFileSync(path.join(a.dir, 'uploads', 'ab', 'scan.pdf'), Buffer.from('%PDF-1.4 signed scan \xff', 'latin1'));
 });
 after(async () => {
   await Promise.all([a?.stop(), b?.stop()]);
@@ -97,12 +99,17 @@ test('backup, then restore onto an empty install, gives the same rows and byte-i
   assert.deepEqual([...afterTree.keys()].sort(), [...before.keys()].sort());
   for (const [k, v] of before) assert.ok(v.equals(afterTree.get(k) ?? Buffer.alloc(0)), k);
   assert.equal(statSync(path.join(target.maildir, [...afterTree.keys()][0])).mode & 0o777, 0o600);
+  assert.ok(readFileSync(path.join(b.dir, 'uploads', 'ab', 'scan.pdf')).equals(readFileSync(path.join(a.dir, 'uploads', 'ab', 'scan.pdf'))));
   // sequences continue after the restored ids
   const row = await b.prisma.transmissionLog.create({ data: { eventType: 'RELAYED' } });
   assert.ok(row.id > (await a.prisma.transmissionLog.findFirstOrThrow({ orderBy: { id: 'desc' } })).id);
 });
 
 test('restore refuses a non-empty install and a damaged backup, with a clear message', () => {
+  const withUploads = script('restore.ts', b, path.join(work, 'fresh'), '--from', backupDir);
+  assert.equal(withUploads.status, 1);
+  assert.match(withUploads.stderr, /\[restore\] error: .*uploads is not empty/);
+  rmSync(path.join(b.dir, 'uploads'), { recursive: true });
   const again = script('restore.ts', b, path.join(work, 'fresh'), '--from', backupDir);
   assert.equal(again.status, 1);
   assert.match(again.stderr, /\[restore\] error: The database is not empty/);

@@ -1,7 +1,8 @@
 /**
  * Backup and restore of a whole install: the database as one consistent snapshot (COPY of every
- * table inside a REPEATABLE READ transaction), the Maildir root as a tar, and a manifest with the
- * migrations, row counts and SHA-256 of every file.
+ * table inside a REPEATABLE READ transaction), the Maildir root as a tar, the data folders the
+ * database refers to (signed scans, test PKI) as another, and a manifest with the migrations, row
+ * counts and SHA-256 of every file.
  *
  * Why not pg_dump: pg_dump must be at least the server's major version, and Debian 12 ships
  * pg_dump 15 while the embedded (and compose) server is PostgreSQL 17. The schema itself needs no
@@ -19,6 +20,13 @@ import pg from 'pg';
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 
 export const backupFormat = 'pec-backup/1';
+
+/**
+ * Folders of PEC_DATA_DIR holding data the database points to: signed request scans (uploads/)
+ * and the test PKI (pki/). The embedded cluster, Haraka's generated config and the Maildirs are not
+ * among them (the Maildirs have their own archive).
+ */
+export const dataDirFolders = ['uploads', 'pki'];
 
 export interface BackupManifest {
   format: typeof backupFormat;
@@ -140,7 +148,11 @@ async function fileEntry(dir: string, file: string): Promise<{ file: string; byt
   return { file, bytes: (await stat(full)).size, sha256: await sha256File(full) };
 }
 
-export async function createBackup(options: { databaseUrl: string; maildirRoot: string; outDir: string; log?: Log }): Promise<BackupManifest> {
+async function nonEmpty(dir: string): Promise<boolean> {
+  return existsSync(dir) && (await readdir(dir)).length > 0;
+}
+
+export async function createBackup(options: { databaseUrl: string; maildirRoot: string; dataDir: string; outDir: string; log?: Log }): Promise<BackupManifest> {
   const log = options.log ?? (() => undefined);
   const out = path.resolve(options.outDir);
   if (existsSync(out) && (await readdir(out)).length > 0) throw new BackupError(`${out} is not empty: give a new folder`);
@@ -188,6 +200,10 @@ export async function createBackup(options: { databaseUrl: string; maildirRoot: 
   await run('tar', tarArgs);
   manifest.files.push(await fileEntry(out, 'maildir.tar'));
   log(`maildir.tar: ${manifest.files[manifest.files.length - 1]?.bytes ?? 0} bytes`);
+  const folders = dataDirFolders.filter((f) => existsSync(path.join(options.dataDir, f)));
+  await run('tar', ['-C', options.dataDir, '-cf', path.join(out, 'data.tar'), ...(folders.length > 0 ? folders : ['-T', '/dev/null'])]);
+  manifest.files.push(await fileEntry(out, 'data.tar'));
+  log(`data.tar (${folders.join(', ') || 'nothing'} from ${options.dataDir}): ${manifest.files[manifest.files.length - 1]?.bytes ?? 0} bytes`);
   await writeFile(path.join(out, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
   return manifest;
 }
@@ -215,12 +231,15 @@ export async function readVerifiedManifest(dir: string, log: Log = () => undefin
  * Restores a verified backup into an EMPTY, migrated database and an empty Maildir root. The rows
  * go in one transaction (all or nothing); sequences continue after the restored ids.
  */
-export async function restoreBackup(options: { databaseUrl: string; maildirRoot: string; fromDir: string; log?: Log }): Promise<BackupManifest> {
+export async function restoreBackup(options: { databaseUrl: string; maildirRoot: string; dataDir: string; fromDir: string; log?: Log }): Promise<BackupManifest> {
   const log = options.log ?? (() => undefined);
   const dir = path.resolve(options.fromDir);
   const manifest = await readVerifiedManifest(dir, log);
-  if (existsSync(options.maildirRoot) && (await readdir(options.maildirRoot)).length > 0) {
+  if (await nonEmpty(options.maildirRoot)) {
     throw new BackupError(`Maildir root ${options.maildirRoot} is not empty: restore only onto an empty install`);
+  }
+  for (const f of dataDirFolders) {
+    if (await nonEmpty(path.join(options.dataDir, f))) throw new BackupError(`${path.join(options.dataDir, f)} is not empty: restore only onto an empty install`);
   }
   const client = new pg.Client({ connectionString: options.databaseUrl });
   await client.connect();
@@ -275,5 +294,10 @@ export async function restoreBackup(options: { databaseUrl: string; maildirRoot:
   await mkdir(options.maildirRoot, { recursive: true });
   log(`extracting Maildirs into ${options.maildirRoot}`);
   await run('tar', ['-C', options.maildirRoot, '-xpf', path.join(dir, 'maildir.tar')]);
+  if (manifest.files.some((f) => f.file === 'data.tar')) {
+    await mkdir(options.dataDir, { recursive: true });
+    log(`extracting ${dataDirFolders.join(', ')} into ${options.dataDir}`);
+    await run('tar', ['-C', options.dataDir, '-xpf', path.join(dir, 'data.tar')]);
+  }
   return manifest;
 }
