@@ -94,6 +94,16 @@ async function waitFor<T>(what: string, fn: () => T | undefined | false, timeout
   }
 }
 
+async function waitForAsync<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
 function verifies(raw: Buffer, caFile: string): boolean {
   const file = path.join(tmp, `v-${Math.random().toString(36).slice(2)}.eml`);
   writeFileSync(file, raw);
@@ -137,6 +147,22 @@ describe('PEC exchange between two providers', () => {
     await sink.waitFor(1);
     assert.deepEqual(sink.messages[0].to, ['dave@example.test']);
     assert.equal(inspectMessage(sink.messages[0].raw).kind, 'posta-certificata');
+
+    // A's state: both certified recipients delivered (matched from the returning receipts), the
+    // ordinary one relayed; the transaction is complete and the log tells the story.
+    const identificativo = acc.r.daticert!.dati.identificativo;
+    const message = await waitForAsync('COMPLETED state at A', async () => {
+      const m = await A.db.prisma.pecMessage.findFirst({ where: { identificativo, direction: 'OUTBOUND' }, include: { recipients: true } });
+      return m?.state === 'COMPLETED' ? m : undefined;
+    });
+    const states = Object.fromEntries(message.recipients.map((r) => [r.recipient, r.state]));
+    assert.deepEqual(states, { 'bob@pec.beta.test': 'DELIVERED', 'carol@pec.beta.test': 'DELIVERED', 'dave@example.test': 'RELAYED' });
+    const events = (await A.db.prisma.transmissionLog.findMany({ where: { identificativo } })).map((e) => e.eventType);
+    for (const t of ['SUBMISSION', 'ACCETTAZIONE', 'BUSTA_RELAYED', 'PRESA_IN_CARICO_RECEIVED', 'AVVENUTA_CONSEGNA_RECEIVED']) {
+      assert.ok(events.includes(t), `A logged ${t}`);
+    }
+    const atB = (await B.db.prisma.transmissionLog.findMany({ where: { identificativo } })).map((e) => e.eventType).sort();
+    assert.deepEqual(atB, ['AVVENUTA_CONSEGNA_SENT', 'AVVENUTA_CONSEGNA_SENT', 'PRESA_IN_CARICO_SENT', 'RECEIVED', 'RECEIVED']);
   });
 
   it('Bcc → avviso di non accettazione, nothing relayed', async () => {

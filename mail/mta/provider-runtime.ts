@@ -7,7 +7,10 @@ import { readFileSync } from 'node:fs';
 import type { Config } from '@/lib/config';
 import type { PrismaClient } from '@/lib/db/client';
 import { createSigner, createTrustStore, parseProviderLdif, type BuildContext, type ProviderIndex, type Signer, type TrustStore } from '@/mail/pec';
+import path from 'node:path';
 import { DatabaseMailboxDirectory } from './mailbox-directory';
+import { MessageStateStore } from './message-state';
+import { TimeoutTimers } from './timers';
 import { verifyPassword } from '@/lib/passwords';
 import { ReceptionPoint } from './reception';
 import { SubmissionPoint } from './submission';
@@ -28,6 +31,8 @@ export interface MtaRuntime {
   log: TransmissionLogWriter;
   reception: ReceptionPoint;
   submission: SubmissionPoint;
+  state: MessageStateStore;
+  timers: TimeoutTimers;
   context: () => BuildContext;
   close(): Promise<void>;
 }
@@ -74,11 +79,31 @@ export async function createMtaRuntime(
   // peers' certificates (often self-signed on private networks) are not checked here.
   const relay = new SmtpRelay({ heloName: config.provider.mailDomain, tls: { rejectUnauthorized: false } });
   const log = new DatabaseTransmissionLog(prisma);
+  const state = new MessageStateStore(prisma, {
+    preavvisoSeconds: config.timers.preavvisoSeconds,
+    mancataConsegnaSeconds: config.timers.mancataConsegnaSeconds,
+    archiveDir: path.join(config.dataDir, 'originals'),
+  });
   const spool = new OutboundSpool({
     dir: config.spoolDir,
     router,
     relay,
-    onOutcome: options.onOutcome,
+    onOutcome: async (o) => {
+      options.onOutcome?.(o);
+      if (o.entry.label !== 'busta-trasporto' || !o.entry.ref) return;
+      if (o.type === 'delivered') await state.markRelayed(o.entry.ref, o.recipients);
+      for (const recipient of o.recipients) {
+        await log.write({
+          type: 'BUSTA_RELAYED',
+          identificativo: o.entry.ref,
+          sender: o.entry.from,
+          recipient,
+          counterpartProvider: index.byDomain(recipient.slice(recipient.lastIndexOf('@') + 1))?.providerName ?? null,
+          outcome: o.type === 'delivered' ? 'OK' : o.type === 'deferred' ? 'ERROR' : 'REFUSED',
+          details: { outcome: o.type, ...(o.type === 'delivered' ? { response: o.result.response } : { reason: o.reason }) },
+        });
+      }
+    },
   });
   const context = (): BuildContext => ({
     provider: {
@@ -99,6 +124,7 @@ export async function createMtaRuntime(
     mailboxes: new DatabaseMailboxDirectory(prisma),
     outbox: spool,
     log,
+    state,
   });
   const submission = new SubmissionPoint({
     context,
@@ -112,8 +138,18 @@ export async function createMtaRuntime(
     outbox: spool,
     log,
     limits: config.limits,
+    state,
+  });
+  const timers = new TimeoutTimers({
+    state,
+    context,
+    outbox: spool,
+    log,
+    // Check often enough that a notice is never more than a small fraction of its delay late.
+    intervalMs: Math.max(200, Math.min(30_000, (config.timers.preavvisoSeconds * 1000) / 20)),
   });
   await spool.start();
+  timers.start();
   return {
     config,
     signer,
@@ -125,8 +161,11 @@ export async function createMtaRuntime(
     log,
     reception,
     submission,
+    state,
+    timers,
     context,
     async close() {
+      await timers.stop();
       await spool.stop();
       await relay.close();
     },

@@ -26,6 +26,7 @@ import {
   type TrustStore,
 } from '@/mail/pec';
 import { QuotaExceededError, storeInMaildir } from './maildir';
+import type { MessageStateStore } from './message-state';
 import type { TransmissionEvent, TransmissionLogWriter } from './transmission-log';
 
 export interface LocalMailbox {
@@ -47,7 +48,7 @@ export interface MailboxDirectory {
 }
 
 export interface Outbox {
-  enqueue(envelope: { from: string; to: string[] }, data: readonly Buffer[], label?: string): Promise<unknown>;
+  enqueue(envelope: { from: string; to: string[] }, data: readonly Buffer[], label?: string, ref?: string): Promise<unknown>;
 }
 
 export interface ReceptionDeps {
@@ -61,6 +62,8 @@ export interface ReceptionDeps {
   mailboxes: MailboxDirectory;
   outbox: Outbox;
   log: TransmissionLogWriter;
+  /** Message state: suppresses duplicate deliveries of retried bustas, matches returning receipts. */
+  state?: MessageStateStore;
 }
 
 export type ReceptionVerdict = 'busta' | 'receipt' | 'anomalia';
@@ -155,25 +158,41 @@ export class ReceptionPoint {
       sender: facts.mittente,
       counterpartProvider: counterpart,
     };
-    for (const r of recipients) await this.deps.log.write({ ...base, type: 'RECEIVED', recipient: r, outcome: 'OK' });
+    // A busta retried after a crash: recipients already settled get nothing twice.
+    let fresh = recipients;
+    let pending = recipients;
+    if (this.deps.state) {
+      const known = await this.deps.state.beginInbound({
+        identificativo: facts.identificativo,
+        originalMessageId: facts.msgid,
+        sender: facts.mittente,
+        subject: facts.oggetto,
+        counterpartProvider: counterpart,
+        sizeBytes: raw.length,
+        recipients,
+      });
+      fresh = known.newlyReceived;
+      pending = recipients.filter((r) => !known.settled.has(r));
+    }
+    for (const r of fresh) await this.deps.log.write({ ...base, type: 'RECEIVED', recipient: r, outcome: 'OK' });
 
     // Presa in carico first: it states that we took charge of every local recipient (spec §4.2).
     const mailReceipt = provider?.mailReceipt;
-    if (mailReceipt && recipients.length > 0) {
-      const presa = buildPresaInCarico({ ctx, facts, mailReceipt, ricezione: recipients });
+    if (mailReceipt && fresh.length > 0) {
+      const presa = buildPresaInCarico({ ctx, facts, mailReceipt, ricezione: fresh });
       await this.deps.outbox.enqueue(presa.envelope, presa.chunks, presa.kind);
       result.issued.push(presa.kind);
       await this.deps.log.write({
         ...base,
         type: 'PRESA_IN_CARICO_SENT',
-        recipient: recipients.join(','),
+        recipient: fresh.join(','),
         outcome: 'OK',
         details: { messageId: presa.messageId, to: mailReceipt },
       });
     }
 
     const fields = recipientFields(report.original);
-    for (const recipient of recipients) {
+    for (const recipient of pending) {
       const failure = await this.deliver(recipient, raw, ctx.now);
       let receipt: BuiltMessage;
       if (failure) {
@@ -193,6 +212,7 @@ export class ReceptionPoint {
       }
       // Receipts go to the SMTP reverse-path of the busta, i.e. the original sender (spec §2.1).
       await this.deps.outbox.enqueue({ from: receipt.envelope.from, to: [sender] }, receipt.chunks, receipt.kind);
+      await this.deps.state?.settleInbound(facts.identificativo, recipient, !failure, failure?.text);
       result.issued.push(receipt.kind);
       await this.deps.log.write({
         ...base,
@@ -266,7 +286,18 @@ export class ReceptionPoint {
     if (result.delivered.length === 0) {
       return { ...result, accept: false, reason: '5.1.1 no such active mailbox' };
     }
+    await this.matchReceipt(report);
     return result;
+  }
+
+  /** A receipt about a busta we sent moves that recipient's state (X-Riferimento, daticert). */
+  private async matchReceipt(report: InspectReport): Promise<void> {
+    const d = report.daticert;
+    if (!this.deps.state || !d) return;
+    const kind = report.kind;
+    if (kind !== 'presa-in-carico' && kind !== 'avvenuta-consegna' && kind !== 'errore-consegna') return;
+    const recipients = kind === 'presa-in-carico' ? (d.dati.ricezione ?? []) : d.dati.consegna ? [d.dati.consegna] : [];
+    await this.deps.state.applyReceipt(kind, d.dati.identificativo, recipients, new Date(), d.dati.erroreEsteso ?? undefined);
   }
 
   private async receiveAnomalia(

@@ -21,6 +21,8 @@ export interface SpoolEntry {
   nextAttemptAt: string;
   /** Free-form label for logs (e.g. the PEC message kind). */
   label?: string;
+  /** What the message belongs to (e.g. the PEC identificativo), handed back in outcomes. */
+  ref?: string;
 }
 
 export type SpoolOutcome =
@@ -125,7 +127,12 @@ export class OutboundSpool {
   }
 
   /** Writes the message durably and schedules it for immediate delivery. */
-  async enqueue(envelope: { from: string; to: string[] }, data: Buffer | readonly Buffer[], label?: string): Promise<string> {
+  async enqueue(
+    envelope: { from: string; to: string[] },
+    data: Buffer | readonly Buffer[],
+    label?: string,
+    ref?: string,
+  ): Promise<string> {
     if (envelope.to.length === 0) throw new Error('spool: no recipients');
     const now = new Date();
     const id = `${now.getTime().toString(36)}-${randomBytes(6).toString('hex')}`;
@@ -137,6 +144,7 @@ export class OutboundSpool {
       createdAt: now.toISOString(),
       nextAttemptAt: now.toISOString(),
       label,
+      ref,
     };
     // Data first, envelope last: the envelope's presence is what makes the entry exist.
     await writeDurably(this.dataFile(id), data);

@@ -16,6 +16,7 @@ import {
   type NonAccettazioneCause,
   type PecRecipient,
 } from '@/mail/pec';
+import type { MessageStateStore } from './message-state';
 import type { Outbox } from './reception';
 import type { TransmissionLogWriter } from './transmission-log';
 
@@ -38,6 +39,8 @@ export interface SubmissionDeps {
   /** Failed logins allowed per address and per IP within `windowMs` before refusing outright. */
   authFailureLimit?: number;
   authFailureWindowMs?: number;
+  /** Message and recipient state, with the 12 h / 24 h deadlines. */
+  state?: MessageStateStore;
 }
 
 const addressPattern = /[^\s<>,;:"()[\]]+@[^\s<>,;:"()[\]]+/g;
@@ -158,7 +161,18 @@ export class SubmissionPoint {
     }
 
     const busta = buildBustaTrasporto({ ctx, original: raw, sender: envelope.from, recipients, identificativo });
-    await this.deps.outbox.enqueue({ from: envelope.from, to: recipients.map((r) => r.address) }, busta.chunks, busta.kind);
+    await this.deps.outbox.enqueue({ from: envelope.from, to: recipients.map((r) => r.address) }, busta.chunks, busta.kind, identificativo);
+    await this.deps.state?.recordSubmission({
+      identificativo,
+      originalMessageId: facts.msgid,
+      sender: envelope.from,
+      subject: facts.oggetto,
+      receiptType: facts.ricevuta,
+      sizeBytes: raw.length,
+      recipients,
+      original: raw,
+      acceptedAt: ctx.now,
+    });
     const accettazione = buildAccettazione({ ctx, facts: busta.facts ?? facts });
     await this.deps.outbox.enqueue({ from: accettazione.envelope.from, to: [envelope.from] }, accettazione.chunks, accettazione.kind);
     await this.deps.log.write({
