@@ -12,6 +12,11 @@ type ServerAction = (state: FormState | undefined, form: FormData) => Promise<Fo
 
 const FieldErrors = createContext<Record<string, string> | undefined>(undefined);
 
+/** The server's error for a field of the enclosing ActionForm (for custom fields beside Field). */
+export function useFieldError(name: string): string | undefined {
+  return useContext(FieldErrors)?.[name];
+}
+
 export function ActionForm({
   action,
   children,
