@@ -62,6 +62,10 @@ test('initialises on first start, listens on loopback only, keeps data across a 
   const first = await startEmbeddedPostgres({ dataDir, port });
   assert.equal(first.startedHere, true);
   assert.match(first.url, new RegExp(`^postgresql://postgres:[^@]+@127\\.0\\.0\\.1:${port}/pec$`));
+  // a second start in the same process shares the server
+  const again = await startEmbeddedPostgres({ dataDir, port });
+  assert.deepEqual([again.startedHere, again.owned, again.url], [false, false, first.url]);
+  await again.stop();
   const [settings] = await sql<{ listen: string; sockets: string }>(
     first.url,
     "SELECT current_setting('listen_addresses') AS listen, current_setting('unix_socket_directories') AS sockets",
@@ -102,36 +106,41 @@ test('a stale postmaster.pid left by a killed run does not prevent the start', a
   await afterReused.stop();
 });
 
-test('a server orphaned by a killed process is reused, and a second user never stops it', async () => {
+test('a running server is shared while its starter lives, and adopted once the starter is killed', async () => {
   const dataDir = path.join(dir, 'orphan');
   const port = await findFreePort();
   const script = `require('./lib/db/embedded').startEmbeddedPostgres({ dataDir: ${JSON.stringify(dataDir)}, port: ${port} })
-    .then((s) => { console.log('READY ' + s.url); setInterval(() => undefined, 1000); });`;
+    .then((s) => { setInterval(() => undefined, 1000); console.log('READY ' + s.url); });`;
   const owner = spawn(process.execPath, ['--import', 'tsx', '-e', script], {
     cwd: root,
     stdio: ['ignore', 'pipe', 'inherit'],
   });
+  const ownerClosed = new Promise((r) => owner.once('close', r));
   let out = '';
   owner.stdout.on('data', (d) => (out += d));
   await waitUntil(() => out.includes('READY'), 60000);
-  owner.kill('SIGKILL'); // no chance to stop its server
-  await new Promise((r) => owner.once('close', r));
-  const orphanPid = serverPid(dataDir);
-  assert.ok(alive(orphanPid), 'the server outlived its parent');
-
+  const serverPidNow = serverPid(dataDir);
   try {
-    const reused = await startEmbeddedPostgres({ dataDir, port });
-    assert.equal(reused.startedHere, false);
-    assert.deepEqual(await sql(reused.url, 'SELECT 1 AS one'), [{ one: 1 }]);
-    await reused.stop();
+    const shared = await startEmbeddedPostgres({ dataDir, port });
+    assert.deepEqual([shared.startedHere, shared.owned], [false, false]);
+    await shared.stop();
     assert.deepEqual(
-      await sql(reused.url, 'SELECT 2 AS two'),
-      [{ two: 2 }],
-      'stop() of a reuser leaves it running',
+      await sql(shared.url, 'SELECT 1 AS one'),
+      [{ one: 1 }],
+      "a sharer's stop() leaves it running",
     );
+
+    owner.kill('SIGKILL'); // no chance to stop its server
+    await ownerClosed;
+    assert.ok(alive(serverPidNow), 'the server outlived its starter');
+    const adopted = await startEmbeddedPostgres({ dataDir, port });
+    assert.deepEqual([adopted.startedHere, adopted.owned], [false, true]);
+    assert.deepEqual(await sql(adopted.url, 'SELECT 2 AS two'), [{ two: 2 }]);
+    await adopted.stop();
+    await waitUntil(() => !alive(serverPidNow));
   } finally {
-    process.kill(orphanPid, 'SIGINT'); // the server this test started, through its child
-    await waitUntil(() => !alive(orphanPid));
+    owner.kill('SIGKILL');
+    if (alive(serverPidNow)) process.kill(serverPidNow, 'SIGINT'); // the server this test started, through its child
   }
 });
 

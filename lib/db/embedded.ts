@@ -3,8 +3,9 @@
  * with its cluster under a data folder, listening on 127.0.0.1 only, logging to <cluster>/server.log.
  *
  * Ownership: the process that starts the server stops it (stop(), or on exit). A second process
- * finding the server already running on the same data folder (portal and MTA started together, or a
- * server orphaned by a killed run) reuses it instead of failing, and its stop() leaves it running.
+ * finding the server already running on the same data folder reuses it: while the starter lives,
+ * the second one's stop() leaves the server running; a server whose starter died without stopping
+ * it (killed) is adopted, and stopped by its new owner.
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -111,13 +112,21 @@ export interface EmbeddedPostgresHandle {
   url: string;
   port: number;
   dataDir: string;
-  /** false when an already running server on this data folder was reused */
+  /** true when this call started the server (false: it was already running) */
   startedHere: boolean;
+  /**
+   * true when this handle's stop() (or this process's exit) stops the server: it started it, or
+   * adopted it from a process that died without stopping it. false when the process that started
+   * it still runs: that process stops it, and this stop() leaves it running.
+   */
+  owned: boolean;
   stop(): Promise<void>;
 }
 
 /** Kept beside the cluster files (PostgreSQL ignores unknown files in its folder). */
 const credentialsFile = 'pec-embedded.json';
+/** pid of the process that owns the running server */
+const ownerFile = 'pec-owner.pid';
 const superuser = 'postgres';
 
 interface Credentials {
@@ -315,8 +324,17 @@ export async function startEmbeddedPostgres(
             `Embedded PostgreSQL: a server (pid ${pid}) already runs on ${dataDir} but not on 127.0.0.1:${port}; stop it or use its port.`,
           );
         }
-        await ensureDatabaseExists(url, database);
-        return { url, port, dataDir, startedHere: false, stop: async () => undefined };
+        const owner = Number.parseInt(
+          await readFile(path.join(dataDir, ownerFile), 'utf8').catch(() => ''),
+          10,
+        );
+        // started by another live process, or by an earlier call in this one: share it
+        if (running.has(pid) || (Number.isInteger(owner) && owner !== process.pid && isAlive(owner))) {
+          await ensureDatabaseExists(url, database);
+          return { url, port, dataDir, startedHere: false, owned: false, stop: async () => undefined };
+        }
+        // its owner died without stopping it: adopt it
+        return own(pid, false);
       }
     } else {
       const EmbeddedPostgres = await loadEmbeddedPostgres();
@@ -334,22 +352,26 @@ export async function startEmbeddedPostgres(
       await writeFile(path.join(dataDir, credentialsFile), JSON.stringify(credentials), { mode: 0o600 });
     }
 
-    const pid = await startServer(dataDir, port);
-    running.add(pid);
-    stopLeftoversOnExit();
-    let stopped = false;
-    const stop = async () => {
-      if (stopped) return;
-      stopped = true;
-      await stopServer(dataDir, pid);
-      running.delete(pid);
-    };
-    try {
-      await ensureDatabaseExists(url, database);
-    } catch (err) {
-      await stop();
-      throw err;
+    return own(await startServer(dataDir, port), true);
+
+    async function own(pid: number, startedHere: boolean): Promise<EmbeddedPostgresHandle> {
+      await writeFile(path.join(dataDir, ownerFile), String(process.pid));
+      running.add(pid);
+      stopLeftoversOnExit();
+      let stopped = false;
+      const stop = async () => {
+        if (stopped) return;
+        stopped = true;
+        await stopServer(dataDir, pid);
+        running.delete(pid);
+      };
+      try {
+        await ensureDatabaseExists(url, database);
+      } catch (err) {
+        await stop();
+        throw err;
+      }
+      return { url, port, dataDir, startedHere, owned: true, stop };
     }
-    return { url, port, dataDir, startedHere: true, stop };
   });
 }

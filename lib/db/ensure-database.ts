@@ -57,7 +57,7 @@ export async function ensureDatabase(
     url = server.url;
     stopServer = server.stop;
     log(
-      `[db] embedded PostgreSQL ${server.startedHere ? 'started' : 'already running'} on 127.0.0.1:${server.port} (${server.dataDir})`,
+      `[db] embedded PostgreSQL ${server.startedHere ? 'started' : server.owned ? 'adopted (left running by a killed process)' : 'already running'} on 127.0.0.1:${server.port} (${server.dataDir})`,
     );
   }
   try {
