@@ -10,7 +10,7 @@ import { getServerSession } from 'next-auth';
 import { headers } from 'next/headers';
 import { redirect } from 'next/navigation';
 import { cache } from 'react';
-import { getAuthOptions } from '@/lib/auth/options';
+import { getAuthOptions, passwordFingerprint } from '@/lib/auth/options';
 import { getPrisma } from '@/lib/db';
 import { clientIpFromHeaders } from '@/lib/audit/record';
 import { isAdmin, loadActor, type Actor } from '@/lib/permissions';
@@ -29,12 +29,15 @@ export interface CurrentUser {
 /** Once per request (React cache): the signed-in user, or undefined. */
 export const getCurrentUser = cache(async (): Promise<CurrentUser | undefined> => {
   const session = await getServerSession(getAuthOptions());
-  const userId = (session?.user as { id?: string } | undefined)?.id;
+  const claims = session?.user as { id?: string; pwv?: string } | undefined;
+  const userId = claims?.id;
   if (!userId) return undefined;
   const db = getPrisma();
   const actor = await loadActor(db, userId);
   if (!actor) return undefined;
   const user = await db.user.findUniqueOrThrow({ where: { id: userId }, include: { organization: true } });
+  // a session from before the last password change or reset is over
+  if (claims.pwv !== passwordFingerprint(user.passwordHash)) return undefined;
   const setupRequired: SetupStep[] = [];
   if (user.mustChangePassword) setupRequired.push('password');
   if (isAdmin(actor) && user.organization.requireTotpForAdmins && !user.totpEnabledAt) setupRequired.push('totp');

@@ -6,6 +6,9 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { currentTotpCode } from '@/lib/auth/totp';
+import { executeAction } from '@/lib/audit/action';
+import { loadActor } from '@/lib/permissions';
+import { resetUserPasswordSpec } from '@/app/(portal)/users/specs';
 import { loginThroughForm, startPortalForBrowserTests, type PortalHarness } from '@/lib/testing/browser';
 import { createTenantFixture, fixturePassword, type TenantFixture } from '@/lib/testing/tenants';
 
@@ -192,4 +195,16 @@ test('provider creates a reseller and a user: toast feedback, the new row, the p
   await loginThroughForm(next, portal.url, 'amministrazione@gamma.test', password);
   await next.waitForURL(`${portal.url}/profile`);
   await next.context().close();
+});
+
+test('a password reset by an admin ends the user’s open sessions', { timeout: 60_000 }, async () => {
+  const page = await portal.newPage();
+  await loginThroughForm(page, portal.url, f.users.auditorA.email, fixturePassword);
+  await page.waitForURL(`${portal.url}/dashboard`);
+  const provider = (await loadActor(portal.db.prisma, f.users.provider.id))!;
+  const reset = await executeAction(resetUserPasswordSpec, provider, { id: f.users.auditorA.id }, { ip: null }, portal.db.prisma);
+  assert.ok(reset.ok);
+  await page.goto(`${portal.url}/dashboard`);
+  await page.waitForURL(/\/login/);
+  await page.context().close();
 });

@@ -4,6 +4,7 @@
  * user id — role, scope and the disabled flag are re-read from the database on every request
  * (lib/session.ts), so a change of role or a disabled account takes effect at once.
  */
+import { createHash } from 'node:crypto';
 import type { NextAuthOptions } from 'next-auth';
 import CredentialsProvider from 'next-auth/providers/credentials';
 import { getConfig } from '@/lib/config';
@@ -14,6 +15,14 @@ import { getAuthSecret } from './secret';
 
 /** Session lifetime: a working day; a new login after that. */
 export const sessionMaxAgeSeconds = 12 * 3600;
+
+/**
+ * A short digest of the password hash, carried in the session token: when the password changes
+ * (reset by an admin, or changed elsewhere) every older session stops matching and is signed out.
+ */
+export function passwordFingerprint(passwordHash: string): string {
+  return createHash('sha256').update(passwordHash).digest('base64url').slice(0, 22);
+}
 
 function headerGetter(headers: unknown): { get(name: string): string | null } {
   if (headers && typeof (headers as Headers).get === 'function') return headers as Headers;
@@ -52,7 +61,12 @@ export function getAuthOptions(): NextAuthOptions {
           });
           // The reason reaches the login form as signIn()'s `error` (invalid | locked | totp_required | totp_invalid).
           if (!result.ok) throw new Error(result.reason);
-          return { id: result.user.id, email: result.user.email, name: result.user.displayName ?? result.user.email };
+          return {
+            id: result.user.id,
+            email: result.user.email,
+            name: result.user.displayName ?? result.user.email,
+            pwv: passwordFingerprint(result.user.passwordHash),
+          };
         },
       }),
     ],
@@ -70,11 +84,14 @@ export function getAuthOptions(): NextAuthOptions {
     },
     callbacks: {
       jwt({ token, user }) {
-        if (user) token.sub = user.id;
+        if (user) {
+          token.sub = user.id;
+          token.pwv = (user as { pwv?: string }).pwv;
+        }
         return token;
       },
       session({ session, token }) {
-        if (session.user) (session.user as { id?: string }).id = token.sub;
+        if (session.user) Object.assign(session.user, { id: token.sub, pwv: token.pwv });
         return session;
       },
     },

@@ -1,6 +1,10 @@
 'use server';
 /** The user's own security settings; allowed while account set-up is pending (they are the set-up). */
+import { getServerSession } from 'next-auth';
 import { defineAction } from '@/lib/audit/server';
+import { getAuthOptions } from '@/lib/auth/options';
+import { refreshSessionFingerprint } from '@/lib/auth/session-cookie';
+import { getPrisma } from '@/lib/db';
 import {
   changePasswordSpec,
   confirmTotpEnrolmentSpec,
@@ -9,11 +13,21 @@ import {
   startTotpEnrolmentSpec,
 } from '@/lib/auth/account';
 
-export const changePassword = defineAction(changePasswordSpec, {
+const changePasswordAudited = defineAction(changePasswordSpec, {
   success: 'profile.passwordChanged',
   revalidate: ['/profile'],
   duringSetup: true,
 });
+
+/** Other sessions end with the old password; this one is re-issued with the new fingerprint. */
+export async function changePassword(previous: unknown, form?: FormData) {
+  const answer = await changePasswordAudited(previous, form);
+  if (answer.ok) {
+    const current = await getCurrentUserUnchecked();
+    if (current) await refreshSessionFingerprint(current.passwordHash);
+  }
+  return answer;
+}
 
 export const startTotpEnrolment = defineAction(startTotpEnrolmentSpec, { success: 'profile.totpScan', duringSetup: true });
 
@@ -27,3 +41,10 @@ export const disableTotp = defineAction(disableTotpSpec, { success: 'profile.tot
 export const regenerateRecoveryCodes = defineAction(regenerateRecoveryCodesSpec, {
   success: 'profile.recoveryRegenerated',
 });
+
+/** The signed-in user's row without the fingerprint check (which the password change just broke). */
+async function getCurrentUserUnchecked() {
+  const session = await getServerSession(getAuthOptions());
+  const id = (session?.user as { id?: string } | undefined)?.id;
+  return id ? getPrisma().user.findUnique({ where: { id }, select: { passwordHash: true } }) : null;
+}
