@@ -11,6 +11,7 @@ import { ActionError } from '@/lib/audit/action';
 import { hashPassword } from '@/lib/passwords';
 import { canCreateMailbox, type Actor } from '@/lib/permissions';
 import { visibleDomainWhere } from '@/lib/queries/domains';
+import { getOrganizationForActor } from '@/lib/queries/organizations';
 import { csvColumns, formulaSafe, holderTypeAliases, requiredCsvFields, type CsvField } from './csv-columns';
 import { holderFields, localPartPattern, mailboxSettings } from './holder';
 import { generateMailboxPassword } from './password-policy';
@@ -77,7 +78,8 @@ function issueMessage(message: string, fallback: string): string {
 export async function planMailboxImport(tx: Tx, actor: Actor, organizationId: string, csv: string): Promise<ImportPlan> {
   const errors: ImportRowError[] = [];
   const fail = (e: ImportRowError): ImportPlan => ({ rows: [], errors: [...errors, e], rowCount: 0 });
-  if (!canCreateMailbox(actor, organizationId)) return fail({ line: 0, field: 'file', message: 'mailboxImport.organizationNotInScope' });
+  const organization = await getOrganizationForActor(tx, actor, organizationId);
+  if (!organization || !canCreateMailbox(actor, organization.id)) return fail({ line: 0, field: 'file', message: 'mailboxImport.organizationNotInScope' });
   if (Buffer.byteLength(csv) > maxImportBytes) return fail({ line: 0, field: 'file', message: 'mailboxImport.tooLarge' });
   const parsed = parseCsv(csv);
   if (!parsed) return fail({ line: 0, field: 'file', message: 'mailboxImport.unreadable' });
