@@ -7,7 +7,7 @@
  * Target: p95 < 100 ms. BENCH_LOG_EVENTS overrides the size (e.g. 2000000 for a quick look).
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, chmodSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -34,6 +34,20 @@ const runs = Number(process.env.BENCH_LOG_RUNS ?? 40);
 function freeGigabytes(dir: string): number {
   const out = execFileSync('df', ['-Pk', dir], { encoding: 'utf8' }).trim().split('\n')[1].split(/\s+/);
   return Number(out[3]) / 1024 / 1024;
+}
+
+/** The port of a PostgreSQL already running on `dataDir` (4th line of postmaster.pid), if any. */
+function runningPort(dataDir: string): number | undefined {
+  const pidFile = path.join(dataDir, 'postmaster.pid');
+  if (!existsSync(pidFile)) return undefined;
+  const lines = readFileSync(pidFile, 'utf8').split('\n');
+  try {
+    process.kill(Number(lines[0]), 0);
+  } catch {
+    return undefined;
+  }
+  const port = Number(lines[3]);
+  return Number.isInteger(port) && port > 0 ? port : undefined;
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -89,7 +103,8 @@ async function prepare(): Promise<{ url: string; stop: () => Promise<void> }> {
     console.log(`free disk: ${free.toFixed(1)} GB (about ${needed.toFixed(0)} GB needed)`);
     if (free < needed) throw new Error(`Not enough disk for ${totalEvents} events under ${benchDir}`);
   }
-  const port = await findFreePort();
+  // a server already running on the folder (a generation in progress) is reused on its port
+  const port = runningPort(dataDir) ?? (await findFreePort());
   let server = await startEmbeddedPostgres({ dataDir, port, database: 'pec_bench' });
   if (await tune(server.url)) {
     await server.stop();
@@ -103,7 +118,10 @@ async function prepare(): Promise<{ url: string; stop: () => Promise<void> }> {
     const done = await client.query<{ value: { events: number; seconds: number } }>(
       `SELECT value FROM bench_meta WHERE key = 'generated'`,
     );
-    if (done.rowCount) {
+    if (!done.rowCount && process.env.BENCH_LOG_PARTIAL) {
+      const { rows } = await client.query<{ n: string }>('SELECT count(*) AS n FROM transmission_log');
+      console.log(`PARTIAL log (generation unfinished): ${Number(rows[0].n).toLocaleString('en')} events`);
+    } else if (done.rowCount) {
       const v = done.rows[0].value;
       console.log(`reusing ${v.events.toLocaleString('en')} events generated earlier in ${v.seconds.toFixed(0)} s`);
     } else {
@@ -144,15 +162,15 @@ interface Sample {
 
 async function sample(db: PrismaClient): Promise<Sample> {
   // a row from the middle of the log, whose values the queries then look for
-  const [bounds] = await db.$queryRaw<{ lo: Date; hi: Date }[]>`
-    SELECT min(range_start) AS lo, max(range_end) AS hi FROM transmission_log_partitions()`;
-  const middle = new Date((bounds.lo.getTime() + bounds.hi.getTime()) / 2);
+  const [oldest] = await db.$queryRaw<{ t: Date }[]>`
+    SELECT occurred_at AS t FROM transmission_log ORDER BY occurred_at ASC LIMIT 1`;
+  const [newest] = await db.$queryRaw<{ t: Date }[]>`
+    SELECT occurred_at AS t FROM transmission_log ORDER BY occurred_at DESC LIMIT 1`;
+  const middle = new Date((oldest.t.getTime() + newest.t.getTime()) / 2);
   const [row] = await db.$queryRaw<{ identificativo: string; original_message_id: string }[]>`
     SELECT identificativo, original_message_id FROM transmission_log
      WHERE occurred_at >= ${middle}::timestamptz AND occurred_at < ${middle}::timestamptz + interval '1 hour'
        AND event_type = 'AVVENUTA_CONSEGNA' LIMIT 1`;
-  const [newest] = await db.$queryRaw<{ t: Date }[]>`
-    SELECT occurred_at AS t FROM transmission_log ORDER BY occurred_at DESC LIMIT 1`;
   return {
     // a busy sender (low mailbox numbers send most) and a typical recipient
     sender: benchMailbox(7),

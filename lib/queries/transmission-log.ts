@@ -209,7 +209,14 @@ async function readPage(
   limit: number,
   bound: { dir: 'older' | 'newer'; cursor?: LogCursor },
 ): Promise<LogEntry[]> {
-  const conds = filterConditions(filters, scope);
+  const walks = walkPlan(filters, scope);
+  // a walk over the domain filter only reaches that domain's rows, and walks over the scope's own
+  // domains and addresses only rows inside it: the conditions they imply would only slow the plan
+  const conds = walks
+    ? walks.fromScope
+      ? filterConditions(filters, everything)
+      : filterConditions({ ...filters, domain: undefined }, scope)
+    : filterConditions(filters, scope);
   const { dir, cursor } = bound;
   if (cursor) {
     const t = cursor.occurredAt;
@@ -223,20 +230,33 @@ async function readPage(
   const where = Prisma.join(conds, ' AND ');
   const order = dir === 'older' ? Prisma.sql`occurred_at DESC, id DESC` : Prisma.sql`occurred_at ASC, id ASC`;
   const take = limit + 1;
-  const walks = walkPlan(filters, scope);
   let rows: LogRow[];
   if (!walks) {
     rows = await db.$queryRaw<LogRow[]>`
       SELECT ${logColumns} FROM transmission_log WHERE ${where} ORDER BY ${order} LIMIT ${take}`;
   } else {
-    const branches = walks.map(
-      (w) => Prisma.sql`
-        SELECT t.* FROM unnest(${w.values}::text[]) AS v(value)
-        CROSS JOIN LATERAL (
-          SELECT ${logColumns} FROM transmission_log
-           WHERE ${w.condition} AND ${where} ORDER BY ${order} LIMIT ${take}
-        ) t`,
-    );
+    const count = walks.list.reduce((n, w) => n + w.values.length, 0);
+    // One branch per value, the value a bound parameter: the planner then knows the index's
+    // leading column is fixed, so each month's index is read in (occurred_at, id) order and only
+    // `take` rows are read per branch. Past a few dozen branches the statement itself gets costly:
+    // the values go in an array walked by LATERAL, correct but sorting each value's rows.
+    const branches =
+      count <= maxExplicitWalks
+        ? walks.list.flatMap((w) =>
+            w.values.map(
+              (value) => Prisma.sql`(
+                SELECT ${logColumns} FROM transmission_log
+                 WHERE ${w.column} = ${value} AND ${where} ORDER BY ${order} LIMIT ${take})`,
+            ),
+          )
+        : walks.list.map(
+            (w) => Prisma.sql`
+              SELECT t.* FROM unnest(${w.values}::text[]) AS v(value)
+              CROSS JOIN LATERAL (
+                SELECT ${logColumns} FROM transmission_log
+                 WHERE ${w.column} = v.value AND ${where} ORDER BY ${order} LIMIT ${take}
+              ) t`,
+          );
     // a row matching two walks (sender and recipient in the same domain) appears once
     rows = await db.$queryRaw<LogRow[]>`
       SELECT DISTINCT ON (occurred_at, id) * FROM (${Prisma.join(branches, ' UNION ALL ')}) u
@@ -245,17 +265,20 @@ async function readPage(
   return rows.map(logRowToEntry);
 }
 
+/** Above this many (side, value) walks, one LATERAL per side instead of one branch per value. */
+export const maxExplicitWalks = 64;
+
 /**
  * The ordered index walks that select the rows when no sender, recipient or message id does: one
  * per side (sender, recipient) over each domain or address. Undefined: the planner chooses.
  */
 interface Walk {
-  /** a condition on `v.value`, the value walked */
-  condition: Prisma.Sql;
+  /** the indexed expression walked */
+  column: Prisma.Sql;
   values: string[];
 }
 
-function walkPlan(filters: LogSearchFilters, scope: LogScope): Walk[] | undefined {
+function walkPlan(filters: LogSearchFilters, scope: LogScope): { list: Walk[]; fromScope: boolean } | undefined {
   if (filters.sender || filters.recipient || filters.messageId) return undefined;
   let domains: string[];
   let addresses: string[];
@@ -267,18 +290,12 @@ function walkPlan(filters: LogSearchFilters, scope: LogScope): Walk[] | undefine
     addresses = [...new Set(scope.addresses.map(normaliseAddress))];
     if (domains.length === 0 && addresses.length === 0) return undefined;
   } else return undefined;
-  const walks: Walk[] = [];
+  const list: Walk[] = [];
   if (domains.length > 0)
-    walks.push(
-      { condition: Prisma.sql`${senderDomain} = v.value`, values: domains },
-      { condition: Prisma.sql`${recipientDomain} = v.value`, values: domains },
-    );
+    list.push({ column: senderDomain, values: domains }, { column: recipientDomain, values: domains });
   if (addresses.length > 0)
-    walks.push(
-      { condition: Prisma.sql`sender = v.value`, values: addresses },
-      { condition: Prisma.sql`recipient = v.value`, values: addresses },
-    );
-  return walks;
+    list.push({ column: Prisma.sql`sender`, values: addresses }, { column: Prisma.sql`recipient`, values: addresses });
+  return { list, fromScope: !filters.domain };
 }
 
 /**
@@ -358,6 +375,7 @@ export async function explainSearch(
   filters: LogSearchFilters,
   scope: LogScope,
   db: PrismaClient = getPrisma(),
+  analyze = false,
 ): Promise<string> {
   const captured: Prisma.Sql[] = [];
   const proxy = {
@@ -367,6 +385,7 @@ export async function explainSearch(
     },
   } as unknown as PrismaClient;
   await readPage(proxy, filters, scope, defaultPageSize, { dir: 'older' });
-  const rows = await db.$queryRaw<{ 'QUERY PLAN': string }[]>`EXPLAIN (COSTS OFF) ${captured[0]}`;
+  const options = Prisma.raw(analyze ? '(ANALYZE, BUFFERS, COSTS OFF)' : '(COSTS OFF)');
+  const rows = await db.$queryRaw<{ 'QUERY PLAN': string }[]>`EXPLAIN ${options} ${captured[0]}`;
   return rows.map((r) => r['QUERY PLAN']).join('\n');
 }
