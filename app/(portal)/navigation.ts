@@ -24,6 +24,7 @@ export const navigation: NavItem[] = [
     visible: (a) => a.role === 'PROVIDER_ADMIN' || a.role === 'RESELLER_ADMIN',
   },
   { href: '/users', label: 'nav.users', icon: 'users', visible: (a) => isAdmin(a) },
+  { href: '/requests', label: 'requests.title', icon: 'list', visible: (a) => isAdmin(a) },
   { href: '/log', label: 'nav.logs', icon: 'list', visible: (a) => canSearchLogs(a) },
   { href: '/audit', label: 'nav.audit', icon: 'list', visible: (a) => canViewAuditTrail(a) },
   { href: '/profile', label: 'nav.profile', icon: 'user', visible: () => true },
