@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -67,7 +67,7 @@ before(async () => {
   const org = await db.prisma.organization.create({ data: { kind: 'COMPANY', name: 'Rossi' } });
   const domain = await db.prisma.domain.create({ data: { name: 'pec.ops.test', kind: 'PROVIDER_SHARED', organizationId: org.id, verificationState: 'VERIFIED' } });
   const passwordHash = await hashPassword('Password di prova 1');
-  for (const [local, status] of [['mario.rossi', 'ACTIVE'], ['sospesa', 'SUSPENDED']] as const) {
+  for (const [local, status] of [['mario.rossi', 'ACTIVE'], ['sospesa', 'SUSPENDED'], ['scaduta', 'EXPIRED']] as const) {
     await db.prisma.mailbox.create({
       data: {
         address: `${local}@pec.ops.test`, localPart: local, domainId: domain.id, organizationId: org.id, holderType: 'NATURAL_PERSON',
@@ -77,6 +77,7 @@ before(async () => {
   }
   await storeInMaildir(maildirRoot, 'mario.rossi@pec.ops.test', message);
   await storeInMaildir(maildirRoot, 'sospesa@pec.ops.test', message);
+  await storeInMaildir(maildirRoot, 'scaduta@pec.ops.test', message);
   // Dovecot reads the Maildirs as the MTA's uid, and must be able to walk down to them
   chmodSync(work, 0o755);
   execFileSync('chown', ['-R', `${mailUid}:${mailUid}`, maildirRoot]);
@@ -85,9 +86,12 @@ before(async () => {
   mkdirSync(tlsDir);
   execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=localhost', '-keyout', path.join(tlsDir, 'privkey.pem'), '-out', path.join(tlsDir, 'fullchain.pem')], { stdio: 'ignore' });
   ports = { imaps: await findFreePort(), pop3s: await findFreePort(), lmtp: await findFreePort() };
-  const conf = readFileSync(path.join(configDir, 'dovecot.conf'), 'utf8')
-    .replaceAll('/etc/dovecot/pec/', `${configDir}/`)
-    .replaceAll('/etc/pec/tls/', `${tlsDir}/`)
+  // the configuration files as they are, with the container paths pointing at this test's folders
+  const confDir = path.join(work, 'conf');
+  mkdirSync(confDir);
+  const rewrite = (text: string): string => text.replaceAll('/etc/dovecot/pec/', `${confDir}/`).replaceAll('/etc/pec/tls/', `${tlsDir}/`);
+  for (const f of readdirSync(configDir)) writeFileSync(path.join(confDir, f), rewrite(readFileSync(path.join(configDir, f), 'utf8')));
+  const conf = readFileSync(path.join(confDir, 'dovecot.conf'), 'utf8')
     .replace(/^listen = \*$/m, 'listen = 127.0.0.1')
     .replace(/port = 993$/m, `port = ${ports.imaps}`)
     .replace(/port = 995$/m, `port = ${ports.pop3s}`)
@@ -140,8 +144,32 @@ test('a holder logs in over IMAPS and fetches the stored message byte-identical'
     assert.ok(fetched.source.equals(message), 'fetched bytes differ from the stored message');
     const quota = await imap.getQuota('INBOX');
     assert.equal(quota && quota.storage?.limit, 10 * 1024 * 1024);
+    // an ACTIVE box is not read-only (the control for the expired case below)
+    assert.ok(await imap.append('INBOX', 'Subject: draft\r\n\r\nx\r\n'));
   } finally {
     await imap.logout();
+  }
+});
+
+test('an expired box logs in read-only: it can read, not delete or append', async () => {
+  const imap = client('scaduta@pec.ops.test', 'Password di prova 1');
+  await imap.connect();
+  try {
+    await imap.mailboxOpen('INBOX');
+    const fetched = await imap.fetchOne('1', { source: true });
+    assert.ok(fetched && fetched.source?.equals(message));
+    assert.equal(await imap.messageFlagsAdd('1', ['\\Deleted']), false);
+    await assert.rejects(imap.append('INBOX', 'Subject: x\r\n\r\ny\r\n'));
+    assert.equal(await imap.messageDelete('1'), false);
+  } finally {
+    await imap.logout();
+  }
+  const again = client('scaduta@pec.ops.test', 'Password di prova 1');
+  await again.connect();
+  try {
+    assert.equal((await again.mailboxOpen('INBOX')).exists, 1);
+  } finally {
+    await again.logout();
   }
 });
 
@@ -154,7 +182,7 @@ test('a wrong password and a suspended box are refused', async () => {
   }
 });
 
-test('POP3S answers with TLS and refuses plaintext-less logins of suspended boxes', async () => {
+test('POP3S: a suspended box is refused, an expired one can still download', async () => {
   const lines: string[] = [];
   const socket = tls.connect({ host: '127.0.0.1', port: ports.pop3s, rejectUnauthorized: false });
   const next = (): Promise<string> =>
@@ -180,7 +208,7 @@ test('POP3S answers with TLS and refuses plaintext-less logins of suspended boxe
   assert.match(await next(), /^\+OK/);
   socket.write('PASS Password di prova 1\r\n');
   assert.match(await next(), /^-ERR/);
-  socket.write('USER mario.rossi@pec.ops.test\r\n');
+  socket.write('USER scaduta@pec.ops.test\r\n');
   assert.match(await next(), /^\+OK/);
   socket.write('PASS Password di prova 1\r\n');
   assert.match(await next(), /^\+OK/);
