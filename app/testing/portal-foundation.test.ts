@@ -46,6 +46,7 @@ test('a wrong password is refused with a message, and the form stays', { timeout
   const alert = page.locator('[data-testid=login-form] [role=alert]');
   await alert.waitFor();
   assert.match((await alert.textContent()) ?? '', /non corretti/);
+  await portal.screenshot(page, 'login-error');
   assert.ok(page.url().endsWith('/login'));
   await page.context().close();
 });
@@ -62,6 +63,7 @@ test('TOTP: enrol on the profile page, then log in with password and a computed 
   await page.getByRole('button', { name: 'Conferma' }).click();
   await page.getByTestId('recovery-codes').waitFor();
   assert.equal(await page.locator('[data-testid=recovery-codes] li').count(), 10);
+  await portal.screenshot(page, 'profile-recovery-codes');
   await page.locator('[data-testid=logout]:visible').click();
   await page.waitForURL(/\/login/);
 
@@ -77,9 +79,11 @@ test('a reseller opening another reseller’s company by URL gets a 404', { time
   await page.waitForURL(`${portal.url}/dashboard`);
   const own = await page.goto(`${portal.url}/organizations/${f.companyA}`);
   assert.equal(own?.status(), 200);
+  await portal.screenshot(page, 'organization-detail-reseller');
   const foreign = await page.goto(`${portal.url}/organizations/${f.companyB}`);
   assert.equal(foreign?.status(), 404);
   await page.getByTestId('not-found').waitFor();
+  await portal.screenshot(page, 'not-found');
   const foreignUser = await page.goto(`${portal.url}/users/${f.users.holderB.id}`);
   assert.equal(foreignUser?.status(), 404);
   await page.context().close();

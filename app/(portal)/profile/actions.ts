@@ -33,6 +33,7 @@ export const startTotpEnrolment = defineAction(startTotpEnrolmentSpec, { success
 
 export const confirmTotpEnrolment = defineAction(confirmTotpEnrolmentSpec, {
   success: 'profile.totpEnabled',
+  revalidate: ['/profile'],
   duringSetup: true,
 });
 
@@ -40,6 +41,7 @@ export const disableTotp = defineAction(disableTotpSpec, { success: 'profile.tot
 
 export const regenerateRecoveryCodes = defineAction(regenerateRecoveryCodesSpec, {
   success: 'profile.recoveryRegenerated',
+  revalidate: ['/profile'],
 });
 
 /** The signed-in user's row without the fingerprint check (which the password change just broke). */
