@@ -1,10 +1,10 @@
 /**
- * Signature checks of a downloaded provider index with the openssl CLI (`openssl cms -verify`):
+ * CMS signatures of provider-index files with the openssl CLI: checking a downloaded index (`openssl cms -verify`):
  * a detached signature (.p7s) over the LDIF, or an LDIF encapsulated in a signed .p7m (the form
  * the RFC describes, §4.5.6). The chain must lead to the given trust anchor.
  */
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -46,4 +46,25 @@ export async function verifyAndExtract(p7mFile: string, caFile: string): Promise
 export async function signDetached(contentFile: string, signer: { cert: string; key: string; chain?: string }, outFile: string): Promise<void> {
   const chain = signer.chain ? ['-certfile', signer.chain] : [];
   await run(['cms', '-sign', '-binary', '-in', contentFile, '-signer', signer.cert, '-inkey', signer.key, ...chain, '-outform', 'DER', '-out', outFile]);
+}
+
+/**
+ * Signs `content` with the given PEM material into an encapsulating DER CMS (.p7m), the form the
+ * index expects for a provider's published record (spec §1.2). The key only touches a private
+ * temporary file, removed afterwards.
+ */
+export async function signEncapsulated(content: Buffer, signer: { certPem: string; keyPem: string; chainPem?: string }): Promise<Buffer> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'pec-sign-'));
+  try {
+    const file = (name: string): string => path.join(dir, name);
+    await writeFile(file('content'), content);
+    await writeFile(file('cert.pem'), signer.certPem);
+    await writeFile(file('key.pem'), signer.keyPem, { mode: 0o600 });
+    const chain = signer.chainPem ? ['-certfile', file('chain.pem')] : [];
+    if (signer.chainPem) await writeFile(file('chain.pem'), signer.chainPem);
+    await run(['cms', '-sign', '-binary', '-nodetach', '-md', 'sha256', '-in', file('content'), '-signer', file('cert.pem'), '-inkey', file('key.pem'), ...chain, '-outform', 'DER', '-out', file('out.p7m')]);
+    return await readFile(file('out.p7m'));
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -8,7 +8,7 @@ import { formatProviderLdif, parseProviderLdif } from '../../mail/pec/provider-i
 import { createTestCa, issueProviderCertificate } from '../../mail/pec/testing/test-pki';
 import { createTestSigningCertificate, importSigningCertificate, rotateSigningCertificate } from '../certificates';
 import { startTestDatabase, type TestDatabase } from '../db/testing';
-import { signDetached } from './cms-verify';
+import { signDetached, verifyAndExtract } from './cms-verify';
 import { exportOwnProviderLdif, importProviderIndex } from './provider-index-store';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'pec-index-'));
@@ -122,6 +122,12 @@ describe('index:export', () => {
     assert.equal(p.mailReceipt, 'posta-certificata@pec.ops.test');
     assert.deepEqual(p.managedDomains, ['pec.ops.test', 'pec.rossi.test']);
     assert.deepEqual([...p.certificateHashes].sort(), [first.sha1, second.sha1].sort());
+    // the signed record for publication verifies against the test CA and carries the same LDIF
+    const signed = script('provider-index-export.ts', '--p7m', file('own.ldif.p7m'), '--out', file('own.ldif'));
+    assert.equal(signed.status, 0, signed.stderr);
+    const extracted = await verifyAndExtract(file('own.ldif.p7m'), path.join(db.dir, 'pki', 'test-ca-root.pem'));
+    assert.equal(extracted.toString('utf8'), readFileSync(file('own.ldif'), 'utf8'));
+    await assert.rejects(verifyAndExtract(file('own.ldif.p7m'), file('other-ca.pem')), /signature verification failed/);
     // once the old certificate has expired it leaves the record
     const later = await exportOwnProviderLdif(db.prisma, db.config, { now: new Date(first.notAfter.getTime() + 1) });
     assert.deepEqual(parseProviderLdif(later).index.providers[0].certificateHashes, [second.sha1]);
