@@ -22,6 +22,7 @@ import {
 } from './account';
 import { authenticate, maxFailedLogins } from './login';
 import { passwordPolicyProblem } from './password-policy';
+import { FailureLimiter } from './rate-limit';
 import { getAuthSecret } from './secret';
 import { consumeRecoveryCode, currentTotpCode, generateRecoveryCodes, verifyTotpCode } from './totp';
 
@@ -216,4 +217,19 @@ test('session secret: generated once into the data folder (0600) and reused; AUT
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('one IP failing too often is blocked for a while, across accounts and unknown e-mails', async () => {
+  const limiter = new FailureLimiter(3, 60_000);
+  const ip = '192.0.2.99';
+  for (const email of ['nobody1@x.test', 'nobody2@x.test', f.users.companyB.email]) {
+    assert.equal((await authenticate(db.prisma, { email, password: 'wrong', ip }, limiter)).ok, false);
+  }
+  assert.deepEqual(await authenticate(db.prisma, { email: f.users.provider.email, password: fixturePassword, ip }, limiter), {
+    ok: false,
+    reason: 'locked',
+  });
+  // another address is unaffected, and the window passes
+  assert.equal((await authenticate(db.prisma, { email: f.users.provider.email, password: fixturePassword, ip: '192.0.2.100' }, limiter)).ok, true);
+  assert.equal(limiter.blocked(ip, Date.now() + 61_000), false);
 });

@@ -3,6 +3,8 @@
  * recovery code) when the user has enrolled one. Failures are counted per user; after
  * maxFailedLogins in a row the account is locked for lockoutMinutes, even for the right password.
  *
+ * Failures are also counted per client IP (rate-limit.ts), which blocks that address for a while.
+ *
  * What the caller learns is deliberately coarse: 'invalid' for an unknown e-mail, a wrong
  * password or a disabled account alike; 'totp_required' only once the password was right.
  */
@@ -10,6 +12,7 @@ import type { PrismaClient } from '@/lib/db';
 import type { User } from '@/prisma/generated/client';
 import { hashPassword, verifyPassword } from '@/lib/passwords';
 import { recordAuditEvent } from '@/lib/audit/record';
+import { loginFailuresByIp, type FailureLimiter } from './rate-limit';
 import { consumeRecoveryCode, looksLikeRecoveryCode, verifyTotpCode } from './totp';
 
 export const maxFailedLogins = 5;
@@ -55,7 +58,18 @@ async function registerFailure(db: PrismaClient, user: User, attempt: LoginAttem
   return lock;
 }
 
-export async function authenticate(db: PrismaClient, attempt: LoginAttempt): Promise<LoginResult> {
+export async function authenticate(
+  db: PrismaClient,
+  attempt: LoginAttempt,
+  ipLimiter: FailureLimiter = loginFailuresByIp,
+): Promise<LoginResult> {
+  if (ipLimiter.blocked(attempt.ip)) return { ok: false, reason: 'locked' };
+  const result = await check(db, attempt);
+  if (!result.ok && result.reason !== 'totp_required') ipLimiter.fail(attempt.ip);
+  return result;
+}
+
+async function check(db: PrismaClient, attempt: LoginAttempt): Promise<LoginResult> {
   const email = attempt.email.trim().toLowerCase();
   const user = email ? await db.user.findUnique({ where: { email }, include: { organization: true } }) : null;
   if (!user) {
