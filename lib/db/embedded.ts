@@ -291,6 +291,25 @@ async function stopServer(dataDir: string, pid: number): Promise<void> {
   }
 }
 
+/**
+ * The pid of a server already running on `dataDir` and answering at `url`, or undefined when none
+ * runs. A server still starting or shutting down (its owner just exited) gets a few seconds to
+ * settle either way.
+ */
+async function reachableServerPid(dataDir: string, url: string, port: number): Promise<number | undefined> {
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    const pid = await runningServerPid(dataDir);
+    if (pid === undefined || (await canConnect(url))) return pid;
+    if (Date.now() > deadline) {
+      throw new Error(
+        `Embedded PostgreSQL: a server (pid ${pid}) runs on ${dataDir} but does not answer on 127.0.0.1:${port}; stop it or use its port.`,
+      );
+    }
+    await sleep(200);
+  }
+}
+
 function urlFor(port: number, password: string, database: string): string {
   return `postgresql://${superuser}:${encodeURIComponent(password)}@127.0.0.1:${port}/${database}`;
 }
@@ -317,13 +336,8 @@ export async function startEmbeddedPostgres(
     const url = urlFor(port, credentials.password, database);
 
     if (initialised) {
-      const pid = await runningServerPid(dataDir);
+      const pid = await reachableServerPid(dataDir, urlFor(port, credentials.password, 'postgres'), port);
       if (pid !== undefined) {
-        if (!(await canConnect(urlFor(port, credentials.password, 'postgres')))) {
-          throw new Error(
-            `Embedded PostgreSQL: a server (pid ${pid}) already runs on ${dataDir} but not on 127.0.0.1:${port}; stop it or use its port.`,
-          );
-        }
         const owner = Number.parseInt(
           await readFile(path.join(dataDir, ownerFile), 'utf8').catch(() => ''),
           10,
