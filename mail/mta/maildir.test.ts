@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import {
   InvalidMailboxAddressError,
+  isStored,
   maildirPath,
   maildirUsage,
   QuotaExceededError,
@@ -56,6 +57,17 @@ describe('Maildir delivery', () => {
     );
     await storeInMaildir(root, 'quota@pec.beta.test', Buffer.alloc(400, 'c'), { quotaBytes: 1000 });
     assert.equal(await maildirUsage(dir), 1000);
+  });
+
+  it('recognises a keyed delivery in new/ or, once read, in cur/', async () => {
+    const key = 'opec1.2026@pec.alfa.test dan@pec.beta.test';
+    assert.equal(await isStored(root, 'dan@pec.beta.test', key), false);
+    const stored = await storeInMaildir(root, 'dan@pec.beta.test', 'busta', { deliveryKey: key });
+    assert.equal(await isStored(root, 'dan@pec.beta.test', key), true);
+    assert.equal(await isStored(root, 'dan@pec.beta.test', 'another key'), false);
+    // A mail reader moves it to cur/ and appends flags.
+    renameSync(stored.path, path.join(path.dirname(stored.path), '..', 'cur', `${stored.name}:2,S`));
+    assert.equal(await isStored(root, 'dan@pec.beta.test', key), true);
   });
 
   it('refuses addresses that would escape the root', async () => {

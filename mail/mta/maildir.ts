@@ -6,7 +6,7 @@
  * and the `new/` directory fsynced, so a crash leaves either nothing in `new/` or the whole file.
  * The size goes in the name (`,S=<bytes>`) so quota usage is a directory listing, not a stat per file.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -102,6 +102,35 @@ export interface StoreOptions {
   quotaBytes?: number;
   /** Bytes already used; when omitted and a quota is set, measured with `maildirUsage`. */
   usedBytes?: number;
+  /**
+   * Stable identity of this delivery (e.g. identificativo + recipient). The file name is derived
+   * from it, so a retried delivery can be recognised with `isStored` instead of stored twice.
+   */
+  deliveryKey?: string;
+}
+
+/** File name base for a keyed delivery (no size: the same delivery may be re-wrapped). */
+export function keyedName(deliveryKey: string): string {
+  return `pec-${createHash('sha256').update(deliveryKey).digest('hex').slice(0, 32)}`;
+}
+
+/**
+ * Whether a keyed delivery is already in the Maildir (in `new/`, or moved by the reader to `cur/`
+ * with flags appended). Scans `cur/`: meant for the rare retry path, not every delivery.
+ */
+export async function isStored(root: string, address: string, deliveryKey: string): Promise<boolean> {
+  const dir = maildirPath(root, address);
+  const base = keyedName(deliveryKey);
+  for (const sub of ['new', 'cur']) {
+    let names: string[];
+    try {
+      names = await fs.readdir(path.join(dir, sub));
+    } catch {
+      continue;
+    }
+    if (names.some((n) => n.startsWith(`${base}.`))) return true;
+  }
+  return false;
 }
 
 export interface StoredMessage {
@@ -130,11 +159,12 @@ export async function storeInMaildir(
       throw new QuotaExceededError(address.toLowerCase(), options.quotaBytes, used, data.length);
     }
   }
-  const name = uniqueMessageName(data.length);
+  const name = options.deliveryKey ? `${keyedName(options.deliveryKey)}.${hostPart},S=${data.length}` : uniqueMessageName(data.length);
   const tmpPath = path.join(dir, 'tmp', name);
   const newPath = path.join(dir, 'new', name);
-  // 'wx': a name collision must fail loudly rather than overwrite another delivery.
-  const handle = await fs.open(tmpPath, 'wx', 0o600);
+  // 'wx': a name collision must fail loudly rather than overwrite another delivery. A keyed name is
+  // ours alone, and a tmp file under it is the leftover of a crashed attempt: overwrite it.
+  const handle = await fs.open(tmpPath, options.deliveryKey ? 'w' : 'wx', 0o600);
   try {
     await handle.writeFile(data);
     await handle.sync();

@@ -120,6 +120,30 @@ export class MessageStateStore {
     return changed;
   }
 
+  /**
+   * Whether this receipt was already applied for every recipient it names: the sender provider
+   * re-sent it (its spool retried after a crash) and the sender must not get it twice.
+   */
+  async isDuplicateReceipt(
+    kind: 'presa-in-carico' | 'avvenuta-consegna' | 'errore-consegna',
+    identificativo: string,
+    recipients: string[],
+  ): Promise<boolean> {
+    if (recipients.length === 0) return false;
+    const rows = await this.prisma.pecRecipient.findMany({
+      where: { message: { identificativo, direction: 'OUTBOUND' }, recipient: { in: recipients.map((r) => r.toLowerCase()) } },
+      select: { state: true, takenInChargeAt: true, mancataConsegnaSentAt: true },
+    });
+    if (rows.length < recipients.length) return false;
+    return rows.every((r) =>
+      kind === 'presa-in-carico'
+        ? r.takenInChargeAt !== null
+        : kind === 'avvenuta-consegna'
+          ? r.state === 'DELIVERED'
+          : r.state === 'FAILED' && r.mancataConsegnaSentAt === null,
+    );
+  }
+
   private async completeIfSettled(identificativo: string): Promise<void> {
     const open = await this.prisma.pecRecipient.count({
       where: { message: { identificativo, direction: 'OUTBOUND' }, certified: true, state: { notIn: ['DELIVERED', 'FAILED'] } },

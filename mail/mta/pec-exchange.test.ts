@@ -81,8 +81,18 @@ function mailbox(p: RunningProvider, address: string): { raw: Buffer; r: Inspect
   } catch {
     return [];
   }
-  return names.map((n) => readFileSync(path.join(dir, n))).map((raw) => ({ raw, r: inspectMessage(raw) }));
+  return names.map((n) => {
+    const file = path.join(dir, n);
+    let got = inspected.get(file);
+    if (!got) {
+      const raw = readFileSync(file);
+      got = { raw, r: inspectMessage(raw) };
+      inspected.set(file, got);
+    }
+    return got;
+  });
 }
+const inspected = new Map<string, { raw: Buffer; r: InspectReport }>();
 
 async function waitFor<T>(what: string, fn: () => T | undefined | false, timeoutMs = 20_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -201,5 +211,46 @@ describe('PEC exchange between two providers', () => {
       /AUTH|authentication|530|5\.7/i,
     );
     plain.close();
+  });
+
+  it('kill -9 of B during a burst: after restart every message has exactly one consegna', async () => {
+    const count = Number(process.env.PEC_BURST ?? 40);
+    const transport = nodemailer.createTransport({
+      pool: true,
+      maxConnections: 10,
+      host: '127.0.0.1',
+      port: A.submissionTlsPort,
+      secure: true,
+      tls: { rejectUnauthorized: false },
+      auth: { user: 'alice@pec.alfa.test', pass: password },
+    });
+    const consegne = () => mailbox(A, 'alice@pec.alfa.test').filter((m) => m.r.kind === 'avvenuta-consegna' && (m.r.subject ?? '').includes('Burst-'));
+    const sending = Promise.all(
+      Array.from({ length: count }, (_, i) =>
+        transport.sendMail({ from: 'alice@pec.alfa.test', to: 'bob@pec.beta.test', subject: `Burst-${i}.`, text: `n. ${i}` }),
+      ),
+    );
+    await waitFor('the first consegne', () => consegne().length >= 3, 60_000);
+    await B.haraka.kill();
+    await sending;
+    transport.close();
+    await B.restart();
+    const all = await waitFor(`${count} consegne`, () => (consegne().length >= count ? consegne() : undefined), 240_000);
+    // Let any duplicate that would still be on its way arrive before counting.
+    await new Promise((r) => setTimeout(r, 3000));
+    const perSubject = new Map<string, number>();
+    for (const m of consegne()) {
+      const s = /Burst-\d+\./.exec(m.r.subject ?? '')![0];
+      perSubject.set(s, (perSubject.get(s) ?? 0) + 1);
+    }
+    assert.equal(all.length >= count, true);
+    assert.equal(perSubject.size, count);
+    assert.deepEqual([...new Set(perSubject.values())], [1], 'exactly one consegna per message');
+    const stored = mailbox(B, 'bob@pec.beta.test').filter((m) => (m.r.subject ?? '').includes('Burst-'));
+    assert.equal(stored.length, count, 'exactly one busta per message in bob’s Maildir');
+    const sentByB = await B.db.prisma.transmissionLog.count({ where: { eventType: 'AVVENUTA_CONSEGNA_SENT', recipient: 'bob@pec.beta.test' } });
+    const burstAtA = await A.db.prisma.pecRecipient.count({ where: { recipient: 'bob@pec.beta.test', state: 'DELIVERED', message: { subject: { startsWith: 'Burst-' } } } });
+    assert.equal(burstAtA, count, 'A’s state: every burst message delivered');
+    assert.ok(sentByB >= count + 1 && sentByB <= count + 1, `B logged ${sentByB} consegne for bob (burst + the first test)`);
   });
 });

@@ -25,7 +25,7 @@ import {
   type TransactionFacts,
   type TrustStore,
 } from '@/mail/pec';
-import { QuotaExceededError, storeInMaildir } from './maildir';
+import { isStored, QuotaExceededError, storeInMaildir } from './maildir';
 import type { MessageStateStore } from './message-state';
 import type { TransmissionEvent, TransmissionLogWriter } from './transmission-log';
 
@@ -161,6 +161,7 @@ export class ReceptionPoint {
     // A busta retried after a crash: recipients already settled get nothing twice.
     let fresh = recipients;
     let pending = recipients;
+    let retried = new Set<string>();
     if (this.deps.state) {
       const known = await this.deps.state.beginInbound({
         identificativo: facts.identificativo,
@@ -173,6 +174,7 @@ export class ReceptionPoint {
       });
       fresh = known.newlyReceived;
       pending = recipients.filter((r) => !known.settled.has(r));
+      retried = new Set(pending.filter((r) => !fresh.includes(r)));
     }
     for (const r of fresh) await this.deps.log.write({ ...base, type: 'RECEIVED', recipient: r, outcome: 'OK' });
 
@@ -193,7 +195,7 @@ export class ReceptionPoint {
 
     const fields = recipientFields(report.original);
     for (const recipient of pending) {
-      const failure = await this.deliver(recipient, raw, ctx.now);
+      const failure = await this.deliver(recipient, raw, ctx.now, `${facts.identificativo} ${recipient}`, retried.has(recipient));
       let receipt: BuiltMessage;
       if (failure) {
         receipt = buildMancataConsegna({ ctx, facts, consegna: recipient, errore: failure.errore, erroreEsteso: failure.text });
@@ -230,7 +232,11 @@ export class ReceptionPoint {
     recipient: string,
     raw: Buffer,
     now: Date,
+    deliveryKey: string,
+    retry: boolean,
   ): Promise<{ errore: 'no-dest' | 'altro'; text: string } | null> {
+    // A busta taken in charge before a crash may already be in the box: never store it twice.
+    if (retry && (await isStored(this.deps.maildirRoot, recipient, deliveryKey))) return null;
     const mailbox = await this.deps.mailboxes.find(recipient);
     const provider = this.deps.context().provider.name;
     if (!mailbox) return { errore: 'no-dest', text: `5.1.1 - ${provider} - indirizzo non valido` };
@@ -239,6 +245,7 @@ export class ReceptionPoint {
       await storeInMaildir(this.deps.maildirRoot, recipient, raw, {
         quotaBytes: mailbox.quotaBytes,
         usedBytes: mailbox.usedBytes,
+        deliveryKey,
       });
     } catch (err) {
       if (err instanceof QuotaExceededError) return { errore: 'altro', text: `5.2.2 - ${provider} - casella piena` };
@@ -258,6 +265,19 @@ export class ReceptionPoint {
   ): Promise<ReceptionResult> {
     const result: ReceptionResult = { verdict: 'receipt', accept: true, delivered: [], failed: [], issued: [] };
     const service = this.serviceAddress();
+    if (await this.isDuplicateReceipt(report)) {
+      await this.deps.log.write({
+        type: 'RECEIPT_DELIVERED',
+        identificativo: report.daticert?.dati.identificativo ?? null,
+        originalMessageId: report.riferimentoMessageId,
+        sender,
+        recipient: recipients.join(','),
+        counterpartProvider: report.signature.provider,
+        outcome: 'REFUSED',
+        details: { kind: report.kind, duplicate: true },
+      });
+      return { ...result, failed: recipients.map((recipient) => ({ recipient, reason: 'duplicate receipt' })) };
+    }
     for (const recipient of recipients) {
       const mailbox = recipient === service ? null : await this.deps.mailboxes.find(recipient);
       if (recipient !== service && (!mailbox || !isUsable(mailbox, ctx.now))) {
@@ -290,14 +310,25 @@ export class ReceptionPoint {
     return result;
   }
 
+  /** Kind, identificativo and recipients of a receipt about one of our bustas, else null. */
+  private receiptSubject(report: InspectReport) {
+    const d = report.daticert;
+    const kind = report.kind;
+    if (!d || (kind !== 'presa-in-carico' && kind !== 'avvenuta-consegna' && kind !== 'errore-consegna')) return null;
+    const recipients = kind === 'presa-in-carico' ? (d.dati.ricezione ?? []) : d.dati.consegna ? [d.dati.consegna] : [];
+    return { kind, identificativo: d.dati.identificativo, recipients, reason: d.dati.erroreEsteso };
+  }
+
+  private async isDuplicateReceipt(report: InspectReport): Promise<boolean> {
+    const r = this.receiptSubject(report);
+    return !!r && !!this.deps.state && (await this.deps.state.isDuplicateReceipt(r.kind, r.identificativo, r.recipients));
+  }
+
   /** A receipt about a busta we sent moves that recipient's state (X-Riferimento, daticert). */
   private async matchReceipt(report: InspectReport): Promise<void> {
-    const d = report.daticert;
-    if (!this.deps.state || !d) return;
-    const kind = report.kind;
-    if (kind !== 'presa-in-carico' && kind !== 'avvenuta-consegna' && kind !== 'errore-consegna') return;
-    const recipients = kind === 'presa-in-carico' ? (d.dati.ricezione ?? []) : d.dati.consegna ? [d.dati.consegna] : [];
-    await this.deps.state.applyReceipt(kind, d.dati.identificativo, recipients, new Date(), d.dati.erroreEsteso ?? undefined);
+    const r = this.receiptSubject(report);
+    if (!this.deps.state || !r) return;
+    await this.deps.state.applyReceipt(r.kind, r.identificativo, r.recipients, new Date(), r.reason ?? undefined);
   }
 
   private async receiveAnomalia(
