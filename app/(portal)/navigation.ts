@@ -23,6 +23,8 @@ export const navigation: NavItem[] = [
     icon: 'building',
     visible: (a) => a.role === 'PROVIDER_ADMIN' || a.role === 'RESELLER_ADMIN',
   },
+  { href: '/domains', label: 'domains.title', icon: 'building', visible: (a) => isAdmin(a) },
+  { href: '/mailboxes', label: 'mailboxes.title', icon: 'list', visible: (a) => isAdmin(a) },
   { href: '/users', label: 'nav.users', icon: 'users', visible: (a) => isAdmin(a) },
   { href: '/requests', label: 'requests.title', icon: 'list', visible: (a) => isAdmin(a) },
   { href: '/log', label: 'nav.logs', icon: 'list', visible: (a) => canSearchLogs(a) },

@@ -25,13 +25,15 @@ export const addDomainSpec: ActionSpec<typeof addInput, Org, Domain> = {
   action: 'domain.create',
   entityType: 'Domain',
   input: addInput,
-  load: ({ actor, input, tx }) => getOrganizationForActor(tx, actor, input.organizationId),
+  // a shared domain always belongs to the provider organization, whatever the form said
+  load: ({ actor, input, tx }) =>
+    getOrganizationForActor(tx, actor, input.kind === 'PROVIDER_SHARED' ? actor.organizationId : input.organizationId),
   authorize: ({ actor, input, target }) =>
     !!target &&
     canAddDomain(actor, target.id, input.kind) &&
     // shared domains belong to the provider itself, company domains to a company
     (input.kind === 'PROVIDER_SHARED' ? target.kind === 'PROVIDER' : target.kind !== 'PROVIDER'),
-  async run({ input, tx }) {
+  async run({ input, target, tx }) {
     if (await tx.domain.findUnique({ where: { name: input.name }, select: { id: true } })) {
       throw new ActionError('domains.nameTaken', { name: 'domains.nameTaken' });
     }
@@ -39,7 +41,7 @@ export const addDomainSpec: ActionSpec<typeof addInput, Org, Domain> = {
       data: {
         name: input.name,
         kind: input.kind,
-        organizationId: input.organizationId,
+        organizationId: target!.id,
         mailboxLimit: input.mailboxLimit ?? null,
         verificationToken: newVerificationToken(),
       },
