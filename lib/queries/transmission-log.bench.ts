@@ -17,6 +17,7 @@ import { applyMigrations, createPrisma, startEmbeddedPostgres, type PrismaClient
 import { findFreePort } from '@/lib/db/testing';
 import { benchDomain, benchMailbox, generateTransmissionLog } from '@/lib/transmission-log/generate';
 import { createLogCsvStream } from '@/lib/transmission-log/csv-export';
+import { getMessageTimeline } from '@/lib/transmission-log/timeline';
 import {
   addMonths,
   explainSearch,
@@ -241,6 +242,14 @@ async function main(): Promise<void> {
       );
       if (process.env.BENCH_LOG_EXPLAIN) console.log(await explainSearch(q.filters, q.scope, db));
     }
+
+    const timeline = await timeIt(() => getMessageTimeline(s.originalMessageId, all, { to }, db));
+    const tl = await getMessageTimeline(s.originalMessageId, all, { to }, db);
+    console.log(
+      `${'timeline by Message-ID (2 statements)'.padEnd(52)} ${String(tl?.events.length ?? 0).padStart(4)}` +
+        `${timeline.p50.toFixed(2).padStart(10)}${timeline.p95.toFixed(2).padStart(10)}` +
+        `${`${(timeline.p95 / base.p95).toFixed(1)}x`.padStart(14)}${timeline.p95 < 100 ? '   ok' : '   OVER 100 ms'}`,
+    );
 
     // export: 1,000,000 rows streamed as CSV to a sink that discards them, watching RSS
     const exportFilters: LogSearchFilters = { from: addMonths(to, -1), to };

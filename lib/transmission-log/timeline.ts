@@ -200,15 +200,18 @@ export async function getMessageTimeline(
   const maxEvents = options.maxEvents ?? 2000;
   const forms = messageIdForms(reference);
   const range = Prisma.sql`occurred_at >= ${from}::timestamptz AND occurred_at < ${to}::timestamptz`;
+  // Two plain statements rather than one with a sub-select: with literal arrays the planner reads
+  // the identificativo and Message-ID indexes of each month (an IN (sub-select) OR … condition
+  // cannot use them and would scan the whole log).
+  const found = await db.$queryRaw<{ identificativo: string }[]>`
+    SELECT DISTINCT identificativo FROM transmission_log
+     WHERE ${range} AND identificativo IS NOT NULL
+       AND (identificativo = ANY(${forms}::text[]) OR original_message_id = ANY(${forms}::text[]))`;
+  const ids = found.map((r) => r.identificativo);
   const rows = await db.$queryRaw<LogRow[]>`
-    WITH ids AS (
-      SELECT DISTINCT identificativo FROM transmission_log
-       WHERE ${range} AND identificativo IS NOT NULL
-         AND (identificativo = ANY(${forms}::text[]) OR original_message_id = ANY(${forms}::text[]))
-    )
     SELECT ${logColumns} FROM transmission_log
      WHERE ${range} AND ${scopeCondition(scope)}
-       AND (identificativo IN (SELECT identificativo FROM ids) OR original_message_id = ANY(${forms}::text[]))
+       AND (identificativo = ANY(${ids}::text[]) OR original_message_id = ANY(${forms}::text[]))
      ORDER BY occurred_at, id
      LIMIT ${maxEvents + 1}`;
   if (rows.length === 0) return undefined;
