@@ -212,3 +212,24 @@ test('a password reset by an admin ends the user’s open sessions', { timeout: 
   await page.waitForURL(/\/login/);
   await page.context().close();
 });
+
+test('a holder reads the trail of its own mailbox only', { timeout: 60_000 }, async () => {
+  const { prisma } = portal.db;
+  await prisma.auditEvent.createMany({
+    data: [
+      { action: 'mailbox.suspend', entityType: 'Mailbox', entityId: f.mailboxA, organizationId: f.companyA, actorEmail: 'admin@alfa.test' },
+      { action: 'mailbox.suspend', entityType: 'Mailbox', entityId: f.mailboxB, organizationId: f.companyB, actorEmail: 'admin@beta.test' },
+    ],
+  });
+  const page = await portal.newPage();
+  await loginThroughForm(page, portal.url, f.users.holderA.email, fixturePassword);
+  await page.waitForURL(`${portal.url}/dashboard`);
+  await page.goto(`${portal.url}/audit`);
+  const table = page.getByTestId('audit-table');
+  await table.waitFor();
+  const text = (await table.textContent()) ?? '';
+  assert.ok(text.includes(f.mailboxA), 'its own mailbox’s event is listed');
+  assert.ok(!text.includes(f.mailboxB), 'another mailbox’s event is not');
+  assert.equal(await page.getByTestId('audit-filters').count(), 0, 'no search form for holders');
+  await page.context().close();
+});
