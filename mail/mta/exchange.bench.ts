@@ -1,0 +1,127 @@
+/**
+ * A→B PEC exchange throughput and submission-to-consegna latency, against a plain Haraka
+ * (queue/smtp_forward to a sink) relaying the same messages, measured in the same run. A PEC message
+ * counts as done when its avvenuta consegna is in the sender's Maildir (four signatures, two SMTP
+ * hops, presa in carico included). Concurrency 10; PEC_BENCH_MESSAGES sets the count (default 100).
+ */
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import nodemailer from 'nodemailer';
+import { findFreePort } from '@/lib/db/testing';
+import { maildirPath } from './maildir';
+import { startHaraka } from './testing/haraka';
+import { startPecNetwork } from './testing/pec-network';
+import { startSmtpSink } from './testing/smtp-sink';
+
+const count = Number(process.env.PEC_BENCH_MESSAGES ?? 100);
+const concurrency = 10;
+
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+async function runPool(n: number, worker: (i: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < n) await worker(next++);
+    }),
+  );
+}
+
+async function plainRelay(tmp: string): Promise<{ perSecond: number; p50: number; p95: number }> {
+  const sink = await startSmtpSink({ startTls: false });
+  const port = await findFreePort();
+  const dir = path.join(tmp, 'plain');
+  mkdirSync(path.join(dir, 'config'), { recursive: true });
+  writeFileSync(path.join(dir, 'config', 'host_list'), 'pec.beta.test\n');
+  writeFileSync(path.join(dir, 'config', 'smtp_forward.ini'), `host=127.0.0.1\nport=${sink.port}\nenable_tls=false\n`);
+  const h = await startHaraka({ port, plugins: ['rcpt_to.in_host_list', 'queue/smtp_forward'], env: process.env, dir, me: 'relay.test' });
+  const transport = nodemailer.createTransport({ pool: true, maxConnections: concurrency, host: '127.0.0.1', port, secure: false, ignoreTLS: true });
+  const latencies: number[] = [];
+  const start = Date.now();
+  await runPool(count, async (i) => {
+    const t0 = Date.now();
+    await transport.sendMail({ from: 'alice@pec.alfa.test', to: 'bob@pec.beta.test', subject: `plain ${i}`, text: 'x'.repeat(2000) });
+    latencies.push(Date.now() - t0);
+  });
+  await sink.waitFor(count, 120_000);
+  const seconds = (Date.now() - start) / 1000;
+  transport.close();
+  await h.stop();
+  await sink.close();
+  return { perSecond: count / seconds, p50: percentile(latencies, 50), p95: percentile(latencies, 95) };
+}
+
+async function pecExchange(tmp: string): Promise<{ perSecond: number; p50: number; p95: number }> {
+  const password = 'Bench-123-xyz';
+  const net = await startPecNetwork({
+    dir: path.join(tmp, 'pec'),
+    echo: process.env.PEC_BENCH_ECHO === '1',
+    providers: [
+      { key: 'A', name: 'Alfa PEC S.p.A.', domain: 'pec.alfa.test', mailboxes: [{ address: 'alice@pec.alfa.test', password }] },
+      { key: 'B', name: 'Beta PEC S.r.l.', domain: 'pec.beta.test', mailboxes: [{ address: 'bob@pec.beta.test', password }] },
+    ],
+  });
+  try {
+    const A = net.providers.A;
+    const transport = nodemailer.createTransport({
+      pool: true,
+      maxConnections: concurrency,
+      host: '127.0.0.1',
+      port: A.submissionTlsPort,
+      secure: true,
+      tls: { rejectUnauthorized: false },
+      auth: { user: 'alice@pec.alfa.test', pass: password },
+    });
+    const submittedAt = new Map<number, number>();
+    const start = Date.now();
+    await runPool(count, async (i) => {
+      submittedAt.set(i, Date.now());
+      await transport.sendMail({ from: 'alice@pec.alfa.test', to: 'bob@pec.beta.test', subject: `pec ${i}`, text: 'x'.repeat(2000) });
+    });
+    transport.close();
+    // consegne land in alice's Maildir: their file time is the arrival time.
+    const dir = path.join(maildirPath(A.maildirRoot, 'alice@pec.alfa.test'), 'new');
+    const deadline = Date.now() + 300_000;
+    let consegne: { i: number; at: number }[] = [];
+    while (Date.now() < deadline) {
+      consegne = readdirSync(dir)
+        .map((n) => ({ n, raw: readFileSync(path.join(dir, n), 'latin1') }))
+        .filter((f) => /X-Ricevuta: avvenuta-consegna/i.test(f.raw))
+        .map((f) => ({ i: Number(/Subject: CONSEGNA: pec (\d+)/.exec(f.raw)?.[1]), at: statSync(path.join(dir, f.n)).mtimeMs }));
+      if (consegne.length >= count) break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    const seconds = (Math.max(...consegne.map((c) => c.at)) - start) / 1000;
+    const latencies = consegne.map((c) => c.at - (submittedAt.get(c.i) ?? start));
+    return { perSecond: consegne.length / seconds, p50: percentile(latencies, 50), p95: percentile(latencies, 95) };
+  } finally {
+    await net.stop();
+  }
+}
+
+async function main(): Promise<void> {
+  const tmp = mkdtempSync(path.join(os.tmpdir(), 'pec-bench-'));
+  try {
+    const plain = await plainRelay(tmp);
+    const pec = await pecExchange(tmp);
+    const f = (n: number) => n.toFixed(1);
+    console.log(`messages: ${count}, concurrency ${concurrency}, load average ${os.loadavg()[0].toFixed(1)} on ${os.cpus().length} cores`);
+    console.log(`plain Haraka relay (smtp_forward → sink): ${f(plain.perSecond)} msg/s, accept latency p50 ${plain.p50} ms, p95 ${plain.p95} ms`);
+    console.log(`PEC A→B fully delivered with all receipts: ${f(pec.perSecond)} msg/s, submission→consegna p50 ${pec.p50} ms, p95 ${pec.p95} ms`);
+    console.log(`ratio PEC / plain relay throughput: ${(pec.perSecond / plain.perSecond).toFixed(2)}x (target ≥ 1.0x; p95 target < 500 ms)`);
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  },
+);
