@@ -106,6 +106,8 @@ test('provider admin approves: the mailbox exists and the one-time password open
   await callout.waitFor();
   const message = (await callout.textContent()) ?? '';
   await portal.screenshot(page, 'requests-approved-password');
+  // the decision buttons go once decided
+  assert.equal(await page.locator('[data-testid=reject-request]').isVisible(), false);
   const password = /: (\S+)$/.exec(message.trim())?.[1];
   assert.ok(password, message);
   const mailbox = await portal.db.prisma.mailbox.findUniqueOrThrow({ where: { address: 'amministrazione.alfa@pec.gestore.test' } });
@@ -137,7 +139,6 @@ test('provider admin rejects a request with a reason', { timeout: 120_000 }, asy
   await page.goto(`${portal.url}/requests/${filed.data.id}`);
   await page.locator('[data-testid=reject-request] #f-reason').fill('Documento di identità illeggibile');
   await page.locator('[data-testid=reject-request] button[type=submit]').click();
-  await page.waitForFunction(async () => true);
   for (let i = 0; i < 50; i++) {
     const row = await portal.db.prisma.mailboxRequest.findUniqueOrThrow({ where: { id: filed.data.id } });
     if (row.status === 'REJECTED') break;
@@ -148,5 +149,44 @@ test('provider admin rejects a request with a reason', { timeout: 120_000 }, asy
   await decision.waitFor();
   assert.match((await decision.textContent()) ?? '', /Documento di identità illeggibile/);
   await portal.screenshot(page, 'requests-rejected');
+  await page.context().close();
+});
+
+test('public form without login: request filed, PDF by token link, signed scan uploaded (magic bytes checked)', { timeout: 120_000 }, async () => {
+  const page = await portal.newPage();
+  await page.goto(`${portal.url}/attivazione`);
+  await page.locator('#f-holderKind').selectOption('INDIVIDUAL');
+  await page.locator('#f-holderName').fill('Niccolò Bianchi');
+  await page.locator('#f-fiscalCode').fill('MRTMTT91D08F205J');
+  await page.locator('#f-contactEmail').fill('niccolo@example.it');
+  await page.locator('#f-phone').fill('3331234567');
+  await page.locator('#f-localPart').fill('niccolo.bianchi');
+  await page.getByTestId('availability').filter({ hasText: 'è disponibile' }).waitFor();
+  assert.equal(await page.locator('#f-legalRepName').count(), 0, 'no legal representative for a person');
+  await page.locator('input[name=acceptTerms]').check();
+  await page.getByRole('button', { name: 'Invia la richiesta' }).click();
+  await page.waitForURL(/\/attivazione\/[0-9a-f-]{36}\?t=/);
+  await portal.screenshot(page, 'requests-public-sent');
+  const link = new URL(page.url());
+
+  const pdf = await fetch(`${portal.url}${link.pathname}/modulo${link.search}`);
+  assert.equal(pdf.status, 200);
+  assert.equal(pdf.headers.get('content-type'), 'application/pdf');
+  assert.equal((await fetch(`${portal.url}${link.pathname}/modulo?t=wrong`)).status, 404);
+
+  // a file that is not PDF/JPEG/PNG is refused, a PDF is kept
+  await page.locator('#scan').setInputFiles({ name: 'modulo.pdf', mimeType: 'application/pdf', buffer: Buffer.from('<html>not a pdf</html>') });
+  await page.getByRole('button', { name: 'Carica il modulo firmato' }).click();
+  await page.getByText('Sono accettati solo PDF, JPEG o PNG').waitFor();
+  await page.locator('#scan').setInputFiles({ name: 'modulo firmato.pdf', mimeType: 'application/pdf', buffer: Buffer.from('%PDF-1.4\nfirmato\n%%EOF\n') });
+  await page.getByRole('button', { name: 'Carica il modulo firmato' }).click();
+  await page.getByText('Modulo firmato: modulo firmato.pdf').waitFor();
+  const id = link.pathname.split('/')[2];
+  const row = await portal.db.prisma.mailboxRequest.findUniqueOrThrow({ where: { id } });
+  assert.equal(row.requesterOrganizationId, f.providerId);
+  assert.match(row.signedScanSha256 ?? '', /^[0-9a-f]{64}$/);
+  // a cross-site post is refused
+  const forged = await fetch(`${portal.url}${link.pathname}/scan${link.search}`, { method: 'POST', headers: { origin: 'http://evil.example' }, body: new FormData() });
+  assert.equal(forged.status, 403);
   await page.context().close();
 });

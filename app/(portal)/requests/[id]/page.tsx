@@ -21,7 +21,13 @@ export const dynamic = 'force-dynamic';
 
 type Form = Record<string, string | boolean | undefined>;
 
-export default async function RequestPage({ params, searchParams }: { params: Promise<{ id: string }>; searchParams: Promise<Record<string, string | undefined>> }) {
+export default async function RequestPage({
+  params,
+  searchParams,
+}: {
+  params: Promise<{ id: string }>;
+  searchParams: Promise<Record<string, string | undefined>>;
+}) {
   const actor = await requireActor();
   const { id } = await params;
   const query = await searchParams;
@@ -39,7 +45,10 @@ export default async function RequestPage({ params, searchParams }: { params: Pr
   const rows: [string, string][] =
     request.kind === 'ACTIVATION'
       ? [
-          [t('requests.fields.holderKind'), f.holderKind ? t(`requests.holderKinds.${String(f.holderKind)}`) : '—'],
+          [
+            t('requests.fields.holderKind'),
+            f.holderKind ? t(`requests.holderKinds.${String(f.holderKind)}`) : '—',
+          ],
           [t('requests.fields.holderName'), s('holderName')],
           [t('requests.fields.vatNumber'), s('vatNumber')],
           [t('requests.fields.fiscalCode'), s('fiscalCode')],
@@ -52,7 +61,10 @@ export default async function RequestPage({ params, searchParams }: { params: Pr
       : [
           [t('requests.fields.holderName'), s('holderName')],
           [t('requests.fields.contactEmail'), s('contactEmail')],
-          [t('requests.currentExpiry'), typeof f.currentExpiry === 'string' ? formatDate(locale, new Date(f.currentExpiry)) : '—'],
+          [
+            t('requests.currentExpiry'),
+            typeof f.currentExpiry === 'string' ? formatDate(locale, new Date(f.currentExpiry)) : '—',
+          ],
         ];
 
   return (
@@ -60,10 +72,17 @@ export default async function RequestPage({ params, searchParams }: { params: Pr
       <PageHeader
         title={t('requests.detailTitle', { number })}
         subtitle={`${t(`requests.kinds.${request.kind}`)} · ${request.requesterOrganization.name}`}
-        actions={<Link href="/requests" className="text-sm text-blue-800 hover:underline">← {t('requests.back')}</Link>}
+        actions={
+          <Link href="/requests" className="text-sm text-blue-800 hover:underline">
+            ← {t('requests.back')}
+          </Link>
+        }
       />
       {query.created ? (
-        <div role="status" className="mb-4 rounded-md border border-emerald-200 bg-emerald-50 p-3 text-sm text-emerald-900">
+        <div
+          role="status"
+          className="mb-4 rounded-md border border-emerald-200 bg-emerald-50 p-3 text-sm text-emerald-900"
+        >
           {t('requests.created')} — {t('requests.pdfHint')}
         </div>
       ) : null}
@@ -71,7 +90,9 @@ export default async function RequestPage({ params, searchParams }: { params: Pr
         <Card title={t('common.details')} className="lg:col-span-2">
           <div className="mb-4 flex flex-wrap items-center gap-3">
             <StatusBadge status={request.status} label={t(`requests.statuses.${request.status}`)} />
-            <span className="text-lg font-semibold text-slate-900 break-all" data-testid="request-address">{request.requestedAddress}</span>
+            <span className="text-lg font-semibold text-slate-900 break-all" data-testid="request-address">
+              {request.requestedAddress}
+            </span>
           </div>
           <dl className="grid gap-x-6 gap-y-3 text-sm sm:grid-cols-2">
             {rows.map(([label, value]) => (
@@ -87,8 +108,10 @@ export default async function RequestPage({ params, searchParams }: { params: Pr
             <div>
               <dt className="text-slate-500">{t('requests.duration')}</dt>
               <dd>
-                {request.durationYears === 1 ? t('requests.year') : t('requests.years', { count: request.durationYears })} ·{' '}
-                {t(`requests.renewalModes.${f.renewalMode === 'AUTOMATIC' ? 'AUTOMATIC' : 'MANUAL'}`)}
+                {request.durationYears === 1
+                  ? t('requests.year')
+                  : t('requests.years', { count: request.durationYears })}{' '}
+                · {t(`requests.renewalModes.${f.renewalMode === 'AUTOMATIC' ? 'AUTOMATIC' : 'MANUAL'}`)}
               </dd>
             </div>
             <div>
@@ -97,12 +120,25 @@ export default async function RequestPage({ params, searchParams }: { params: Pr
             </div>
           </dl>
           {request.decidedAt ? (
-            <div className="mt-5 border-t border-slate-100 pt-4 text-sm text-slate-700" data-testid="decision">
-              <p>{t('requests.decidedBy', { who: request.decidedBy?.email ?? '—', date: formatDateTime(locale, request.decidedAt) })}</p>
-              {request.decisionReason ? <p className="mt-1 font-medium text-red-800">{t('requests.rejectionReason', { reason: request.decisionReason })}</p> : null}
+            <div
+              className="mt-5 border-t border-slate-100 pt-4 text-sm text-slate-700"
+              data-testid="decision"
+            >
+              <p>
+                {t('requests.decidedBy', {
+                  who: request.decidedBy?.email ?? '—',
+                  date: formatDateTime(locale, request.decidedAt),
+                })}
+              </p>
+              {request.decisionReason ? (
+                <p className="mt-1 font-medium text-red-800">
+                  {t('requests.rejectionReason', { reason: request.decisionReason })}
+                </p>
+              ) : null}
               {request.mailbox ? (
                 <p className="mt-1">
-                  {t('requests.provisionedMailbox')}: <span className="font-medium">{request.mailbox.address}</span> ·{' '}
+                  {t('requests.provisionedMailbox')}:{' '}
+                  <span className="font-medium">{request.mailbox.address}</span> ·{' '}
                   {t('requests.currentExpiry')}: {formatDate(locale, request.mailbox.expiresAt)}
                 </p>
               ) : null}
@@ -127,32 +163,78 @@ export default async function RequestPage({ params, searchParams }: { params: Pr
                 <span className="text-slate-500">{t('requests.scanMissing')}</span>
               )}
             </p>
-            {scanMessage ? <p className={`mt-2 text-sm ${query.scan === 'ok' ? 'text-emerald-700' : 'text-red-600'}`} role="status">{scanMessage}</p> : null}
+            {scanMessage ? (
+              <p
+                className={`mt-2 text-sm ${query.scan === 'ok' ? 'text-emerald-700' : 'text-red-600'}`}
+                role="status"
+              >
+                {scanMessage}
+              </p>
+            ) : null}
             {mayFile ? (
-              <form method="post" action={`/requests/${request.id}/scan`} encType="multipart/form-data" className="mt-3 space-y-2">
-                <label htmlFor="scan" className="block text-sm font-medium text-slate-700">{t('requests.fields.scan')}</label>
-                <input id="scan" name="scan" type="file" accept="application/pdf,image/jpeg,image/png" required className="block w-full text-sm text-slate-700 file:mr-3 file:rounded-md file:border-0 file:bg-slate-100 file:px-3 file:py-2 file:text-sm file:font-medium" />
-                <button type="submit" className="rounded-md bg-slate-800 px-4 py-2 text-sm font-medium text-white hover:bg-slate-900">{t('requests.uploadScan')}</button>
+              <form
+                method="post"
+                action={`/requests/${request.id}/scan`}
+                encType="multipart/form-data"
+                className="mt-3 space-y-2"
+              >
+                <label htmlFor="scan" className="block text-sm font-medium text-slate-700">
+                  {t('requests.fields.scan')}
+                </label>
+                <input
+                  id="scan"
+                  name="scan"
+                  type="file"
+                  accept="application/pdf,image/jpeg,image/png"
+                  required
+                  className="block w-full text-sm text-slate-700 file:mr-3 file:rounded-md file:border-0 file:bg-slate-100 file:px-3 file:py-2 file:text-sm file:font-medium"
+                />
+                <button
+                  type="submit"
+                  className="rounded-md bg-slate-800 px-4 py-2 text-sm font-medium text-white hover:bg-slate-900"
+                >
+                  {t('requests.uploadScan')}
+                </button>
               </form>
             ) : null}
           </Card>
 
           {mayDecide ? (
             <Card title={t('requests.decision')}>
-              <ActionForm action={approveRequest} submitLabel={request.kind === 'ACTIVATION' ? t('requests.approve') : t('requests.approveRenewal')} keepMessage testId="approve-request">
-                <input type="hidden" name="id" value={request.id} />
-              </ActionForm>
-              <div className="my-5 border-t border-slate-100" />
-              <ActionForm action={rejectRequest} submitLabel={t('requests.reject')} submitVariant="danger" testId="reject-request">
-                <input type="hidden" name="id" value={request.id} />
-                <Field name="reason" label={t('requests.fields.reason')} required />
-              </ActionForm>
+              {/* once approved, the password callout stays and the now pointless buttons go (no re-render: it would drop the password) */}
+              <div className="[&:has([role=status])_[data-testid=reject-request]]:hidden [&:has([role=status])_button]:hidden [&:has([role=status])_hr]:hidden">
+                <ActionForm
+                  action={approveRequest}
+                  submitLabel={
+                    request.kind === 'ACTIVATION' ? t('requests.approve') : t('requests.approveRenewal')
+                  }
+                  keepMessage
+                  testId="approve-request"
+                >
+                  <input type="hidden" name="id" value={request.id} />
+                </ActionForm>
+                <hr className="my-5 border-slate-100" />
+                <ActionForm
+                  action={rejectRequest}
+                  submitLabel={t('requests.reject')}
+                  submitVariant="danger"
+                  testId="reject-request"
+                >
+                  <input type="hidden" name="id" value={request.id} />
+                  <Field name="reason" label={t('requests.fields.reason')} required />
+                </ActionForm>
+              </div>
             </Card>
           ) : null}
 
           {mayFile ? (
             <Card>
-              <ActionForm action={cancelRequest} submitLabel={t('requests.cancel')} submitVariant="secondary" testId="cancel-request">
+              <ActionForm
+                action={cancelRequest}
+                submitLabel={t('requests.cancel')}
+                submitVariant="secondary"
+                testId="cancel-request"
+              >
                 <input type="hidden" name="id" value={request.id} />
               </ActionForm>
             </Card>
