@@ -82,6 +82,7 @@ const variables = {
   },
   PEC_BREACHED_PASSWORDS_FILE: { schema: z.string().min(1).optional(), doc: 'Optional list of breached passwords (one a line) refused for mailboxes.' },
   PEC_EXPIRY_GRACE_DAYS: { schema: z.coerce.number().int().min(0).max(3650).default(90), doc: 'Days an expired mailbox stays suspended (readable, cannot send) before it ceases.' },
+  METRICS_TOKEN: { schema: z.string().min(16).optional(), doc: 'Bearer token for /metrics from other hosts (unset: loopback only).' },
   LOG_LEVEL: { schema: z.enum(['debug', 'info', 'warn', 'error']).default('info'), doc: 'Log verbosity.' },
 } as const;
 
@@ -118,6 +119,8 @@ export interface Config {
   logLevel: 'debug' | 'info' | 'warn' | 'error';
   /** mailbox lifecycle: grace period after expiry before cessation */
   lifecycle: { graceDays: number };
+  /** bearer token accepted by /metrics from non-loopback clients */
+  metricsToken: string | undefined;
 }
 
 /** Documentation of every variable, used by the README and `npm run config`. */
@@ -204,6 +207,7 @@ export function loadConfig(
     authSecret: r.AUTH_SECRET,
     logLevel: r.LOG_LEVEL,
     lifecycle: { graceDays: r.PEC_EXPIRY_GRACE_DAYS },
+    metricsToken: r.METRICS_TOKEN,
   };
 }
 

@@ -14,3 +14,4 @@ export * from './domains';
 export * from './mailboxes';
 export * from './requests';
 export * from './logs';
+export * from './mta';

@@ -1,0 +1,5 @@
+export { localDay, type DayInterval } from './local-day';
+export { readMtaState, readMtaStateFor, countedEvents, type CountedEvent, type MtaState, type MtaStateOptions } from './mta-state';
+export { mtaStateMetrics } from './mta-metrics';
+export { PrometheusText, prometheusContentType, type Labels, type Sample } from './prometheus';
+export { metricsAccess, type MetricsAccess } from './access';
