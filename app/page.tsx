@@ -1,9 +1,13 @@
+import { redirect } from 'next/navigation';
 import { getConfig } from '@/lib/config';
+import { getCurrentUser } from '@/lib/session';
 
 // Reads the provider name from the configuration at request time, not at build time.
 export const dynamic = 'force-dynamic';
 
-export default function HomePage() {
+export default async function HomePage() {
+  // signed in already: straight to the portal
+  if (await getCurrentUser()) redirect('/dashboard');
   const { provider } = getConfig();
   return (
     <main className="mx-auto flex min-h-screen max-w-2xl flex-col justify-center gap-6 px-6 py-16">

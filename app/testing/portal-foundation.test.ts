@@ -32,6 +32,8 @@ test('password login lands on a dashboard with real counts for the scope; logout
   assert.match((await page.locator('h1').textContent()) ?? '', /Benvenuto/);
   const user = await portal.db.prisma.user.findUniqueOrThrow({ where: { id: f.users.resellerA.id } });
   assert.equal(user.lastLoginIp, '127.0.0.1');
+  await page.goto(`${portal.url}/`);
+  await page.waitForURL(`${portal.url}/dashboard`);
 
   await page.locator('[data-testid=logout]:visible').click();
   await page.waitForURL(/\/login\?loggedOut=1$/);

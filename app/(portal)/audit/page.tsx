@@ -16,7 +16,7 @@ import { Card, EmptyState, PageHeader } from '@/app/components/ui';
 
 export const dynamic = 'force-dynamic';
 
-/** yyyy-mm-dd from a date input, as the start of that day in Italy (approximated as UTC+1/+2 by Intl). */
+/** yyyy-mm-dd from a date input → that day's UTC bounds (Italian midnight is 1–2 h earlier; fine for a filter). */
 function parseDay(value: string | undefined, endOfDay = false): Date | undefined {
   if (!value || !/^\d{4}-\d{2}-\d{2}$/.test(value)) return undefined;
   const d = new Date(`${value}T00:00:00Z`);
