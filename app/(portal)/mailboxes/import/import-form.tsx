@@ -4,7 +4,7 @@
  * "Prova" runs the dry run and lists the problems by line; "Importa" applies all or nothing and
  * offers the generated passwords once as a CSV download.
  */
-import { useActionState, useEffect, useMemo, useState } from 'react';
+import { startTransition, useActionState, useEffect, useMemo, useState } from 'react';
 import type { FormState } from '@/lib/audit/server';
 import type { ImportResult } from '@/lib/mailboxes/csv-import';
 import { useToast } from '@/app/components/toaster';
@@ -17,6 +17,14 @@ type Labels = Record<
 
 export function ImportForm({ organizations, labels }: { organizations: { value: string; label: string }[]; labels: Labels }) {
   const [csv, setCsv] = useState('');
+  const [organizationId, setOrganizationId] = useState(organizations[0]?.value ?? '');
+  // dispatched by hand (not as form actions) so React's form reset after an action keeps the inputs
+  const submit = (dispatch: (form: FormData) => void) => () => {
+    const form = new FormData();
+    form.set('organizationId', organizationId);
+    form.set('csv', csv);
+    startTransition(() => dispatch(form));
+  };
   const [dry, dryAction, dryPending] = useActionState<DryRunAnswer | undefined, FormData>(dryRunMailboxImport, undefined);
   const [applied, applyAction, applyPending] = useActionState<FormState<ImportResult> | undefined, FormData>(
     importMailboxes as (s: FormState<ImportResult> | undefined, f: FormData) => Promise<FormState<ImportResult>>,
@@ -36,11 +44,16 @@ export function ImportForm({ organizations, labels }: { organizations: { value: 
   const button = 'inline-flex items-center justify-center rounded-md px-4 py-2 text-sm font-medium shadow-sm disabled:opacity-60';
 
   return (
-    <form className="space-y-4" data-testid="import-form">
+    <form className="space-y-4" data-testid="import-form" onSubmit={(e) => e.preventDefault()}>
       <div className="grid gap-4 sm:grid-cols-2">
         <div>
           <label htmlFor="f-organizationId" className="block text-sm font-medium text-slate-700">{labels.organization}</label>
-          <select id="f-organizationId" name="organizationId" className="mt-1 block w-full rounded-md border border-slate-300 bg-white px-3 py-2 text-sm shadow-sm">
+          <select
+            id="f-organizationId"
+            name="organizationId"
+            value={organizationId}
+            onChange={(e) => setOrganizationId(e.target.value)}
+            className="mt-1 block w-full rounded-md border border-slate-300 bg-white px-3 py-2 text-sm shadow-sm">
             {organizations.map((o) => (
               <option key={o.value} value={o.value}>{o.label}</option>
             ))}
@@ -74,10 +87,10 @@ export function ImportForm({ organizations, labels }: { organizations: { value: 
         <p className="mt-1 text-xs text-slate-500">{labels.columnsHint}</p>
       </div>
       <div className="flex flex-wrap gap-2">
-        <button type="submit" formAction={dryAction} disabled={dryPending || !csv} className={`${button} border border-slate-300 bg-white text-slate-800 hover:bg-slate-50`} data-testid="dry-run">
+        <button type="button" onClick={submit(dryAction)} disabled={dryPending || !csv} className={`${button} border border-slate-300 bg-white text-slate-800 hover:bg-slate-50`} data-testid="dry-run">
           {dryPending ? '…' : labels.dryRun}
         </button>
-        <button type="submit" formAction={applyAction} disabled={applyPending || !csv} className={`${button} bg-blue-700 text-white hover:bg-blue-800`} data-testid="apply-import">
+        <button type="button" onClick={submit(applyAction)} disabled={applyPending || !csv} className={`${button} bg-blue-700 text-white hover:bg-blue-800`} data-testid="apply-import">
           {applyPending ? '…' : labels.apply}
         </button>
       </div>
