@@ -9,6 +9,7 @@ import { dashboardFigures } from '@/lib/queries/dashboard';
 import { searchAuditEvents } from '@/lib/queries/audit-events';
 import { requireUser } from '@/lib/session';
 import { Badge, Card, EmptyState, PageHeader } from '@/app/components/ui';
+import { MtaStatePanel } from './mta-state';
 
 export const dynamic = 'force-dynamic';
 
@@ -105,6 +106,7 @@ export default async function DashboardPage() {
           ) : null}
         </div>
       ) : null}
+      <MtaStatePanel actor={actor} locale={locale} />
       {recent ? (
         <Card title={t('dashboard.recentActivity')} className="mt-6">
           {recent.rows.length === 0 ? (
