@@ -178,6 +178,9 @@ export function buildMessageTimeline(input: readonly LogEntry[], truncated = fal
   };
 }
 
+/** How far from the events found by reference the rest of a message's events are looked for. */
+const eventSpreadMs = 7 * 86_400_000;
+
 export interface TimelineOptions {
   /** searched window; default the 30 months of retention up to a month ahead */
   from?: Date;
@@ -202,15 +205,22 @@ export async function getMessageTimeline(
   const range = Prisma.sql`occurred_at >= ${from}::timestamptz AND occurred_at < ${to}::timestamptz`;
   // Two plain statements rather than one with a sub-select: with literal arrays the planner reads
   // the identificativo and Message-ID indexes of each month (an IN (sub-select) OR … condition
-  // cannot use them and would scan the whole log).
-  const found = await db.$queryRaw<{ identificativo: string }[]>`
-    SELECT DISTINCT identificativo FROM transmission_log
-     WHERE ${range} AND identificativo IS NOT NULL
-       AND (identificativo = ANY(${forms}::text[]) OR original_message_id = ANY(${forms}::text[]))`;
-  const ids = found.map((r) => r.identificativo);
+  // cannot use them and would scan the whole log). The first finds the message, the second all of
+  // its events near it, within the scope.
+  const found = await db.$queryRaw<{ identificativo: string | null; first: Date; last: Date }[]>`
+    SELECT identificativo, min(occurred_at) AS first, max(occurred_at) AS last FROM transmission_log
+     WHERE ${range} AND (identificativo = ANY(${forms}::text[]) OR original_message_id = ANY(${forms}::text[]))
+     GROUP BY identificativo`;
+  if (found.length === 0) return undefined;
+  const ids = found.map((r) => r.identificativo).filter((v): v is string => v !== null);
+  // A message's events lie within days of each other (mancata consegna comes after 24 h): the
+  // second statement reads only those months instead of all thirty.
+  const first = Math.max(from.getTime(), Math.min(...found.map((r) => r.first.getTime())) - eventSpreadMs);
+  const last = Math.min(to.getTime(), Math.max(...found.map((r) => r.last.getTime())) + eventSpreadMs);
+  const near = Prisma.sql`occurred_at >= ${new Date(first)}::timestamptz AND occurred_at <= ${new Date(last)}::timestamptz`;
   const rows = await db.$queryRaw<LogRow[]>`
     SELECT ${logColumns} FROM transmission_log
-     WHERE ${range} AND ${scopeCondition(scope)}
+     WHERE ${near} AND ${scopeCondition(scope)}
        AND (identificativo = ANY(${ids}::text[]) OR original_message_id = ANY(${forms}::text[]))
      ORDER BY occurred_at, id
      LIMIT ${maxEvents + 1}`;
