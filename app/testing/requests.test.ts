@@ -108,6 +108,8 @@ test('provider admin approves: the mailbox exists and the one-time password open
   await portal.screenshot(page, 'requests-approved-password');
   // the decision buttons go once decided
   assert.equal(await page.locator('[data-testid=reject-request]').isVisible(), false);
+  assert.equal(await page.locator('[data-approved-only]').isVisible(), true);
+  assert.equal(await page.locator('[data-testid=cancel-request]').isVisible(), false);
   const password = /: (\S+)$/.exec(message.trim())?.[1];
   assert.ok(password, message);
   const mailbox = await portal.db.prisma.mailbox.findUniqueOrThrow({ where: { address: 'amministrazione.alfa@pec.gestore.test' } });

@@ -86,10 +86,16 @@ export default async function RequestPage({
           {t('requests.created')} — {t('requests.pdfHint')}
         </div>
       ) : null}
-      <div className="grid gap-6 lg:grid-cols-3">
+      {/* after an approval in this page, what only applies to an open request hides (no re-render, see actions.ts) */}
+      <div className="grid gap-6 lg:grid-cols-3 [&:has([data-testid=approve-request]_[role=status])_[data-open-only]]:hidden [&:has([data-testid=approve-request]_[role=status])_[data-approved-only]]:inline">
         <Card title={t('common.details')} className="lg:col-span-2">
           <div className="mb-4 flex flex-wrap items-center gap-3">
-            <StatusBadge status={request.status} label={t(`requests.statuses.${request.status}`)} />
+            <span data-open-only={open ? '' : undefined}>
+              <StatusBadge status={request.status} label={t(`requests.statuses.${request.status}`)} />
+            </span>
+            <span data-approved-only className="hidden">
+              <StatusBadge status="PROVISIONED" label={t('requests.statuses.PROVISIONED')} />
+            </span>
             <span className="text-lg font-semibold text-slate-900 break-all" data-testid="request-address">
               {request.requestedAddress}
             </span>
@@ -173,6 +179,7 @@ export default async function RequestPage({
             ) : null}
             {mayFile ? (
               <form
+                data-open-only
                 method="post"
                 action={`/requests/${request.id}/scan`}
                 encType="multipart/form-data"
@@ -228,16 +235,18 @@ export default async function RequestPage({
           ) : null}
 
           {mayFile ? (
-            <Card>
-              <ActionForm
-                action={cancelRequest}
-                submitLabel={t('requests.cancel')}
-                submitVariant="secondary"
-                testId="cancel-request"
-              >
-                <input type="hidden" name="id" value={request.id} />
-              </ActionForm>
-            </Card>
+            <div data-open-only>
+              <Card>
+                <ActionForm
+                  action={cancelRequest}
+                  submitLabel={t('requests.cancel')}
+                  submitVariant="secondary"
+                  testId="cancel-request"
+                >
+                  <input type="hidden" name="id" value={request.id} />
+                </ActionForm>
+              </Card>
+            </div>
           ) : null}
         </div>
       </div>
