@@ -26,7 +26,6 @@ after(async () => {
   rmSync(tmp, { recursive: true, force: true });
 });
 
-const sleepUntil = (t: number) => new Promise((r) => setTimeout(r, Math.max(0, t - Date.now())));
 
 describe('timeout timers', () => {
   it('sends the preavviso and the final notice to the right recipients, once each', async () => {
@@ -64,11 +63,11 @@ describe('timeout timers', () => {
     await store.markRelayed(identificativo, ['bob@pec.beta.test', 'carol@pec.beta.test', 'dave@example.test']);
     assert.equal(await store.applyReceipt('presa-in-carico', identificativo, ['carol@pec.beta.test']), 1);
 
-    await Promise.all(timers.map((t) => t.tick()));
+    // The clock is passed in, so a slow machine cannot shift what is due.
+    await Promise.all(timers.map((t) => t.tick(new Date(start + 500))));
     assert.equal(sent.length, 0, 'nothing before 12 h (here 1 s)');
 
-    await sleepUntil(start + 1200);
-    await Promise.all(timers.map((t) => t.tick()));
+    await Promise.all(timers.map((t) => t.tick(new Date(start + 1200))));
     assert.equal(sent.length, 1, 'one preavviso, for bob only (carol was taken in charge, dave is ordinary mail)');
     const preavviso = inspectMessage(sent[0].raw);
     assert.equal(preavviso.kind, 'preavviso-errore-consegna');
@@ -81,18 +80,17 @@ describe('timeout timers', () => {
     assert.equal(spawnSync('openssl', ['smime', '-verify', '-CAfile', ca, '-in', file, '-out', '/dev/null'], { stdio: 'ignore' }).status, 0);
 
     assert.equal(await store.applyReceipt('avvenuta-consegna', identificativo, ['bob@pec.beta.test']), 1);
-    await sleepUntil(start + 2200);
     // A fresh store on the same database: the deadlines live there, not in memory.
     const restarted = new MessageStateStore(db.prisma, { preavvisoSeconds: 1, mancataConsegnaSeconds: 2, archiveDir: tmp });
     const after = [1, 2].map(() => new TimeoutTimers({ state: restarted, context, outbox, log, intervalMs: 60_000 }));
-    await Promise.all(after.map((t) => t.tick()));
+    await Promise.all(after.map((t) => t.tick(new Date(start + 2200))));
     assert.equal(sent.length, 2, 'one final notice, for carol only');
     const final = inspectMessage(sent[1].raw);
     assert.equal(final.kind, 'preavviso-errore-consegna');
     assert.equal(final.daticert?.dati.consegna, 'carol@pec.beta.test');
     assert.match(final.subject ?? '', /^AVVISO DI MANCATA CONSEGNA PER SUP\. TEMPO MASSIMO/);
 
-    await Promise.all(after.map((t) => t.tick()));
+    await Promise.all(after.map((t) => t.tick(new Date(start + 3000))));
     assert.equal(sent.length, 2, 'nothing more');
     // A consegna arriving after the final notice does not reopen the transaction.
     assert.equal(await store.applyReceipt('avvenuta-consegna', identificativo, ['carol@pec.beta.test']), 0);

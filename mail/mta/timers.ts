@@ -36,9 +36,9 @@ export class TimeoutTimers {
     await this.running;
   }
 
-  /** One pass; returns the notices sent. Overlapping calls share the pass in progress. */
-  tick(): Promise<void> {
-    this.running ??= this.pass()
+  /** One pass at `now` (tests pass a clock). Overlapping calls share the pass in progress. */
+  tick(now: Date = new Date()): Promise<void> {
+    this.running ??= this.pass(now)
       .catch((err: Error) => this.deps.onError?.(err))
       .finally(() => {
         this.running = undefined;
@@ -46,8 +46,8 @@ export class TimeoutTimers {
     return this.running;
   }
 
-  private async pass(): Promise<void> {
-    for (const due of await this.deps.state.dueTimeouts(new Date())) {
+  private async pass(now: Date): Promise<void> {
+    for (const due of await this.deps.state.dueTimeouts(now)) {
       if (!(await this.deps.state.claimTimeout(due))) continue;
       await this.send(due);
     }
