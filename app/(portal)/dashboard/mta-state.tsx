@@ -16,6 +16,7 @@ const messages = {
     updated: 'Aggiornato alle {time}; oggi dalle 00:00 ({zone})',
     queue: 'In coda',
     queueNote: '{recipients} destinatari in attesa · {spool} nello spool',
+    queueWaiting: '{recipients} destinatari in attesa',
     spoolUnknown: 'spool non leggibile da qui',
     accepted: 'Accettati oggi',
     refused: '{n} non accettati',
@@ -35,6 +36,7 @@ const messages = {
     updated: 'Updated at {time}; today since 00:00 ({zone})',
     queue: 'Queued',
     queueNote: '{recipients} recipients waiting · {spool} in the spool',
+    queueWaiting: '{recipients} recipients waiting',
     spoolUnknown: 'spool not readable from here',
     accepted: 'Accepted today',
     refused: '{n} not accepted',
@@ -88,7 +90,7 @@ export async function MtaStatePanel({ actor, locale }: { actor: Actor; locale: L
           value={n(state.queue.total)}
           note={
             state.queue.spoolEntries === null
-              ? `${fill(m.queueNote, { recipients: n(state.queue.recipientsPending), spool: '—' })} (${m.spoolUnknown})`
+              ? `${fill(m.queueWaiting, { recipients: n(state.queue.recipientsPending) })} · ${m.spoolUnknown}`
               : fill(m.queueNote, { recipients: n(state.queue.recipientsPending), spool: n(state.queue.spoolEntries) })
           }
           testId="mta-queue"
