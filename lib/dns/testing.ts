@@ -7,7 +7,8 @@ import * as dnsPacket from 'dns-packet';
 
 export interface TestZoneEntry {
   mx?: { exchange: string; priority: number }[];
-  txt?: string[];
+  /** each record: one string, or several character-strings (as long TXT records are published) */
+  txt?: (string | string[])[];
 }
 
 export interface TestDnsServer {
