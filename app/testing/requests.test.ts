@@ -7,6 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { executeAction } from '@/lib/audit/action';
@@ -191,4 +192,36 @@ test('public form without login: request filed, PDF by token link, signed scan u
   const forged = await fetch(`${portal.url}${link.pathname}/scan${link.search}`, { method: 'POST', headers: { origin: 'http://evil.example' }, body: new FormData() });
   assert.equal(forged.status, 403);
   await page.context().close();
+});
+
+test('renewal: company admin files the modulo di rinnovo, provider approves, the expiry moves one year on', { timeout: 120_000 }, async () => {
+  const before = await portal.db.prisma.mailbox.findUniqueOrThrow({ where: { id: f.mailboxA } });
+  const page = await portal.newPage();
+  await loginThroughForm(page, portal.url, f.users.companyA.email, fixturePassword);
+  await page.waitForURL(`${portal.url}/dashboard`);
+  await page.goto(`${portal.url}/requests/renew?q=info`);
+  await page.locator('[data-testid=renewal-form] #f-mailboxId').selectOption(f.mailboxA);
+  await page.locator('[data-testid=renewal-form] #f-contactEmail').fill('rinnovi@alfa.example');
+  await page.locator('[data-testid=renewal-form] input[name=acceptTerms]').check();
+  await page.getByRole('button', { name: 'Invia la richiesta' }).click();
+  await page.waitForURL(/\/requests\/[0-9a-f-]{36}\?created=1$/);
+  const id = /requests\/([0-9a-f-]{36})/.exec(page.url())![1];
+  const pdf = await page.request.get(`${portal.url}/requests/${id}/modulo`);
+  assert.equal(pdf.status(), 200);
+  const file = path.join(portal.db.dir, 'rinnovo.pdf');
+  writeFileSync(file, await pdf.body());
+  assert.match(execFileSync('pdftotext', ['-enc', 'UTF-8', file, '-'], { encoding: 'utf8' }), /Modulo di rinnovo casella PEC[\s\S]*info@pec\.alfa\.test/);
+  await page.context().close();
+
+  const admin = await portal.newPage();
+  await loginThroughForm(admin, portal.url, f.users.provider.email, fixturePassword);
+  await admin.waitForURL(`${portal.url}/dashboard`);
+  await admin.goto(`${portal.url}/requests/${id}`);
+  await admin.locator('[data-testid=approve-request] button[type=submit]').click();
+  await admin.locator('[data-testid=approve-request] [role=status]').filter({ hasText: 'Rinnovo approvato' }).waitFor();
+  const after = await portal.db.prisma.mailbox.findUniqueOrThrow({ where: { id: f.mailboxA } });
+  const expected = new Date(before.expiresAt);
+  expected.setUTCFullYear(expected.getUTCFullYear() + 1);
+  assert.equal(after.expiresAt.toISOString(), expected.toISOString());
+  await admin.context().close();
 });
