@@ -3,3 +3,5 @@ export { readMtaState, readMtaStateFor, countedEvents, type CountedEvent, type M
 export { mtaStateMetrics } from './mta-metrics';
 export { PrometheusText, prometheusContentType, type Labels, type Sample } from './prometheus';
 export { metricsAccess, type MetricsAccess } from './access';
+export { MtaCounters, mtaCounters, countingLog, timedSigner } from './mta-counters';
+export { startMtaStatusServer, type MtaStatusServer, type MtaStatusServerOptions } from './status-server';

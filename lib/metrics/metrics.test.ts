@@ -14,7 +14,17 @@ import { startTestDatabase, type TestDatabase } from '@/lib/db/testing';
 import type { Actor } from '@/lib/permissions';
 import { MessageStateStore } from '@/mail/mta/message-state';
 import { DatabaseTransmissionLog } from '@/mail/mta/transmission-log-db';
-import { localDay, metricsAccess, mtaStateMetrics, readMtaState, readMtaStateFor, type MtaState } from '.';
+import {
+  countingLog,
+  localDay,
+  metricsAccess,
+  MtaCounters,
+  mtaStateMetrics,
+  readMtaState,
+  readMtaStateFor,
+  startMtaStatusServer,
+  type MtaState,
+} from '.';
 
 const timeZone = 'Europe/Rome';
 const hour = 3_600_000;
@@ -247,5 +257,51 @@ describe('/api/metrics', () => {
     assert.equal(metricsAccess(h({ 'x-forwarded-for': '127.0.0.1', 'x-real-ip': '198.51.100.1' }), undefined), 'denied');
     assert.equal(metricsAccess(h({ authorization: `Bearer ${token}` }), undefined), 'denied');
     assert.equal(metricsAccess(h({ authorization: `bearer ${token}` }), token), 'token');
+  });
+});
+
+describe('MTA status server', () => {
+  test('serves its counters and the database state on loopback; /health; 404 elsewhere', async () => {
+    const counters = new MtaCounters();
+    const counted = countingLog(log, counters);
+    await counted.write({ type: 'ACCETTAZIONE', identificativo: 'C@pec.localhost.test', outcome: 'OK' });
+    const server = await startMtaStatusServer({
+      host: '127.0.0.1',
+      port: 0,
+      counters,
+      token,
+      readState: () => readMtaState(db.prisma, { timeZone, spoolDir }),
+    });
+    try {
+      const res = await fetch(`${server.url}/metrics`, { headers: { 'x-forwarded-for': '203.0.113.7' } });
+      // the socket is loopback: a forwarded header cannot make it remote (or local) here
+      assert.equal(res.status, 200);
+      const samples = parsePrometheus(await res.text());
+      assert.equal(samples.get('pec_mta_messages_accepted_total'), 1);
+      assert.equal(samples.get('pec_mta_state_up'), 1);
+      // the counted event went to the database too: today's accepted figure includes it
+      assert.equal(samples.get('pec_messages_accepted_today'), 3);
+      assert.equal(samples.get('pec_mta_signing_seconds_count'), 0);
+      assert.equal((await fetch(`${server.url}/health`)).status, 200);
+      assert.equal((await fetch(`${server.url}/other`)).status, 404);
+    } finally {
+      await server.close();
+    }
+  });
+
+  test('a state read that fails (here: an invalid clock) leaves the counters up, state_up 0', async () => {
+    const server = await startMtaStatusServer({
+      host: '127.0.0.1',
+      port: 0,
+      counters: new MtaCounters(),
+      readState: () => readMtaState(db.prisma, { timeZone, now: new Date('invalid') }),
+    });
+    try {
+      const samples = parsePrometheus(await (await fetch(`${server.url}/metrics`)).text());
+      assert.equal(samples.get('pec_mta_state_up'), 0);
+      assert.equal(samples.get('pec_mta_messages_accepted_total'), 0);
+    } finally {
+      await server.close();
+    }
   });
 });

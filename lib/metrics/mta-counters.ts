@@ -1,0 +1,101 @@
+/**
+ * In-process counters of a running MTA, for its /metrics on MTA_STATUS_PORT: transmission-log
+ * events by type (accepted, relayed, delivered, anomalies... since the process started) and the
+ * time spent signing. Fed by wrapping the MTA's log writer and signer, so the MTA's own modules
+ * need no metrics code.
+ */
+import type { Signer } from '@/mail/pec';
+import { PrometheusText } from './prometheus';
+
+/** Upper bounds, seconds: an RSA-2048 CMS signature takes around a millisecond or two. */
+const signingBuckets = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1];
+
+export class MtaCounters {
+  readonly startedAt = new Date();
+  private readonly events = new Map<string, { ok: number; error: number; refused: number }>();
+  private readonly signing = { buckets: signingBuckets.map(() => 0), sum: 0, count: 0 };
+
+  countEvent(type: string, outcome: string): void {
+    let row = this.events.get(type);
+    if (!row) this.events.set(type, (row = { ok: 0, error: 0, refused: 0 }));
+    if (outcome === 'ERROR') row.error++;
+    else if (outcome === 'REFUSED') row.refused++;
+    else row.ok++;
+  }
+
+  observeSigning(seconds: number): void {
+    this.signing.sum += seconds;
+    this.signing.count++;
+    signingBuckets.forEach((le, i) => {
+      if (seconds <= le) this.signing.buckets[i]++;
+    });
+  }
+
+  eventCount(type: string): number {
+    const row = this.events.get(type);
+    return row ? row.ok + row.error + row.refused : 0;
+  }
+
+  get signingCount(): number {
+    return this.signing.count;
+  }
+
+  write(text = new PrometheusText()): PrometheusText {
+    const samples = [...this.events.entries()]
+      .sort(([a], [b]) => a.localeCompare(b))
+      .flatMap(([type, row]) =>
+        (['ok', 'error', 'refused'] as const)
+          .filter((outcome) => row[outcome] > 0)
+          .map((outcome) => ({ labels: { event: type.toLowerCase(), outcome }, value: row[outcome] })),
+      );
+    const total = (type: string) => this.eventCount(type);
+    return text
+      .gauge('pec_mta_start_time_seconds', 'When this MTA process started, Unix time.', Math.floor(this.startedAt.getTime() / 1000))
+      .counter('pec_mta_events_total', 'Transmission-log events written by this MTA process, by type and outcome.', samples)
+      .counter('pec_mta_messages_accepted_total', 'Ricevute di accettazione issued by this process.', total('ACCETTAZIONE'))
+      .counter('pec_mta_messages_relayed_total', 'Busta recipients handed to the next hop by this process.', this.events.get('BUSTA_RELAYED')?.ok ?? 0)
+      .counter('pec_mta_messages_delivered_total', 'Deliveries into our mailboxes by this process.', total('AVVENUTA_CONSEGNA_SENT'))
+      .counter('pec_mta_anomalies_total', 'Messaggi di anomalia issued by this process.', total('ANOMALIA'))
+      .histogram('pec_mta_signing_seconds', 'Time to S/MIME-sign a PEC message.', {
+        buckets: signingBuckets.map((le, i) => ({ le, count: this.signing.buckets[i] })),
+        sum: this.signing.sum,
+        count: this.signing.count,
+      });
+  }
+}
+
+/** The process's counters: on globalThis, since each Haraka plugin bundle has its own modules. */
+export function mtaCounters(): MtaCounters {
+  const g = globalThis as typeof globalThis & { pecMtaCounters?: MtaCounters };
+  g.pecMtaCounters ??= new MtaCounters();
+  return g.pecMtaCounters;
+}
+
+/** Wraps a transmission-log writer: each event written is also counted. */
+export function countingLog<W extends { write(event: { type: string; outcome: string }): Promise<void> }>(inner: W, counters: MtaCounters): W {
+  return {
+    ...inner,
+    write: async (event: Parameters<W['write']>[0]) => {
+      await inner.write(event);
+      counters.countEvent(event.type, event.outcome);
+    },
+  } as W;
+}
+
+/** Wraps a signer: each signature's duration goes into the signing-time histogram. */
+export function timedSigner(inner: Signer, counters: MtaCounters): Signer {
+  const timed = <T>(fn: () => T): T => {
+    const start = process.hrtime.bigint();
+    try {
+      return fn();
+    } finally {
+      counters.observeSigning(Number(process.hrtime.bigint() - start) / 1e9);
+    }
+  };
+  return {
+    certPem: inner.certPem,
+    email: inner.email,
+    signDetached: (content, signingTime) => timed(() => inner.signDetached(content, signingTime)),
+    signEntity: (entity, signingTime) => timed(() => inner.signEntity(entity, signingTime)),
+  };
+}
