@@ -76,7 +76,7 @@ export default async function RequestsPage({ searchParams }: { searchParams: Pro
                 <thead className="border-b border-slate-200 text-left text-xs uppercase tracking-wide text-slate-500">
                   <tr>
                     <th className="px-5 py-2 font-medium">{t('requests.address')}</th>
-                    <th className="px-3 py-2 font-medium">{t('requests.status')}</th>
+                    <th className="hidden px-3 py-2 font-medium sm:table-cell">{t('requests.status')}</th>
                     <th className="hidden px-3 py-2 font-medium md:table-cell">{t('requests.holder')}</th>
                     <th className="hidden px-3 py-2 font-medium lg:table-cell">{t('requests.customer')}</th>
                     <th className="hidden px-5 py-2 font-medium sm:table-cell">{t('requests.submittedAt')}</th>
@@ -86,14 +86,18 @@ export default async function RequestsPage({ searchParams }: { searchParams: Pro
                   {page.rows.map((r) => (
                     <tr key={r.id} className="hover:bg-slate-50">
                       <td className="px-5 py-2.5">
-                        <Link href={`/requests/${r.id}`} className="font-medium text-blue-800 hover:underline">
+                        <Link href={`/requests/${r.id}`} className="break-all font-medium text-blue-800 hover:underline">
                           {r.requestedAddress ?? requestNumber(r.id)}
                         </Link>
                         <span className="block text-xs text-slate-500">
                           {t(`requests.kinds.${r.kind}`)} · n. {requestNumber(r.id)}
                         </span>
+                        {/* on a phone the status sits under the address instead of in its own column */}
+                        <span className="mt-1 block sm:hidden">
+                          <StatusBadge status={r.status} label={t(`requests.statuses.${r.status}`)} />
+                        </span>
                       </td>
-                      <td className="px-3 py-2.5">
+                      <td className="hidden px-3 py-2.5 sm:table-cell">
                         <StatusBadge status={r.status} label={t(`requests.statuses.${r.status}`)} />
                       </td>
                       <td className="hidden px-3 py-2.5 text-slate-700 md:table-cell">{(r.formData as { holderName?: string }).holderName ?? '—'}</td>
