@@ -68,3 +68,8 @@ export type HolderFields = z.output<typeof holderFields>;
 export const mailboxSettings = z.object({ quotaMb: quotaMbField, expiresOn: expiryField });
 
 export const mebibyte = 1024n * 1024n;
+
+/** Mailboxes mostly belong to companies: list them first in the organization pickers. */
+export function companiesFirst<T extends { kind: string }>(organizations: T[]): T[] {
+  return [...organizations].sort((a, b) => Number(a.kind !== 'COMPANY') - Number(b.kind !== 'COMPANY'));
+}

@@ -12,6 +12,7 @@ import { isAdmin } from '@/lib/permissions';
 import { mailboxDomainChoices } from '@/lib/queries/domains';
 import { listMailboxes, mailboxSorts, type MailboxSort } from '@/lib/queries/mailboxes';
 import { organizationChoices } from '@/lib/queries/organizations';
+import { companiesFirst } from '@/lib/mailboxes/holder';
 import { parsePage } from '@/lib/queries/pagination';
 import { requireActor } from '@/lib/session';
 import { Card, EmptyState, PageHeader, Pagination, SearchBar } from '@/app/components/ui';
@@ -118,7 +119,7 @@ export default async function MailboxesPage({ searchParams }: { searchParams: Pr
             <p className="text-sm text-slate-600">{t('mailboxes.noDomains')}</p>
           ) : (
             <CreateMailboxForm
-              organizations={organizations.map((o) => ({ value: o.id, label: o.name }))}
+              organizations={companiesFirst(organizations).map((o) => ({ value: o.id, label: o.name }))}
               domains={domains.map((d) => ({ value: d.id, label: `@${d.name}` }))}
               labels={{
                 submit: t('common.create'),

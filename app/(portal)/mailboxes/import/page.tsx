@@ -5,6 +5,7 @@ import { getPrisma } from '@/lib/db';
 import { getTranslator } from '@/lib/i18n/server';
 import { isAdmin } from '@/lib/permissions';
 import { organizationChoices } from '@/lib/queries/organizations';
+import { companiesFirst } from '@/lib/mailboxes/holder';
 import { requireActor } from '@/lib/session';
 import { Card, PageHeader } from '@/app/components/ui';
 import { ImportForm } from './import-form';
@@ -23,7 +24,7 @@ export default async function MailboxImportPage() {
       <Link href="/mailboxes" className="text-sm text-blue-800 hover:underline">← {t('mailboxes.detailBack')}</Link>
       <PageHeader title={t('mailboxImport.title')} subtitle={t('mailboxImport.subtitle')} />
       <Card>
-        <ImportForm organizations={organizations.map((o) => ({ value: o.id, label: o.name }))} labels={labels} />
+        <ImportForm organizations={companiesFirst(organizations).map((o) => ({ value: o.id, label: o.name }))} labels={labels} />
       </Card>
     </>
   );
