@@ -72,14 +72,16 @@ export function mtaCounters(): MtaCounters {
 }
 
 /** Wraps a transmission-log writer: each event written is also counted. */
-export function countingLog<W extends { write(event: { type: string; outcome: string }): Promise<void> }>(inner: W, counters: MtaCounters): W {
+export function countingLog<E extends { type: string; outcome: string }>(
+  inner: { write(event: E): Promise<void> },
+  counters: MtaCounters,
+): { write(event: E): Promise<void> } {
   return {
-    ...inner,
-    write: async (event: Parameters<W['write']>[0]) => {
+    write: async (event) => {
       await inner.write(event);
       counters.countEvent(event.type, event.outcome);
     },
-  } as W;
+  };
 }
 
 /** Wraps a signer: each signature's duration goes into the signing-time histogram. */

@@ -5,7 +5,8 @@
  */
 import { promises as fs } from 'node:fs';
 import type { PrismaClient } from '@/lib/db/client';
-import { canViewMtaState, type Actor } from '@/lib/permissions';
+import type { Actor } from '@/lib/permissions/actor';
+import { canViewMtaState } from '@/lib/permissions/mta';
 import { localDay } from './local-day';
 
 /** Transmission-log events counted per local day (see mail/mta/transmission-log.ts). */

@@ -12,6 +12,7 @@ import { DatabaseMailboxDirectory } from './mailbox-directory';
 import { MessageStateStore } from './message-state';
 import { TimeoutTimers } from './timers';
 import { verifyPassword } from '@/lib/passwords';
+import { countingLog, mtaCounters, timedSigner } from '@/lib/metrics/mta-counters';
 import { ReceptionPoint } from './reception';
 import { SubmissionPoint } from './submission';
 import { SmtpRelay } from './relay';
@@ -66,7 +67,8 @@ export async function createMtaRuntime(
   prisma: PrismaClient,
   options: { onOutcome?: (o: SpoolOutcome) => void } = {},
 ): Promise<MtaRuntime> {
-  const signer = loadSigner(config);
+  // metrics (lib/metrics): signing time and events counted for the status endpoint
+  const signer = timedSigner(loadSigner(config), mtaCounters());
   const { trust, index } = loadTrust(config);
   const ownDomains = [config.provider.mailDomain];
   const router = new Router({
@@ -78,7 +80,7 @@ export async function createMtaRuntime(
   // Between providers the message signature is what proves origin; TLS is opportunistic and
   // peers' certificates (often self-signed on private networks) are not checked here.
   const relay = new SmtpRelay({ heloName: config.provider.mailDomain, tls: { rejectUnauthorized: false } });
-  const log = new DatabaseTransmissionLog(prisma);
+  const log = countingLog(new DatabaseTransmissionLog(prisma), mtaCounters());
   const state = new MessageStateStore(prisma, {
     preavvisoSeconds: config.timers.preavvisoSeconds,
     mancataConsegnaSeconds: config.timers.mancataConsegnaSeconds,

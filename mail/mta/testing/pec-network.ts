@@ -59,7 +59,7 @@ export async function startPecNetwork(options: NetworkOptions): Promise<PecNetwo
   await buildPlugins(['pec_submission', 'pec_reception']);
   const pkis = options.providers.map((p) => issueProviderPki({ name: p.name, domain: p.domain }));
   const ports = await Promise.all(
-    options.providers.map(async () => ({ inbound: await findFreePort(), tls: await findFreePort(), starttls: await findFreePort() })),
+    options.providers.map(async () => ({ inbound: await findFreePort(), tls: await findFreePort(), starttls: await findFreePort(), status: await findFreePort() })),
   );
   const routes = [
     ...options.providers.map((p, i) => `${p.domain}=127.0.0.1:${ports[i].inbound}`),
@@ -94,6 +94,7 @@ export async function startPecNetwork(options: NetworkOptions): Promise<PecNetwo
         MTA_INBOUND_PORT: String(ports[i].inbound),
         MTA_SUBMISSION_TLS_PORT: String(ports[i].tls),
         MTA_SUBMISSION_STARTTLS_PORT: String(ports[i].starttls),
+        MTA_STATUS_PORT: String(ports[i].status),
         MTA_STATIC_ROUTES: routes,
       };
       const launch = () =>

@@ -6,10 +6,12 @@
  */
 import constants from 'haraka-constants';
 import { envelopeAddress, type HarakaAddress, type HarakaConnection, type HarakaPlugin, type Next } from '../haraka';
-import { closeMtaRuntime, isSubmissionPort, mtaRuntime, setNoDelay } from '../runtime';
+import { closeMtaRuntime, isSubmissionPort, mtaRuntime, mtaStatusServer, setNoDelay } from '../runtime';
 
 export function register(this: HarakaPlugin): void {
   mtaRuntime().catch((err: Error) => this.logcrit(`PEC runtime failed to start: ${err.stack ?? err.message}`));
+  // metrics are not worth refusing mail for: a busy status port is logged, mail still flows
+  mtaStatusServer().catch((err: Error) => this.logerror(`MTA status endpoint not started: ${err.message}`));
 }
 
 export function hook_connect_init(this: HarakaPlugin, next: Next, connection: HarakaConnection): void {
