@@ -20,6 +20,17 @@ const names: Record<string, { it: string; en: string }> = {
   'user.totp_enrolment_start': { it: 'Avvio attivazione 2FA', en: '2FA enrolment started' },
   'user.totp_enable': { it: 'Verifica in due passaggi attivata', en: 'Two-step verification on' },
   'user.totp_disable': { it: 'Verifica in due passaggi disattivata', en: 'Two-step verification off' },
+  'domain.create': { it: 'Dominio aggiunto', en: 'Domain added' },
+  'domain.verify': { it: 'Verifica DNS del dominio', en: 'Domain DNS check' },
+  'domain.dns_recheck': { it: 'Ricontrollo DNS: stato cambiato', en: 'DNS re-check: state changed' },
+  'domain.update_limit': { it: 'Limite caselle del dominio', en: 'Domain mailbox limit' },
+  'mailbox.create': { it: 'Casella creata', en: 'Mailbox created' },
+  'mailbox.import': { it: 'Caselle importate da CSV', en: 'Mailboxes imported from CSV' },
+  'mailbox.suspend': { it: 'Casella sospesa', en: 'Mailbox suspended' },
+  'mailbox.reactivate': { it: 'Casella riattivata', en: 'Mailbox reactivated' },
+  'mailbox.password_reset': { it: 'Password casella reimpostata', en: 'Mailbox password reset' },
+  'mailbox.update_quota': { it: 'Spazio casella modificato', en: 'Mailbox storage changed' },
+  'mailbox.update_expiry': { it: 'Scadenza casella modificata', en: 'Mailbox expiry changed' },
   'user.recovery_codes_regenerate': { it: 'Nuovi codici di recupero', en: 'New recovery codes' },
 };
 
