@@ -11,7 +11,12 @@ import os from 'node:os';
 import { PassThrough } from 'node:stream';
 import path from 'node:path';
 import { after, test } from 'node:test';
+import nodemailer from 'nodemailer';
 import { loadConfig } from '@/lib/config';
+import { createPrisma } from '@/lib/db/client';
+import { inspectMessage } from '@/mail/pec';
+import { maildirPath } from '@/mail/mta/maildir';
+import { createMailboxes } from '@/mail/mta/testing/provider-fixture';
 import { ensureDatabase } from '@/lib/db/ensure-database';
 import type { HealthReport } from '@/lib/health';
 import { freePort, isPortOpen } from './lib/free-port';
@@ -103,15 +108,82 @@ async function assertDegradedWithoutMta(startEnv: Record<string, string | undefi
   }
 }
 
+/**
+ * The access point through the real STARTTLS port: STARTTLS offered, AUTH only after it; a message
+ * from a new mailbox to itself gets an accettazione and then a consegna (through our own reception
+ * point, as our domain is in the generated provider index) in its Maildir.
+ */
+async function assertPecRoundTrip(startEnv: Record<string, string | undefined>, ports: Ports): Promise<void> {
+  const address = 'mario.rossi@pec.avvio.test';
+  const password = 'Prova-avvio-2026!';
+  const db = await ensureDatabase(loadConfig(startEnv), { seed: false, exportEnv: false, log: () => {} });
+  await db.stop(); // leaves npm start's server running; we only needed its URL
+  const prisma = createPrisma(db.url);
+  try {
+    await createMailboxes(prisma, 'Demo PEC Provider', [{ address, password }]);
+  } finally {
+    await prisma.$disconnect();
+  }
+
+  const { smtp } = await SmtpDialogue.open('127.0.0.1', ports.starttlsPort);
+  try {
+    const ehlo = await smtp.command('EHLO client.avvio.test');
+    assert.equal(ehlo.code, 250);
+    assert.ok(ehlo.lines.includes('STARTTLS'), `STARTTLS offered: ${ehlo.lines.join(' | ')}`);
+    assert.ok(!ehlo.lines.some((l) => l.startsWith('AUTH')), 'no AUTH before TLS');
+    await smtp.command('QUIT');
+  } finally {
+    smtp.close();
+  }
+
+  const transport = nodemailer.createTransport({
+    host: '127.0.0.1',
+    port: ports.starttlsPort,
+    secure: false,
+    requireTLS: true,
+    tls: { rejectUnauthorized: false },
+    auth: { user: address, pass: password },
+  });
+  try {
+    await transport.sendMail({ from: address, to: address, subject: 'Prova avvio', text: 'Buongiorno.\r\n' });
+  } finally {
+    transport.close();
+  }
+
+  const newDir = path.join(maildirPath(path.join(dataDir, 'maildir'), address), 'new');
+  const deadline = Date.now() + 30_000;
+  let kinds: string[] = [];
+  for (;;) {
+    let names: string[] = [];
+    try {
+      names = readdirSync(newDir);
+    } catch {
+      // the Maildir is made at the first delivery
+    }
+    kinds = names.map((n) => inspectMessage(readFileSync(path.join(newDir, n))).kind).sort();
+    if (kinds.includes('accettazione') && kinds.includes('avvenuta-consegna')) break;
+    assert.ok(Date.now() < deadline, `no accettazione + consegna within 30 s (got ${kinds.join(', ') || 'nothing'})`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
 interface Ports {
   portalPort: number;
   mtaPort: number;
   pgPort: number;
+  starttlsPort: number;
+  tlsPort: number;
 }
 
 /** Spawns `npm start` (as `tsx scripts/start.ts`) on free ports with the test's data folder. */
 async function startProvider(args: string[] = []) {
-  const ports: Ports = { portalPort: await freePort(), mtaPort: await freePort(), pgPort: await freePort() };
+  const ports: Ports = {
+    portalPort: await freePort(),
+    mtaPort: await freePort(),
+    pgPort: await freePort(),
+    starttlsPort: await freePort(),
+    tlsPort: await freePort(),
+  };
   // No DATABASE_URL, so the embedded database starts.
   const { DATABASE_URL: _url, ...inherited } = process.env;
   const env = {
@@ -119,6 +191,8 @@ async function startProvider(args: string[] = []) {
     PEC_DATA_DIR: dataDir,
     PORTAL_PORT: String(ports.portalPort),
     MTA_INBOUND_PORT: String(ports.mtaPort),
+    MTA_SUBMISSION_STARTTLS_PORT: String(ports.starttlsPort),
+    MTA_SUBMISSION_TLS_PORT: String(ports.tlsPort),
     EMBEDDED_PG_PORT: String(ports.pgPort),
     PEC_MAIL_DOMAIN: 'pec.avvio.test',
   };
@@ -151,9 +225,11 @@ async function startProvider(args: string[] = []) {
 }
 
 /** After npm start has ended: nothing listens any more and no process uses the data folder. */
-async function assertAllStopped({ portalPort, mtaPort, pgPort }: Ports): Promise<void> {
+async function assertAllStopped({ portalPort, mtaPort, pgPort, starttlsPort, tlsPort }: Ports): Promise<void> {
   assert.equal(await isPortOpen(portalPort), false, 'portal port closed');
   assert.equal(await isPortOpen(mtaPort), false, 'MTA port closed');
+  assert.equal(await isPortOpen(starttlsPort), false, 'MTA STARTTLS port closed');
+  assert.equal(await isPortOpen(tlsPort), false, 'MTA implicit TLS port closed');
   assert.equal(await isPortOpen(pgPort), false, 'embedded PostgreSQL port closed');
   assert.deepEqual(processesUsing(dataDir), [], 'no process left on the data folder');
 }
@@ -201,6 +277,10 @@ test(
         smtp.close();
       }
       assert.ok(processesUsing(dataDir).length > 0, 'embedded postgres runs on the data folder');
+
+      assert.match(output, /^\[mta\] DEMO signing certificate for posta-certificata@pec\.avvio\.test/m);
+      assert.match(output, /npm run cert:import/);
+      await assertPecRoundTrip(env, ports);
 
       await assertDegradedWithoutMta(env);
     } finally {

@@ -9,7 +9,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { ConfigError, loadConfig, type Config } from '@/lib/config';
 import { ensureDatabase } from '@/lib/db/ensure-database';
+import { createPrisma } from '@/lib/db/client';
 import { prepareHarakaRuntime } from './lib/haraka-runtime';
+import { ensureMtaBuild, mtaBuildState } from './lib/mta-build';
+import { ensureMtaMaterial } from './lib/mta-material';
 import {
   ensurePortalBuild,
   leaseExistingPortalBuild,
@@ -62,6 +65,10 @@ async function main(): Promise<void> {
   const config = readConfig();
   if (!options.build && portalBuildState().state === 'missing') {
     process.stderr.write('[start] --no-build given but there is no production build: run npm run build\n');
+    process.exit(1);
+  }
+  if (!options.build && mtaBuildState().state === 'missing') {
+    process.stderr.write('[start] --no-build given but the MTA plugins are not built: run npm run build:mta\n');
     process.exit(1);
   }
   let stopping = false;
@@ -122,13 +129,22 @@ async function main(): Promise<void> {
         (build) => children.push(build),
       );
       if (built === 'fresh') say('build', 'portal build is up to date');
+      if ((await ensureMtaBuild((line) => say('build', line))) === 'fresh') say('build', 'MTA plugins are up to date');
     } else if (!(await leaseExistingPortalBuild())) {
       throw new Error('the production build disappeared: run npm run build');
     }
     if (stopping) return;
 
     const childEnv = { ...process.env, DATABASE_URL: db.url, NEXT_TELEMETRY_DISABLED: '1' };
-    const harakaDir = prepareHarakaRuntime(config);
+    // Signing key, trust, provider index and TLS certificate: reused, or made on a first start.
+    const prisma = createPrisma(db.url);
+    let tls;
+    try {
+      tls = await ensureMtaMaterial(config, prisma, (line) => say('mta', line));
+    } finally {
+      await prisma.$disconnect();
+    }
+    const harakaDir = prepareHarakaRuntime(config, { tls });
     const portal = new SupervisedProcess(
       'portal',
       process.execPath,
@@ -153,6 +169,11 @@ async function main(): Promise<void> {
 
   say('start', `portal      ${config.portal.url}  (health: ${config.portal.url}/api/health)`);
   say('start', `MTA inbound smtp://${config.mta.host}:${config.mta.inboundPort}`);
+  say(
+    'start',
+    `MTA access  smtp://${config.mta.host}:${config.mta.submissionStarttlsPort} (STARTTLS), ` +
+      `smtps://${config.mta.host}:${config.mta.submissionTlsPort}`,
+  );
   say('start', `data        ${config.dataDir}`);
   say('start', 'press Ctrl-C to stop');
 }

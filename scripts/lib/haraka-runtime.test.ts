@@ -6,7 +6,7 @@ import { PassThrough } from 'node:stream';
 import { after, describe, test } from 'node:test';
 import { loadConfig } from '@/lib/config';
 import { isPortOpen, freePort } from './free-port';
-import { harakaSourceDir, listenAddress, prepareHarakaRuntime, setMainIniValue } from './haraka-runtime';
+import { harakaSourceDir, listenAddress, pluginsDir, prepareHarakaRuntime, setMainIniValue } from './haraka-runtime';
 import { repoRoot } from './portal-build';
 import { SmtpDialogue } from './smtp-dialogue';
 import { SupervisedProcess } from './supervised-process';
@@ -99,16 +99,8 @@ describe('Haraka from the generated runtime directory', () => {
     assert.match(output, /^\[mta\] .*Listening on 127\.0\.0\.1:/m);
   });
 
-  test('plugins/ links to the source plugins folder when there is one', () => {
-    const link = path.join(dataDir, 'haraka', 'plugins');
-    try {
-      assert.equal(readlinkSync(link), path.join(harakaSourceDir, 'plugins'));
-    } catch (err) {
-      assert.equal(
-        (err as NodeJS.ErrnoException).code,
-        'ENOENT',
-        'no link only when the source has no plugins/',
-      );
-    }
+  test('plugins/ links to mail/plugins, where the compiled PEC plugins are', () => {
+    assert.equal(readlinkSync(path.join(dataDir, 'haraka', 'plugins')), pluginsDir);
+    assert.equal(path.relative(repoRoot, pluginsDir), path.join('mail', 'plugins'));
   });
 });

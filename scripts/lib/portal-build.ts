@@ -38,11 +38,12 @@ const portalSources = [
   'package-lock.json',
   'prisma/schema.prisma',
 ];
-const ignoredNames = new Set(['node_modules', '.next', 'generated', 'testing']);
+const ignoredNames = new Set(['node_modules', '.next', 'generated', 'testing', 'dist']);
 
 export type BuildState = { state: 'fresh' } | { state: 'missing' } | { state: 'stale'; newest: string };
 
-function newestSource(file: string, best: { mtimeMs: number; file: string }): void {
+/** Updates `best` with the newest file under `file` (tests, benches and build output skipped). */
+export function newestSource(file: string, best: { mtimeMs: number; file: string }): void {
   let stats;
   try {
     stats = statSync(file);

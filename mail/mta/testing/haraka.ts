@@ -4,10 +4,11 @@
  * so the compiled plugin folders load through a normal `require`.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { writeHarakaRuntime as writeRuntime } from '@/scripts/lib/haraka-runtime';
 
 const repoRoot = path.resolve(__dirname, '..', '..', '..');
 const harakaBin = path.join(repoRoot, 'node_modules', 'Haraka', 'bin', 'haraka');
@@ -89,24 +90,16 @@ export function selfSignedTls(hostName: string): { keyPem: string; certPem: stri
 }
 
 export function writeHarakaRuntime(options: HarakaOptions): string {
-  const dir = options.dir ?? mkdtempSync(path.join(os.tmpdir(), 'pec-haraka-'));
-  const configDir = path.join(dir, 'config');
-  mkdirSync(configDir, { recursive: true });
-  cpSync(path.join(repoRoot, 'mail', 'haraka', 'config'), configDir, { recursive: true });
   const ports = [options.port, ...(options.extraPorts ?? []), ...(options.smtpsPort ? [options.smtpsPort] : [])];
-  const listen = ports.map((p) => `127.0.0.1:${p}`).join(',');
-  const smtps = options.smtpsPort ? `smtps_port=${options.smtpsPort}\n` : '';
-  writeFileSync(path.join(configDir, 'smtp.ini'), `[main]\nlisten=${listen}\n${smtps}nodes=0\nforce_shutdown_timeout=3\n`);
-  if (options.tls) {
-    writeFileSync(path.join(configDir, 'tls_key.pem'), options.tls.keyPem, { mode: 0o600 });
-    writeFileSync(path.join(configDir, 'tls_cert.pem'), options.tls.certPem);
-    writeFileSync(path.join(configDir, 'tls.ini'), '[main]\nkey=tls_key.pem\ncert=tls_cert.pem\n');
-  }
-  writeFileSync(path.join(configDir, 'plugins'), `${options.plugins.join('\n')}\n`);
-  writeFileSync(path.join(configDir, 'me'), `${options.me ?? 'mta.localhost.test'}\n`);
-  const link = path.join(dir, 'plugins');
-  if (!existsSync(link)) symlinkSync(path.join(repoRoot, 'mail', 'plugins'), link, 'dir');
-  return dir;
+  return writeRuntime({
+    dir: options.dir ?? mkdtempSync(path.join(os.tmpdir(), 'pec-haraka-')),
+    listen: ports.map((p) => `127.0.0.1:${p}`),
+    smtpsPort: options.smtpsPort,
+    tls: options.tls,
+    plugins: options.plugins,
+    me: options.me ?? 'mta.localhost.test',
+    forceShutdownSeconds: 3,
+  });
 }
 
 const children = new Set<ChildProcess>();
