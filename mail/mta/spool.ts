@@ -47,8 +47,8 @@ export interface SpoolOptions {
 
 const defaultRetryDelays = [5_000, 30_000, 120_000, 600_000, 1_800_000];
 
-async function writeDurably(file: string, data: Buffer | readonly Buffer[]): Promise<void> {
-  const tmp = `${file}.tmp`;
+/** Writes `file.tmp` and fsyncs it; the caller renames it into place. */
+async function writeSynced(tmp: string, data: Buffer | readonly Buffer[]): Promise<void> {
   const handle = await fs.open(tmp, 'w', 0o600);
   try {
     if (Buffer.isBuffer(data)) await handle.writeFile(data);
@@ -57,7 +57,11 @@ async function writeDurably(file: string, data: Buffer | readonly Buffer[]): Pro
   } finally {
     await handle.close();
   }
-  await fs.rename(tmp, file);
+}
+
+async function writeDurably(file: string, data: Buffer | readonly Buffer[]): Promise<void> {
+  await writeSynced(`${file}.tmp`, data);
+  await fs.rename(`${file}.tmp`, file);
 }
 
 async function syncDir(dir: string): Promise<void> {
@@ -146,9 +150,16 @@ export class OutboundSpool {
       label,
       ref,
     };
-    // Data first, envelope last: the envelope's presence is what makes the entry exist.
-    await writeDurably(this.dataFile(id), data);
-    await writeDurably(this.envelopeFile(id), Buffer.from(JSON.stringify(entry)));
+    // Both temporary files are written and fsynced at once (one fsync wait instead of two), then
+    // renamed data first, envelope last: the envelope's presence is what makes the entry exist.
+    const dataFile = this.dataFile(id);
+    const envelopeFile = this.envelopeFile(id);
+    await Promise.all([
+      writeSynced(`${dataFile}.tmp`, data),
+      writeSynced(`${envelopeFile}.tmp`, Buffer.from(JSON.stringify(entry))),
+    ]);
+    await fs.rename(`${dataFile}.tmp`, dataFile);
+    await fs.rename(`${envelopeFile}.tmp`, envelopeFile);
     await syncDir(this.options.dir);
     this.entries.set(id, entry);
     if (!this.stopped) this.schedule(entry);
