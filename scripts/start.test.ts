@@ -301,11 +301,16 @@ test(
   { timeout: 360_000 },
   async () => {
     // The build made (or found fresh) by the previous test is reused as is: no second build.
+    const signingCert = path.join(dataDir, 'pki', 'signing-cert.pem');
+    const material = [signingCert, path.join(dataDir, 'tls', 'cert.pem')].map((f) => readFileSync(f, 'utf8'));
     const { start, ports, exited, healthy, output } = await startProvider(['--no-build']);
     try {
       await healthy();
+      // The material made by the first start is reused, never replaced.
+      assert.deepEqual([signingCert, path.join(dataDir, 'tls', 'cert.pem')].map((f) => readFileSync(f, 'utf8')), material);
+      assert.doesNotMatch(output(), /DEMO signing certificate/);
       const haraka = processesUsing(path.join(dataDir, 'haraka')).filter((pid) =>
-        readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('haraka'),
+        readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('Haraka/bin/haraka'),
       );
       assert.equal(haraka.length, 1, `one Haraka process (found ${haraka.join(', ')})`);
       process.kill(haraka[0], 'SIGKILL');

@@ -3,6 +3,7 @@
  * `npm start` materialises a runtime directory under PEC_DATA_DIR from the source configuration in
  * `mail/haraka/` plus the values of lib/config.ts. The generated files are rewritten at every start.
  */
+import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Config } from '@/lib/config';
@@ -61,6 +62,20 @@ export interface HarakaRuntimeOptions {
   sourceDir?: string;
 }
 
+let ffdhe2048Pem: string | undefined;
+
+/** The RFC 7919 ffdhe2048 group as DH PARAMETERS PEM: a standard group, so nothing to generate. */
+function ffdhe2048(): string {
+  if (!ffdhe2048Pem) {
+    const r = spawnSync('openssl', ['genpkey', '-genparam', '-algorithm', 'DH', '-pkeyopt', 'group:ffdhe2048'], {
+      encoding: 'utf8',
+    });
+    if (r.status !== 0) throw new Error(`openssl genpkey -genparam failed: ${r.stderr || r.error?.message}`);
+    ffdhe2048Pem = r.stdout;
+  }
+  return ffdhe2048Pem;
+}
+
 /**
  * The one writer of Haraka runtime folders (npm start, the MTA container, the demo and the MTA
  * tests). config/ is copied from the template (so generated files never land in the source tree)
@@ -89,6 +104,8 @@ export function writeHarakaRuntime(options: HarakaRuntimeOptions): string {
     writeFileSync(path.join(configDir, 'tls_key.pem'), options.tls.keyPem, { mode: 0o600 });
     writeFileSync(path.join(configDir, 'tls_cert.pem'), options.tls.certPem);
     writeFileSync(path.join(configDir, 'tls.ini'), '[main]\nkey=tls_key.pem\ncert=tls_cert.pem\n');
+    // Without dhparams.pem Haraka runs `openssl dhparam 2048` at every start (seconds to a minute of CPU).
+    writeFileSync(path.join(configDir, 'dhparams.pem'), ffdhe2048());
   }
   if (options.plugins) writeFileSync(path.join(configDir, 'plugins'), `${options.plugins.join('\n')}\n`);
   // `me` names this host in the greeting and in Received headers.
