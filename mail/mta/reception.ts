@@ -94,6 +94,19 @@ function isUsable(m: LocalMailbox, now: Date): boolean {
   return m.status === 'ACTIVE' && !(m.expiresAt && m.expiresAt.getTime() <= now.getTime());
 }
 
+/** Independent writes started now and awaited together before the SMTP answer. */
+class PendingWrites {
+  private readonly writes: Promise<unknown>[] = [];
+  add(write: Promise<unknown> | undefined): void {
+    if (!write) return;
+    write.catch(() => undefined); // reported by settled(); this only keeps an early throw from leaving it unhandled
+    this.writes.push(write);
+  }
+  async settled(): Promise<void> {
+    await Promise.all(this.writes);
+  }
+}
+
 export class ReceptionPoint {
   private readonly ownDomains: Set<string>;
 
@@ -176,7 +189,10 @@ export class ReceptionPoint {
       pending = recipients.filter((r) => !known.settled.has(r));
       retried = new Set(pending.filter((r) => !fresh.includes(r)));
     }
-    for (const r of fresh) await this.deps.log.write({ ...base, type: 'RECEIVED', recipient: r, outcome: 'OK' });
+    // Log rows and quota counters depend on nothing that follows: they run alongside the spooling and
+    // delivery below and are all awaited before we return (and so before the 250).
+    const records = new PendingWrites();
+    for (const r of fresh) records.add(this.deps.log.write({ ...base, type: 'RECEIVED', recipient: r, outcome: 'OK' }));
 
     // Presa in carico first: it states that we took charge of every local recipient (spec §4.2).
     const mailReceipt = provider?.mailReceipt;
@@ -184,18 +200,18 @@ export class ReceptionPoint {
       const presa = buildPresaInCarico({ ctx, facts, mailReceipt, ricezione: fresh });
       await this.deps.outbox.enqueue(presa.envelope, presa.chunks, presa.kind);
       result.issued.push(presa.kind);
-      await this.deps.log.write({
+      records.add(this.deps.log.write({
         ...base,
         type: 'PRESA_IN_CARICO_SENT',
         recipient: fresh.join(','),
         outcome: 'OK',
         details: { messageId: presa.messageId, to: mailReceipt },
-      });
+      }));
     }
 
     const fields = recipientFields(report.original);
     for (const recipient of pending) {
-      const failure = await this.deliver(recipient, raw, ctx.now, `${facts.identificativo} ${recipient}`, retried.has(recipient));
+      const failure = await this.deliver(recipient, raw, ctx.now, `${facts.identificativo} ${recipient}`, retried.has(recipient), records);
       let receipt: BuiltMessage;
       if (failure) {
         receipt = buildMancataConsegna({ ctx, facts, consegna: recipient, errore: failure.errore, erroreEsteso: failure.text });
@@ -214,16 +230,18 @@ export class ReceptionPoint {
       }
       // Receipts go to the SMTP reverse-path of the busta, i.e. the original sender (spec §2.1).
       await this.deps.outbox.enqueue({ from: receipt.envelope.from, to: [sender] }, receipt.chunks, receipt.kind);
-      await this.deps.state?.settleInbound(facts.identificativo, recipient, !failure, failure?.text);
+      // State is settled only once the receipt is on disk; the log row goes alongside.
+      records.add(this.deps.state?.settleInbound(facts.identificativo, recipient, !failure, failure?.text));
       result.issued.push(receipt.kind);
-      await this.deps.log.write({
+      records.add(this.deps.log.write({
         ...base,
         type: failure ? 'MANCATA_CONSEGNA_SENT' : 'AVVENUTA_CONSEGNA_SENT',
         recipient,
         outcome: failure ? 'ERROR' : 'OK',
         details: { messageId: receipt.messageId, ...(failure ? { reason: failure.text } : {}) },
-      });
+      }));
     }
+    await records.settled();
     return result;
   }
 
@@ -234,6 +252,7 @@ export class ReceptionPoint {
     now: Date,
     deliveryKey: string,
     retry: boolean,
+    records: PendingWrites,
   ): Promise<{ errore: 'no-dest' | 'altro'; text: string } | null> {
     // A busta taken in charge before a crash may already be in the box: never store it twice.
     if (retry && (await isStored(this.deps.maildirRoot, recipient, deliveryKey))) return null;
@@ -251,7 +270,8 @@ export class ReceptionPoint {
       if (err instanceof QuotaExceededError) return { errore: 'altro', text: `5.2.2 - ${provider} - casella piena` };
       throw err;
     }
-    await this.deps.mailboxes.recordDelivery?.(recipient, raw.length);
+    // The message is durably stored; the usage counter need not hold up the consegna.
+    records.add(this.deps.mailboxes.recordDelivery?.(recipient, raw.length));
     return null;
   }
 
@@ -278,6 +298,8 @@ export class ReceptionPoint {
       });
       return { ...result, failed: recipients.map((recipient) => ({ recipient, reason: 'duplicate receipt' })) };
     }
+    // Counters and log rows go alongside the next store; all are awaited before we return.
+    const records = new PendingWrites();
     for (const recipient of recipients) {
       const mailbox = recipient === service ? null : await this.deps.mailboxes.find(recipient);
       if (recipient !== service && (!mailbox || !isUsable(mailbox, ctx.now))) {
@@ -285,14 +307,14 @@ export class ReceptionPoint {
         continue;
       }
       await storeInMaildir(this.deps.maildirRoot, recipient, raw);
-      await this.deps.mailboxes.recordDelivery?.(recipient, raw.length);
+      records.add(this.deps.mailboxes.recordDelivery?.(recipient, raw.length));
       result.delivered.push(recipient);
       const received: Partial<Record<string, TransmissionEvent['type']>> = {
         'presa-in-carico': 'PRESA_IN_CARICO_RECEIVED',
         'avvenuta-consegna': 'AVVENUTA_CONSEGNA_RECEIVED',
         'errore-consegna': 'MANCATA_CONSEGNA_RECEIVED',
       };
-      await this.deps.log.write({
+      records.add(this.deps.log.write({
         type: received[report.kind] ?? 'RECEIPT_DELIVERED',
         identificativo: report.daticert?.dati.identificativo ?? null,
         originalMessageId: report.riferimentoMessageId,
@@ -301,12 +323,15 @@ export class ReceptionPoint {
         counterpartProvider: report.signature.provider,
         outcome: 'OK',
         details: { kind: report.kind, consegna: report.daticert?.dati.consegna ?? null },
-      });
+      }));
     }
     if (result.delivered.length === 0) {
+      await records.settled();
       return { ...result, accept: false, reason: '5.1.1 no such active mailbox' };
     }
-    await this.matchReceipt(report);
+    // The receipt is stored: its effect on the message state can go alongside the counters and log.
+    records.add(this.matchReceipt(report));
+    await records.settled();
     return result;
   }
 

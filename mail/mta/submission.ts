@@ -143,7 +143,10 @@ export class SubmissionPoint {
     }));
     const facts = describeOriginal({ original: raw, sender: envelope.from, recipients, identificativo });
     const base = { identificativo, originalMessageId: facts.msgid, sender: envelope.from };
-    await this.deps.log.write({ ...base, type: 'SUBMISSION', recipient: recipients.map((r) => r.address).join(','), outcome: 'OK' });
+    // The SUBMISSION row does not depend on what follows: it is written while the busta is built and
+    // spooled, and awaited before we answer, so the log is still complete when the client hears 250.
+    const submissionLogged = this.deps.log.write({ ...base, type: 'SUBMISSION', recipient: recipients.map((r) => r.address).join(','), outcome: 'OK' });
+    submissionLogged.catch(() => undefined); // awaited below; this only keeps an early throw from leaving it unhandled
 
     const failed = formalCheck({ authUser, mailFrom: envelope.from, rcptTo: envelope.to, raw, limits: this.deps.limits });
     if (failed) {
@@ -157,6 +160,7 @@ export class SubmissionPoint {
         outcome: 'REFUSED',
         details: { cause: failed.cause, detail: failed.detail ?? null, messageId: notice.messageId },
       });
+      await submissionLogged;
       return { accepted: false, identificativo, cause: failed.cause };
     }
 
@@ -182,6 +186,7 @@ export class SubmissionPoint {
       outcome: 'OK',
       details: { messageId: accettazione.messageId, recipients: recipients.map((r) => `${r.address} (${r.tipo})`) },
     });
+    await submissionLogged;
     return { accepted: true, identificativo };
   }
 }
