@@ -5,6 +5,7 @@
  * The accettazione is queued only after the busta is on disk, so it never promises what a crash
  * could lose; both share one timestamp (spec §5.4).
  */
+import { createHash } from 'node:crypto';
 import {
   buildAccettazione,
   buildBustaTrasporto,
@@ -41,6 +42,8 @@ export interface SubmissionDeps {
   authFailureWindowMs?: number;
   /** Message and recipient state, with the 12 h / 24 h deadlines. */
   state?: MessageStateStore;
+  /** How long a successful password check is remembered (0: never); default 60 s. */
+  verifiedLoginTtlMs?: number;
 }
 
 const addressPattern = /[^\s<>,;:"()[\]]+@[^\s<>,;:"()[\]]+/g;
@@ -105,11 +108,39 @@ class FailureCounter {
   }
 }
 
+/**
+ * Successful argon2 verifications, remembered briefly: a mail client that opens a connection per
+ * message would otherwise pay ~20 MiB and tens of ms of CPU (hundreds under load) for every login.
+ * Keyed by a digest of stored hash and password, so a changed password or hash never matches.
+ */
+class VerifiedLogins {
+  private readonly until = new Map<string, number>();
+  constructor(private readonly ttlMs: number) {}
+  private key(passwordHash: string, password: string): string {
+    return createHash('sha256').update(passwordHash).update('\0').update(password).digest('base64');
+  }
+  has(passwordHash: string, password: string, now: number): boolean {
+    const key = this.key(passwordHash, password);
+    const until = this.until.get(key);
+    if (until === undefined) return false;
+    if (until > now) return true;
+    this.until.delete(key);
+    return false;
+  }
+  add(passwordHash: string, password: string, now: number): void {
+    if (this.ttlMs <= 0) return;
+    if (this.until.size >= 10_000) this.until.clear(); // memory bound
+    this.until.set(this.key(passwordHash, password), now + this.ttlMs);
+  }
+}
+
 export class SubmissionPoint {
   private readonly failures: FailureCounter;
+  private readonly verified: VerifiedLogins;
 
   constructor(private readonly deps: SubmissionDeps) {
     this.failures = new FailureCounter(deps.authFailureLimit ?? 5, deps.authFailureWindowMs ?? 15 * 60_000);
+    this.verified = new VerifiedLogins(deps.verifiedLoginTtlMs ?? 60_000);
   }
 
   /** Checks a login: active, unexpired mailbox and right password, unless rate-limited. */
@@ -122,7 +153,13 @@ export class SubmissionPoint {
     const mailbox = await this.deps.credentials(address);
     const usable =
       mailbox !== null && mailbox.status === 'ACTIVE' && !(mailbox.expiresAt && mailbox.expiresAt.getTime() <= now);
-    const ok = usable && (await this.deps.verifyPassword(mailbox.passwordHash, password));
+    // Status and expiry above are read afresh on every login; only the hash comparison is remembered.
+    let ok = false;
+    if (usable && this.verified.has(mailbox.passwordHash, password, now)) ok = true;
+    else if (usable) {
+      ok = await this.deps.verifyPassword(mailbox.passwordHash, password);
+      if (ok) this.verified.add(mailbox.passwordHash, password, now);
+    }
     if (!ok) {
       this.failures.add(`a:${address}`, now);
       this.failures.add(`i:${ip}`, now);
