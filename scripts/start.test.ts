@@ -279,7 +279,7 @@ test(
       assert.ok(processesUsing(dataDir).length > 0, 'embedded postgres runs on the data folder');
 
       assert.match(output, /^\[mta\] DEMO signing certificate for posta-certificata@pec\.avvio\.test/m);
-      assert.match(output, /npm run cert:import/);
+      assert.match(output, /npm run cert:rotate/);
       await assertPecRoundTrip(env, ports);
 
       await assertDegradedWithoutMta(env);

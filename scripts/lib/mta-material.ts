@@ -34,7 +34,12 @@ function writeNew(file: string, content: string, mode = 0o644): void {
 }
 
 /** Signing key + certificate files: kept, else written from the database's active certificate, else a DEMO one. */
-async function ensureSigning(config: Config, prisma: PrismaClient, log: (line: string) => void): Promise<void> {
+async function ensureSigning(
+  config: Config,
+  prisma: PrismaClient,
+  log: (line: string) => void,
+  allowDemoCertificate: boolean,
+): Promise<void> {
   const { signingKeyFile, signingCertFile } = config.pki;
   const haveKey = existsSync(signingKeyFile);
   const haveCert = existsSync(signingCertFile);
@@ -48,6 +53,12 @@ async function ensureSigning(config: Config, prisma: PrismaClient, log: (line: s
   let material: SigningMaterial | undefined = await activeSigningMaterial(prisma);
   if (material) {
     log(`signing certificate: writing the active one from the database to ${signingCertFile}`);
+  } else if (!allowDemoCertificate) {
+    // A production MTA must never sign legally binding receipts with a certificate nobody trusts.
+    throw new Error(
+      'no provider signing certificate: import it first with npm run cert:import -- --p12 BUNDLE.p12 [--password-file FILE]' +
+        ' (or --cert C --key K --chain CH)',
+    );
   } else {
     const made = await createTestSigningCertificate({
       dataDir: config.dataDir,
@@ -57,7 +68,8 @@ async function ensureSigning(config: Config, prisma: PrismaClient, log: (line: s
     material = made.material;
     await importSigningCertificate(prisma, material, { serviceAddress: config.provider.serviceAddress, label: 'test CA (npm start)' });
     log(`DEMO signing certificate for ${config.provider.serviceAddress}, issued by a private test CA (${made.files.caRoot}):`);
-    log('  other providers will NOT trust it. Import the real one: npm run cert:import -- --p12 BUNDLE.p12 [--password-file FILE]');
+    // The DEMO certificate is now the active one, so the real one replaces it by rotation.
+    log('  other providers will NOT trust it. Install the real one: npm run cert:rotate -- --p12 BUNDLE.p12 [--password-file FILE]');
   }
   // The certificate file holds the signing certificate first, then its chain (mail/mta/provider-runtime).
   const certText = [material.certPem, material.chainPem ?? ''].map((p) => p.trim()).filter(Boolean).join('\n') + '\n';
@@ -116,14 +128,22 @@ function ensureTls(config: Config, log: (line: string) => void): MtaTlsFiles {
   return files;
 }
 
+export interface MtaMaterialOptions {
+  /** Single-machine installs (npm start) may start on a DEMO certificate; production may not. */
+  allowDemoCertificate?: boolean;
+  /** TLS certificate provided by the operator (e.g. certbot); otherwise a self-signed one is made. */
+  tls?: MtaTlsFiles;
+}
+
 /** Makes sure all MTA material exists and returns the TLS files for the Haraka runtime config. */
 export async function ensureMtaMaterial(
   config: Config,
   prisma: PrismaClient,
   log: (line: string) => void,
+  { allowDemoCertificate = true, tls }: MtaMaterialOptions = {},
 ): Promise<MtaTlsFiles> {
-  await ensureSigning(config, prisma, log);
+  await ensureSigning(config, prisma, log, allowDemoCertificate);
   ensureTrust(config, log);
   ensureProviderIndex(config, log);
-  return ensureTls(config, log);
+  return tls ?? ensureTls(config, log);
 }
