@@ -58,6 +58,8 @@ export interface HarakaRuntimeOptions {
   hostList?: string[];
   /** Seconds SIGINT waits for open sessions; default the template's. */
   forceShutdownSeconds?: number;
+  /** Further config files (name → content), e.g. a plugin's .ini; written last. */
+  configFiles?: Record<string, string>;
   /** Folder holding `config/` (the template); default mail/haraka. */
   sourceDir?: string;
 }
@@ -111,6 +113,9 @@ export function writeHarakaRuntime(options: HarakaRuntimeOptions): string {
   // `me` names this host in the greeting and in Received headers.
   if (options.me) writeFileSync(path.join(configDir, 'me'), `${options.me}\n`);
   if (options.hostList) writeFileSync(path.join(configDir, 'host_list'), `${options.hostList.join('\n')}\n`);
+  for (const [name, content] of Object.entries(options.configFiles ?? {})) {
+    writeFileSync(path.join(configDir, path.basename(name)), content);
+  }
 
   const pluginsLink = path.join(options.dir, 'plugins');
   rmSync(pluginsLink, { recursive: true, force: true });

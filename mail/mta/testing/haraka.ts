@@ -31,6 +31,10 @@ export interface HarakaOptions {
   me?: string;
   /** Echo Haraka's output (debugging). */
   echo?: boolean;
+  /** Domains accepted by rcpt_to.in_host_list. */
+  hostList?: string[];
+  /** Further config files (name → content). */
+  configFiles?: Record<string, string>;
 }
 
 export interface HarakaProcess {
@@ -98,6 +102,8 @@ export function writeHarakaRuntime(options: HarakaOptions): string {
     tls: options.tls,
     plugins: options.plugins,
     me: options.me ?? 'mta.localhost.test',
+    hostList: options.hostList,
+    configFiles: options.configFiles,
     forceShutdownSeconds: 3,
   });
 }
