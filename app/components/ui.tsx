@@ -97,3 +97,53 @@ export function SearchBar({
     </form>
   );
 }
+
+/**
+ * The list block every portal list page shares: an empty state, or the result count, the table with
+ * its header row, and the pagination. Pages give only their columns and their rows.
+ */
+export function ResultsTable({
+  isEmpty,
+  empty,
+  resultsLabel,
+  testId,
+  columns,
+  pagination,
+  children,
+}: {
+  isEmpty: boolean;
+  empty: { title: string; hint?: string };
+  resultsLabel: string;
+  testId: string;
+  /** Header cells: label and the full class list (padding, alignment, responsive visibility). */
+  columns: { label: string; className: string }[];
+  pagination: Parameters<typeof Pagination>[0];
+  children: ReactNode;
+}) {
+  return (
+    <Card>
+      {isEmpty ? (
+        <EmptyState title={empty.title} hint={empty.hint} />
+      ) : (
+        <>
+          <p className="mb-3 text-xs text-slate-500">{resultsLabel}</p>
+          <div className="-mx-5 overflow-x-auto">
+            <table className="min-w-full text-sm" data-testid={testId}>
+              <thead className="border-b border-slate-200 text-left text-xs uppercase tracking-wide text-slate-500">
+                <tr>
+                  {columns.map((c, i) => (
+                    <th key={i} className={c.className}>
+                      {c.label}
+                    </th>
+                  ))}
+                </tr>
+              </thead>
+              <tbody className="divide-y divide-slate-100">{children}</tbody>
+            </table>
+          </div>
+          <Pagination {...pagination} />
+        </>
+      )}
+    </Card>
+  );
+}

@@ -10,7 +10,7 @@ import { organizationChoices } from '@/lib/queries/organizations';
 import { parsePage } from '@/lib/queries/pagination';
 import { requireActor } from '@/lib/session';
 import { ActionForm, Field, SelectField } from '@/app/components/action-form';
-import { Card, EmptyState, PageHeader, Pagination, SearchBar } from '@/app/components/ui';
+import { Card, PageHeader, ResultsTable, SearchBar } from '@/app/components/ui';
 import { addDomain } from './actions';
 import { DomainStateBadge } from './state-badge';
 
@@ -47,51 +47,36 @@ export default async function DomainsPage({ searchParams }: { searchParams: Prom
               ))}
             </select>
           </SearchBar>
-          <Card>
-            {page.rows.length === 0 ? (
-              <EmptyState title={t('domains.empty')} hint={t('domains.emptyHint')} />
-            ) : (
-              <>
-                <p className="mb-3 text-xs text-slate-500">{t('common.results', { count: page.total })}</p>
-                <div className="-mx-5 overflow-x-auto">
-                  <table className="min-w-full text-sm" data-testid="domains-table">
-                    <thead className="border-b border-slate-200 text-left text-xs uppercase tracking-wide text-slate-500">
-                      <tr>
-                        <th className="px-5 py-2 font-medium">{t('domains.name')}</th>
-                        <th className="px-3 py-2 font-medium">{t('domains.state')}</th>
-                        <th className="hidden px-3 py-2 font-medium md:table-cell">{t('domains.organization')}</th>
-                        <th className="px-3 py-2 text-right font-medium">{t('domains.mailboxes')}</th>
-                        <th className="hidden px-5 py-2 font-medium lg:table-cell">{t('domains.lastChecked')}</th>
-                      </tr>
-                    </thead>
-                    <tbody className="divide-y divide-slate-100">
-                      {page.rows.map((d) => (
-                        <tr key={d.id} className="hover:bg-slate-50">
-                          <td className="px-5 py-2.5">
-                            <Link href={`/domains/${d.id}`} className="font-medium text-blue-800 hover:underline">{d.name}</Link>
-                            <span className="block text-xs text-slate-500">{t(`domains.kinds.${d.kind}`)}</span>
-                          </td>
-                          <td className="px-3 py-2.5"><DomainStateBadge state={d.verificationState} label={t(`domains.states.${d.verificationState}`)} /></td>
-                          <td className="hidden px-3 py-2.5 text-slate-600 md:table-cell">{d.organizationName}</td>
-                          <td className="px-3 py-2.5 text-right tabular-nums">
-                            {d.mailboxCount}
-                            {d.mailboxLimit !== null ? <span className="text-slate-400"> / {d.mailboxLimit}</span> : null}
-                          </td>
-                          <td className="hidden px-5 py-2.5 text-slate-600 lg:table-cell">{d.lastCheckedAt ? formatDateTime(locale, d.lastCheckedAt) : t('domains.never')}</td>
-                        </tr>
-                      ))}
-                    </tbody>
-                  </table>
-                </div>
-                <Pagination
-                  page={page.page}
-                  pages={page.pages}
-                  href={href}
-                  labels={{ previous: t('common.previous'), next: t('common.next'), page: t('common.page', { page: page.page, pages: page.pages }) }}
-                />
-              </>
-            )}
-          </Card>
+          <ResultsTable
+            isEmpty={page.rows.length === 0}
+            empty={{ title: t('domains.empty'), hint: t('domains.emptyHint') }}
+            resultsLabel={t('common.results', { count: page.total })}
+            testId="domains-table"
+            columns={[
+              { label: t('domains.name'), className: 'px-5 py-2 font-medium' },
+              { label: t('domains.state'), className: 'px-3 py-2 font-medium' },
+              { label: t('domains.organization'), className: 'hidden px-3 py-2 font-medium md:table-cell' },
+              { label: t('domains.mailboxes'), className: 'px-3 py-2 text-right font-medium' },
+              { label: t('domains.lastChecked'), className: 'hidden px-5 py-2 font-medium lg:table-cell' },
+            ]}
+            pagination={{ page: page.page, pages: page.pages, href, labels: { previous: t('common.previous'), next: t('common.next'), page: t('common.page', { page: page.page, pages: page.pages }) } }}
+          >
+            {page.rows.map((d) => (
+              <tr key={d.id} className="hover:bg-slate-50">
+                <td className="px-5 py-2.5">
+                  <Link href={`/domains/${d.id}`} className="font-medium text-blue-800 hover:underline">{d.name}</Link>
+                  <span className="block text-xs text-slate-500">{t(`domains.kinds.${d.kind}`)}</span>
+                </td>
+                <td className="px-3 py-2.5"><DomainStateBadge state={d.verificationState} label={t(`domains.states.${d.verificationState}`)} /></td>
+                <td className="hidden px-3 py-2.5 text-slate-600 md:table-cell">{d.organizationName}</td>
+                <td className="px-3 py-2.5 text-right tabular-nums">
+                  {d.mailboxCount}
+                  {d.mailboxLimit !== null ? <span className="text-slate-400"> / {d.mailboxLimit}</span> : null}
+                </td>
+                <td className="hidden px-5 py-2.5 text-slate-600 lg:table-cell">{d.lastCheckedAt ? formatDateTime(locale, d.lastCheckedAt) : t('domains.never')}</td>
+              </tr>
+            ))}
+          </ResultsTable>
         </div>
         {owners.length > 0 ? (
           <Card title={t('domains.addTitle')}>

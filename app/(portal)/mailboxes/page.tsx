@@ -15,7 +15,7 @@ import { organizationChoices } from '@/lib/queries/organizations';
 import { companiesFirst } from '@/lib/mailboxes/holder';
 import { parsePage } from '@/lib/queries/pagination';
 import { requireActor } from '@/lib/session';
-import { Card, EmptyState, PageHeader, Pagination, SearchBar } from '@/app/components/ui';
+import { Card, PageHeader, ResultsTable, SearchBar } from '@/app/components/ui';
 import { CreateMailboxForm } from './create-form';
 import { MailboxStatusBadge } from './status-badge';
 
@@ -69,50 +69,35 @@ export default async function MailboxesPage({ searchParams }: { searchParams: Pr
               <option value="status">{t('mailboxes.sortStatus')}</option>
             </select>
           </SearchBar>
-          <Card>
-            {page.rows.length === 0 ? (
-              <EmptyState title={t('mailboxes.empty')} hint={t('mailboxes.emptyHint')} />
-            ) : (
-              <>
-                <p className="mb-3 text-xs text-slate-500">{t('common.results', { count: page.total })}</p>
-                <div className="-mx-5 overflow-x-auto">
-                  <table className="min-w-full text-sm" data-testid="mailboxes-table">
-                    <thead className="border-b border-slate-200 text-left text-xs uppercase tracking-wide text-slate-500">
-                      <tr>
-                        <th className="px-5 py-2 font-medium">{t('mailboxes.address')}</th>
-                        <th className="px-3 py-2 font-medium">{t('mailboxes.status')}</th>
-                        <th className="hidden px-3 py-2 font-medium md:table-cell">{t('mailboxes.organization')}</th>
-                        <th className="hidden px-3 py-2 text-right font-medium sm:table-cell">{t('mailboxes.quota')}</th>
-                        <th className="px-5 py-2 font-medium">{t('mailboxes.expiry')}</th>
-                      </tr>
-                    </thead>
-                    <tbody className="divide-y divide-slate-100">
-                      {page.rows.map((m) => (
-                        <tr key={m.id} className="hover:bg-slate-50">
-                          <td className="max-w-xs px-5 py-2.5">
-                            <Link href={`/mailboxes/${m.id}`} className="font-medium break-all text-blue-800 hover:underline">{m.address}</Link>
-                            <span className="block text-xs text-slate-500">{[m.holderName, m.holderSurname].filter(Boolean).join(' ')}</span>
-                          </td>
-                          <td className="px-3 py-2.5"><MailboxStatusBadge status={m.status} label={t(`mailboxes.statuses.${m.status}`)} /></td>
-                          <td className="hidden px-3 py-2.5 text-slate-600 md:table-cell">{m.organization.name}</td>
-                          <td className="hidden px-3 py-2.5 text-right tabular-nums text-slate-600 sm:table-cell">
-                            {String(m.usedBytes / mebibyte)} / {String(m.quotaBytes / mebibyte)} MB
-                          </td>
-                          <td className="px-5 py-2.5 whitespace-nowrap text-slate-600">{formatDate(locale, m.expiresAt)}</td>
-                        </tr>
-                      ))}
-                    </tbody>
-                  </table>
-                </div>
-                <Pagination
-                  page={page.page}
-                  pages={page.pages}
-                  href={href}
-                  labels={{ previous: t('common.previous'), next: t('common.next'), page: t('common.page', { page: page.page, pages: page.pages }) }}
-                />
-              </>
-            )}
-          </Card>
+          <ResultsTable
+            isEmpty={page.rows.length === 0}
+            empty={{ title: t('mailboxes.empty'), hint: t('mailboxes.emptyHint') }}
+            resultsLabel={t('common.results', { count: page.total })}
+            testId="mailboxes-table"
+            columns={[
+              { label: t('mailboxes.address'), className: 'px-5 py-2 font-medium' },
+              { label: t('mailboxes.status'), className: 'px-3 py-2 font-medium' },
+              { label: t('mailboxes.organization'), className: 'hidden px-3 py-2 font-medium md:table-cell' },
+              { label: t('mailboxes.quota'), className: 'hidden px-3 py-2 text-right font-medium sm:table-cell' },
+              { label: t('mailboxes.expiry'), className: 'px-5 py-2 font-medium' },
+            ]}
+            pagination={{ page: page.page, pages: page.pages, href, labels: { previous: t('common.previous'), next: t('common.next'), page: t('common.page', { page: page.page, pages: page.pages }) } }}
+          >
+            {page.rows.map((m) => (
+              <tr key={m.id} className="hover:bg-slate-50">
+                <td className="max-w-xs px-5 py-2.5">
+                  <Link href={`/mailboxes/${m.id}`} className="font-medium break-all text-blue-800 hover:underline">{m.address}</Link>
+                  <span className="block text-xs text-slate-500">{[m.holderName, m.holderSurname].filter(Boolean).join(' ')}</span>
+                </td>
+                <td className="px-3 py-2.5"><MailboxStatusBadge status={m.status} label={t(`mailboxes.statuses.${m.status}`)} /></td>
+                <td className="hidden px-3 py-2.5 text-slate-600 md:table-cell">{m.organization.name}</td>
+                <td className="hidden px-3 py-2.5 text-right tabular-nums text-slate-600 sm:table-cell">
+                  {String(m.usedBytes / mebibyte)} / {String(m.quotaBytes / mebibyte)} MB
+                </td>
+                <td className="px-5 py-2.5 whitespace-nowrap text-slate-600">{formatDate(locale, m.expiresAt)}</td>
+              </tr>
+            ))}
+          </ResultsTable>
         </div>
         <Card title={t('mailboxes.createTitle')}>
           {domains.length === 0 ? (

@@ -9,7 +9,7 @@ import { parsePage } from '@/lib/queries/pagination';
 import { listRequests } from '@/lib/queries/requests';
 import { requestNumber } from '@/lib/requests/messages';
 import { requireActor } from '@/lib/session';
-import { Card, EmptyState, PageHeader, Pagination, SearchBar } from '@/app/components/ui';
+import { PageHeader, ResultsTable, SearchBar } from '@/app/components/ui';
 import { StatusBadge } from './status-badge';
 
 export const dynamic = 'force-dynamic';
@@ -65,58 +65,43 @@ export default async function RequestsPage({ searchParams }: { searchParams: Pro
           ))}
         </select>
       </SearchBar>
-      <Card>
-        {page.rows.length === 0 ? (
-          <EmptyState title={t('requests.empty')} hint={t('requests.emptyHint')} />
-        ) : (
-          <>
-            <p className="mb-3 text-xs text-slate-500">{t('common.results', { count: page.total })}</p>
-            <div className="-mx-5 overflow-x-auto">
-              <table className="min-w-full text-sm" data-testid="requests-table">
-                <thead className="border-b border-slate-200 text-left text-xs uppercase tracking-wide text-slate-500">
-                  <tr>
-                    <th className="px-5 py-2 font-medium">{t('requests.address')}</th>
-                    <th className="hidden px-3 py-2 font-medium sm:table-cell">{t('requests.status')}</th>
-                    <th className="hidden px-3 py-2 font-medium md:table-cell">{t('requests.holder')}</th>
-                    <th className="hidden px-3 py-2 font-medium lg:table-cell">{t('requests.customer')}</th>
-                    <th className="hidden px-5 py-2 font-medium sm:table-cell">{t('requests.submittedAt')}</th>
-                  </tr>
-                </thead>
-                <tbody className="divide-y divide-slate-100">
-                  {page.rows.map((r) => (
-                    <tr key={r.id} className="hover:bg-slate-50">
-                      <td className="px-5 py-2.5">
-                        <Link href={`/requests/${r.id}`} className="break-all font-medium text-blue-800 hover:underline">
-                          {r.requestedAddress ?? requestNumber(r.id)}
-                        </Link>
-                        <span className="block text-xs text-slate-500">
-                          {t(`requests.kinds.${r.kind}`)} · n. {requestNumber(r.id)}
-                        </span>
-                        {/* on a phone the status sits under the address instead of in its own column */}
-                        <span className="mt-1 block sm:hidden">
-                          <StatusBadge status={r.status} label={t(`requests.statuses.${r.status}`)} />
-                        </span>
-                      </td>
-                      <td className="hidden px-3 py-2.5 sm:table-cell">
-                        <StatusBadge status={r.status} label={t(`requests.statuses.${r.status}`)} />
-                      </td>
-                      <td className="hidden px-3 py-2.5 text-slate-700 md:table-cell">{(r.formData as { holderName?: string }).holderName ?? '—'}</td>
-                      <td className="hidden px-3 py-2.5 text-slate-600 lg:table-cell">{r.requesterOrganization.name}</td>
-                      <td className="hidden px-5 py-2.5 text-slate-600 sm:table-cell">{formatDate(locale, r.submittedAt ?? r.createdAt)}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
-            <Pagination
-              page={page.page}
-              pages={page.pages}
-              href={href}
-              labels={{ previous: t('common.previous'), next: t('common.next'), page: t('common.page', { page: page.page, pages: page.pages }) }}
-            />
-          </>
-        )}
-      </Card>
+      <ResultsTable
+        isEmpty={page.rows.length === 0}
+        empty={{ title: t('requests.empty'), hint: t('requests.emptyHint') }}
+        resultsLabel={t('common.results', { count: page.total })}
+        testId="requests-table"
+        columns={[
+          { label: t('requests.address'), className: 'px-5 py-2 font-medium' },
+          { label: t('requests.status'), className: 'hidden px-3 py-2 font-medium sm:table-cell' },
+          { label: t('requests.holder'), className: 'hidden px-3 py-2 font-medium md:table-cell' },
+          { label: t('requests.customer'), className: 'hidden px-3 py-2 font-medium lg:table-cell' },
+          { label: t('requests.submittedAt'), className: 'hidden px-5 py-2 font-medium sm:table-cell' },
+        ]}
+        pagination={{ page: page.page, pages: page.pages, href, labels: { previous: t('common.previous'), next: t('common.next'), page: t('common.page', { page: page.page, pages: page.pages }) } }}
+      >
+        {page.rows.map((r) => (
+          <tr key={r.id} className="hover:bg-slate-50">
+            <td className="px-5 py-2.5">
+              <Link href={`/requests/${r.id}`} className="break-all font-medium text-blue-800 hover:underline">
+                {r.requestedAddress ?? requestNumber(r.id)}
+              </Link>
+              <span className="block text-xs text-slate-500">
+                {t(`requests.kinds.${r.kind}`)} · n. {requestNumber(r.id)}
+              </span>
+              {/* on a phone the status sits under the address instead of in its own column */}
+              <span className="mt-1 block sm:hidden">
+                <StatusBadge status={r.status} label={t(`requests.statuses.${r.status}`)} />
+              </span>
+            </td>
+            <td className="hidden px-3 py-2.5 sm:table-cell">
+              <StatusBadge status={r.status} label={t(`requests.statuses.${r.status}`)} />
+            </td>
+            <td className="hidden px-3 py-2.5 text-slate-700 md:table-cell">{(r.formData as { holderName?: string }).holderName ?? '—'}</td>
+            <td className="hidden px-3 py-2.5 text-slate-600 lg:table-cell">{r.requesterOrganization.name}</td>
+            <td className="hidden px-5 py-2.5 text-slate-600 sm:table-cell">{formatDate(locale, r.submittedAt ?? r.createdAt)}</td>
+          </tr>
+        ))}
+      </ResultsTable>
     </>
   );
 }
