@@ -9,7 +9,7 @@ import { listOrganizations, organizationChoices } from '@/lib/queries/organizati
 import { parsePage } from '@/lib/queries/pagination';
 import { requireActor } from '@/lib/session';
 import { ActionForm, CheckboxField, Field, SelectField } from '@/app/components/action-form';
-import { Badge, Card, EmptyState, PageHeader, Pagination, SearchBar } from '@/app/components/ui';
+import { Badge, Card, PageHeader, ResultsTable, SearchBar } from '@/app/components/ui';
 import { createOrganization } from './actions';
 
 export const dynamic = 'force-dynamic';
@@ -46,51 +46,36 @@ export default async function OrganizationsPage({ searchParams }: { searchParams
               <option value="created">{t('organizations.sortCreated')}</option>
             </select>
           </SearchBar>
-          <Card>
-            {page.rows.length === 0 ? (
-              <EmptyState title={t('organizations.empty')} hint={kinds.length ? t('organizations.emptyHint') : undefined} />
-            ) : (
-              <>
-                <p className="mb-3 text-xs text-slate-500">{t('common.results', { count: page.total })}</p>
-                <div className="-mx-5 overflow-x-auto">
-                  <table className="min-w-full text-sm" data-testid="organizations-table">
-                    <thead className="border-b border-slate-200 text-left text-xs uppercase tracking-wide text-slate-500">
-                      <tr>
-                        <th className="px-5 py-2 font-medium">{t('common.name')}</th>
-                        <th className="px-3 py-2 font-medium">{t('common.kind')}</th>
-                        <th className="hidden px-3 py-2 font-medium md:table-cell">{t('organizations.parent')}</th>
-                        <th className="px-3 py-2 text-right font-medium">{t('organizations.mailboxes')}</th>
-                        <th className="hidden px-5 py-2 font-medium sm:table-cell">{t('common.createdAt')}</th>
-                      </tr>
-                    </thead>
-                    <tbody className="divide-y divide-slate-100">
-                      {page.rows.map((o) => (
-                        <tr key={o.id} className="hover:bg-slate-50">
-                          <td className="px-5 py-2.5">
-                            <Link href={`/organizations/${o.id}`} className="font-medium text-blue-800 hover:underline">{o.name}</Link>
-                            {o.vatNumber ? <span className="block text-xs text-slate-500">P.IVA {o.vatNumber}</span> : null}
-                          </td>
-                          <td className="px-3 py-2.5">
-                            <Badge tone={o.kind === 'RESELLER' ? 'blue' : o.kind === 'PROVIDER' ? 'amber' : 'slate'}>{t(`orgKinds.${o.kind}`)}</Badge>
-                            {o.disabled ? <Badge tone="red">{t('common.disabled')}</Badge> : null}
-                          </td>
-                          <td className="hidden px-3 py-2.5 text-slate-600 md:table-cell">{o.parentName ?? '—'}</td>
-                          <td className="px-3 py-2.5 text-right tabular-nums">{o.mailboxCount}</td>
-                          <td className="hidden px-5 py-2.5 text-slate-600 sm:table-cell">{formatDate(locale, o.createdAt)}</td>
-                        </tr>
-                      ))}
-                    </tbody>
-                  </table>
-                </div>
-                <Pagination
-                  page={page.page}
-                  pages={page.pages}
-                  href={href}
-                  labels={{ previous: t('common.previous'), next: t('common.next'), page: t('common.page', { page: page.page, pages: page.pages }) }}
-                />
-              </>
-            )}
-          </Card>
+          <ResultsTable
+            isEmpty={page.rows.length === 0}
+            empty={{ title: t('organizations.empty'), hint: kinds.length ? t('organizations.emptyHint') : undefined }}
+            resultsLabel={t('common.results', { count: page.total })}
+            testId="organizations-table"
+            columns={[
+              { label: t('common.name'), className: 'px-5 py-2 font-medium' },
+              { label: t('common.kind'), className: 'px-3 py-2 font-medium' },
+              { label: t('organizations.parent'), className: 'hidden px-3 py-2 font-medium md:table-cell' },
+              { label: t('organizations.mailboxes'), className: 'px-3 py-2 text-right font-medium' },
+              { label: t('common.createdAt'), className: 'hidden px-5 py-2 font-medium sm:table-cell' },
+            ]}
+            pagination={{ page: page.page, pages: page.pages, href, labels: { previous: t('common.previous'), next: t('common.next'), page: t('common.page', { page: page.page, pages: page.pages }) } }}
+          >
+            {page.rows.map((o) => (
+              <tr key={o.id} className="hover:bg-slate-50">
+                <td className="px-5 py-2.5">
+                  <Link href={`/organizations/${o.id}`} className="font-medium text-blue-800 hover:underline">{o.name}</Link>
+                  {o.vatNumber ? <span className="block text-xs text-slate-500">P.IVA {o.vatNumber}</span> : null}
+                </td>
+                <td className="px-3 py-2.5">
+                  <Badge tone={o.kind === 'RESELLER' ? 'blue' : o.kind === 'PROVIDER' ? 'amber' : 'slate'}>{t(`orgKinds.${o.kind}`)}</Badge>
+                  {o.disabled ? <Badge tone="red">{t('common.disabled')}</Badge> : null}
+                </td>
+                <td className="hidden px-3 py-2.5 text-slate-600 md:table-cell">{o.parentName ?? '—'}</td>
+                <td className="px-3 py-2.5 text-right tabular-nums">{o.mailboxCount}</td>
+                <td className="hidden px-5 py-2.5 text-slate-600 sm:table-cell">{formatDate(locale, o.createdAt)}</td>
+              </tr>
+            ))}
+          </ResultsTable>
         </div>
         {kinds.length > 0 && parents.length > 0 ? (
           <Card title={t('organizations.createTitle')}>

@@ -10,7 +10,7 @@ import { parsePage } from '@/lib/queries/pagination';
 import { listUsers } from '@/lib/queries/users';
 import { requireActor } from '@/lib/session';
 import { ActionForm, Field, SelectField } from '@/app/components/action-form';
-import { Badge, Card, EmptyState, PageHeader, Pagination, SearchBar } from '@/app/components/ui';
+import { Badge, Card, PageHeader, ResultsTable, SearchBar } from '@/app/components/ui';
 import { createUser } from './actions';
 
 export const dynamic = 'force-dynamic';
@@ -32,54 +32,39 @@ export default async function UsersPage({ searchParams }: { searchParams: Promis
       <div className="grid gap-6 xl:grid-cols-3">
         <div className="xl:col-span-2">
           <SearchBar q={params.q} placeholder={t('users.searchPlaceholder')} label={t('common.search')} />
-          <Card>
-            {page.rows.length === 0 ? (
-              <EmptyState title={t('users.empty')} hint={t('users.emptyHint')} />
-            ) : (
-              <>
-                <p className="mb-3 text-xs text-slate-500">{t('common.results', { count: page.total })}</p>
-                <div className="-mx-5 overflow-x-auto">
-                  <table className="min-w-full text-sm" data-testid="users-table">
-                    <thead className="border-b border-slate-200 text-left text-xs uppercase tracking-wide text-slate-500">
-                      <tr>
-                        <th className="px-5 py-2 font-medium">{t('common.email')}</th>
-                        <th className="px-3 py-2 font-medium">{t('common.role')}</th>
-                        <th className="hidden px-3 py-2 font-medium md:table-cell">{t('common.organization')}</th>
-                        <th className="hidden px-5 py-2 font-medium sm:table-cell">{t('users.lastLogin')}</th>
-                      </tr>
-                    </thead>
-                    <tbody className="divide-y divide-slate-100">
-                      {page.rows.map((u) => (
-                        <tr key={u.id} className="hover:bg-slate-50">
-                          <td className="px-5 py-2.5">
-                            <Link href={`/users/${u.id}`} className="font-medium text-blue-800 hover:underline">{u.email}</Link>
-                            {u.displayName ? <span className="block text-xs text-slate-500">{u.displayName}</span> : null}
-                          </td>
-                          <td className="px-3 py-2.5">
-                            <span className="flex flex-wrap gap-1">
-                              <Badge tone="blue">{t(`roles.${u.role}`)}</Badge>
-                              {u.totpEnabled ? <Badge tone="green">{t('users.totp')}</Badge> : null}
-                              {u.disabled ? <Badge tone="red">{t('common.disabled')}</Badge> : null}
-                            </span>
-                          </td>
-                          <td className="hidden px-3 py-2.5 text-slate-600 md:table-cell">{u.organizationName}</td>
-                          <td className="hidden px-5 py-2.5 text-slate-600 sm:table-cell">
-                            {u.lastLoginAt ? formatDateTime(locale, u.lastLoginAt) : t('common.never')}
-                          </td>
-                        </tr>
-                      ))}
-                    </tbody>
-                  </table>
-                </div>
-                <Pagination
-                  page={page.page}
-                  pages={page.pages}
-                  href={href}
-                  labels={{ previous: t('common.previous'), next: t('common.next'), page: t('common.page', { page: page.page, pages: page.pages }) }}
-                />
-              </>
-            )}
-          </Card>
+          <ResultsTable
+            isEmpty={page.rows.length === 0}
+            empty={{ title: t('users.empty'), hint: t('users.emptyHint') }}
+            resultsLabel={t('common.results', { count: page.total })}
+            testId="users-table"
+            columns={[
+              { label: t('common.email'), className: 'px-5 py-2 font-medium' },
+              { label: t('common.role'), className: 'px-3 py-2 font-medium' },
+              { label: t('common.organization'), className: 'hidden px-3 py-2 font-medium md:table-cell' },
+              { label: t('users.lastLogin'), className: 'hidden px-5 py-2 font-medium sm:table-cell' },
+            ]}
+            pagination={{ page: page.page, pages: page.pages, href, labels: { previous: t('common.previous'), next: t('common.next'), page: t('common.page', { page: page.page, pages: page.pages }) } }}
+          >
+            {page.rows.map((u) => (
+              <tr key={u.id} className="hover:bg-slate-50">
+                <td className="px-5 py-2.5">
+                  <Link href={`/users/${u.id}`} className="font-medium text-blue-800 hover:underline">{u.email}</Link>
+                  {u.displayName ? <span className="block text-xs text-slate-500">{u.displayName}</span> : null}
+                </td>
+                <td className="px-3 py-2.5">
+                  <span className="flex flex-wrap gap-1">
+                    <Badge tone="blue">{t(`roles.${u.role}`)}</Badge>
+                    {u.totpEnabled ? <Badge tone="green">{t('users.totp')}</Badge> : null}
+                    {u.disabled ? <Badge tone="red">{t('common.disabled')}</Badge> : null}
+                  </span>
+                </td>
+                <td className="hidden px-3 py-2.5 text-slate-600 md:table-cell">{u.organizationName}</td>
+                <td className="hidden px-5 py-2.5 text-slate-600 sm:table-cell">
+                  {u.lastLoginAt ? formatDateTime(locale, u.lastLoginAt) : t('common.never')}
+                </td>
+              </tr>
+            ))}
+          </ResultsTable>
         </div>
         {roles.length > 0 && orgs.length > 0 ? (
           <Card title={t('users.createTitle')}>
