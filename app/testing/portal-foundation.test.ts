@@ -69,7 +69,8 @@ test('TOTP: enrol on the profile page, then log in with password and a computed 
   await page.locator('[data-testid=logout]:visible').click();
   await page.waitForURL(/\/login/);
 
-  await loginThroughForm(page, portal.url, f.users.companyA.email, fixturePassword, () => currentTotpCode(secret));
+  // the code that confirmed the enrolment is spent (no replay): log in with the next step's code
+  await loginThroughForm(page, portal.url, f.users.companyA.email, fixturePassword, () => currentTotpCode(secret, Date.now() + 30_000));
   await page.waitForURL(`${portal.url}/dashboard`);
   assert.equal(await page.getByTestId('figure-mailboxes').textContent(), '1');
   await page.context().close();

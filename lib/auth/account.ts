@@ -12,7 +12,7 @@ import { hashPassword, verifyPassword } from '@/lib/passwords';
 import { ActionError, type ActionSpec } from '@/lib/audit/action';
 import { isAdmin } from '@/lib/permissions';
 import { passwordPolicyProblem } from './password-policy';
-import { createTotpSecret, generateRecoveryCodes, totpUri, verifyTotpCode } from './totp';
+import { createTotpSecret, generateRecoveryCodes, totpCodeStep, totpUri } from './totp';
 
 type OwnUser = User & { organization: { requireTotpForAdmins: boolean } };
 
@@ -95,13 +95,13 @@ export const confirmTotpEnrolmentSpec: ActionSpec<z.ZodObject<{ code: z.ZodStrin
     authorize: ownUserOnly,
     async run({ input, target, tx }) {
       const user = target!;
-      if (user.totpEnabledAt || !user.totpSecret || !verifyTotpCode(user.totpSecret, input.code)) {
-        throw new ActionError('profile.totpInvalid', { code: 'profile.totpInvalid' });
-      }
+      const step = user.totpEnabledAt || !user.totpSecret ? null : totpCodeStep(user.totpSecret, input.code);
+      if (step === null) throw new ActionError('profile.totpInvalid', { code: 'profile.totpInvalid' });
       const { codes, hashes } = generateRecoveryCodes();
+      // the confirming code is spent: it cannot also open the next login
       const updated = await tx.user.update({
         where: { id: user.id },
-        data: { totpEnabledAt: new Date(), recoveryCodeHashes: hashes },
+        data: { totpEnabledAt: new Date(), recoveryCodeHashes: hashes, totpLastStep: step },
       });
       return { result: { recoveryCodes: codes }, entityId: user.id, before: securityState(user), after: securityState(updated) };
     },
@@ -122,7 +122,7 @@ export const disableTotpSpec: ActionSpec<z.ZodObject<{ currentPassword: z.ZodStr
     }
     const updated = await tx.user.update({
       where: { id: user.id },
-      data: { totpSecret: null, totpEnabledAt: null, recoveryCodeHashes: [] },
+      data: { totpSecret: null, totpEnabledAt: null, recoveryCodeHashes: [], totpLastStep: null },
     });
     return { result: null, entityId: user.id, before: securityState(user), after: securityState(updated) };
   },

@@ -126,7 +126,9 @@ describe('TOTP', () => {
     assert.deepEqual(await authenticate(db.prisma, { email, password: 'wrong', code: currentTotpCode(secret) }), { ok: false, reason: 'invalid' });
     const badCode = String((Number(currentTotpCode(secret)) + 500_000) % 1_000_000).padStart(6, '0');
     assert.deepEqual(await authenticate(db.prisma, { email, password: fixturePassword, code: badCode }), { ok: false, reason: 'totp_invalid' });
-    assert.equal((await authenticate(db.prisma, { email, password: fixturePassword, code: currentTotpCode(secret) })).ok, true);
+    // the code that confirmed the enrolment is spent: the next step's code (accepted for clock drift) opens
+    assert.deepEqual(await authenticate(db.prisma, { email, password: fixturePassword, code: currentTotpCode(secret) }), { ok: false, reason: 'totp_invalid' });
+    assert.equal((await authenticate(db.prisma, { email, password: fixturePassword, code: currentTotpCode(secret, Date.now() + 30_000) })).ok, true);
 
     const withRecovery = await authenticate(db.prisma, { email, password: fixturePassword, code: codes[3].toUpperCase() });
     assert.ok(withRecovery.ok && withRecovery.usedRecoveryCode);
@@ -149,6 +151,29 @@ describe('TOTP', () => {
       ['user.recovery_codes_regenerate', 'user.totp_disable', 'user.totp_enable', 'user.totp_enrolment_start'],
     );
     assert.ok(!JSON.stringify(trail.map((e) => [e.before, e.after])).includes(secret), 'the TOTP secret never reaches the trail');
+  });
+
+  test('replay: a code already accepted is refused the second time within its window, and so is an older one', async () => {
+    const email = f.users.auditorA.email;
+    const secret = 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP';
+    await db.prisma.user.update({ where: { email }, data: { totpSecret: secret, totpEnabledAt: new Date(), totpLastStep: null } });
+    const code = currentTotpCode(secret);
+    assert.equal((await authenticate(db.prisma, { email, password: fixturePassword, code }, new FailureLimiter())).ok, true);
+    const stored = await db.prisma.user.findUniqueOrThrow({ where: { email } });
+    assert.ok(Math.abs(stored.totpLastStep! - Math.floor(Date.now() / 30_000)) <= 1, 'the accepted 30 s step is stored');
+    assert.deepEqual(await authenticate(db.prisma, { email, password: fixturePassword, code }, new FailureLimiter()), { ok: false, reason: 'totp_invalid' });
+    // the previous step's code is still inside the drift window, but older than the one accepted
+    const previous = currentTotpCode(secret, Date.now() - 30_000);
+    assert.deepEqual(await authenticate(db.prisma, { email, password: fixturePassword, code: previous }, new FailureLimiter()), { ok: false, reason: 'totp_invalid' });
+    const replay = await lastAudit(stored.id);
+    assert.equal(replay?.action, 'auth.login_failed');
+    assert.equal((replay?.after as { reason?: string }).reason, 'totp_replay');
+
+    // two logins racing with one fresh code: exactly one gets in
+    const next = currentTotpCode(secret, Date.now() + 30_000);
+    const raced = await Promise.all([1, 2].map(() => authenticate(db.prisma, { email, password: fixturePassword, code: next }, new FailureLimiter())));
+    assert.deepEqual(raced.map((r) => r.ok).sort(), [false, true]);
+    await db.prisma.user.update({ where: { email }, data: { totpSecret: null, totpEnabledAt: null, totpLastStep: null, failedLoginCount: 0 } });
   });
 
   test('an admin whose organization requires TOTP cannot turn it off', async () => {

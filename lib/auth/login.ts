@@ -13,7 +13,7 @@ import type { User } from '@/prisma/generated/client';
 import { hashPassword, verifyPassword } from '@/lib/passwords';
 import { recordAuditEvent } from '@/lib/audit/record';
 import { loginFailuresByIp, type FailureLimiter } from './rate-limit';
-import { consumeRecoveryCode, looksLikeRecoveryCode, verifyTotpCode } from './totp';
+import { consumeRecoveryCode, looksLikeRecoveryCode, totpCodeStep } from './totp';
 
 export const maxFailedLogins = 5;
 export const lockoutMinutes = 15;
@@ -96,9 +96,23 @@ async function check(db: PrismaClient, attempt: LoginAttempt): Promise<LoginResu
         remainingCodes = rest;
       }
     }
-    if (!usedRecoveryCode && !verifyTotpCode(user.totpSecret, code)) {
-      if (await registerFailure(db, user, attempt, 'totp')) return { ok: false, reason: 'locked' };
-      return { ok: false, reason: 'totp_invalid' };
+    if (!usedRecoveryCode) {
+      const step = totpCodeStep(user.totpSecret, code);
+      // A code is good once: its step must be newer than the last accepted one. Claimed with a
+      // conditional update, so two logins racing with the same code cannot both pass.
+      const claimed =
+        step !== null &&
+        (
+          await db.user.updateMany({
+            where: { id: user.id, OR: [{ totpLastStep: null }, { totpLastStep: { lt: step } }] },
+            data: { totpLastStep: step },
+          })
+        ).count === 1;
+      if (!claimed) {
+        const why = step === null ? 'totp' : 'totp_replay';
+        if (await registerFailure(db, user, attempt, why)) return { ok: false, reason: 'locked' };
+        return { ok: false, reason: 'totp_invalid' };
+      }
     }
   }
 

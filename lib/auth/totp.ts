@@ -27,11 +27,23 @@ export function currentTotpCode(secretBase32: string, timestamp = Date.now()): s
   return totpFor(secretBase32).generate({ timestamp });
 }
 
+export const totpPeriodSeconds = 30;
+
+/**
+ * The 30 s time step (seconds since 1970 / 30) whose code this is, accepting the current step or
+ * one either side (clock drift); null when the code matches none. Callers that store the last
+ * accepted step refuse a step not above it, so a code seen over a shoulder cannot be used again.
+ */
+export function totpCodeStep(secretBase32: string, code: string, timestamp = Date.now()): number | null {
+  const token = code.replace(/\s+/g, '');
+  if (!/^\d{6}$/.test(token)) return null;
+  const delta = totpFor(secretBase32).validate({ token, timestamp, window: 1 });
+  return delta === null ? null : Math.floor(timestamp / 1000 / totpPeriodSeconds) + delta;
+}
+
 /** Accepts the code of the current 30 s step or of one step either side (clock drift). */
 export function verifyTotpCode(secretBase32: string, code: string, timestamp = Date.now()): boolean {
-  const token = code.replace(/\s+/g, '');
-  if (!/^\d{6}$/.test(token)) return false;
-  return totpFor(secretBase32).validate({ token, timestamp, window: 1 }) !== null;
+  return totpCodeStep(secretBase32, code, timestamp) !== null;
 }
 
 const alphabet = 'abcdefghjkmnpqrstuvwxyz23456789'; // no 0/o, 1/l/i: read off paper without doubt
