@@ -50,11 +50,31 @@ export class MtaCounters {
       );
     const total = (type: string) => this.eventCount(type);
     return text
-      .gauge('pec_mta_start_time_seconds', 'When this MTA process started, Unix time.', Math.floor(this.startedAt.getTime() / 1000))
-      .counter('pec_mta_events_total', 'Transmission-log events written by this MTA process, by type and outcome.', samples)
-      .counter('pec_mta_messages_accepted_total', 'Ricevute di accettazione issued by this process.', total('ACCETTAZIONE'))
-      .counter('pec_mta_messages_relayed_total', 'Busta recipients handed to the next hop by this process.', this.events.get('BUSTA_RELAYED')?.ok ?? 0)
-      .counter('pec_mta_messages_delivered_total', 'Deliveries into our mailboxes by this process.', total('AVVENUTA_CONSEGNA_SENT'))
+      .gauge(
+        'pec_mta_start_time_seconds',
+        'When this MTA process started, Unix time.',
+        Math.floor(this.startedAt.getTime() / 1000),
+      )
+      .counter(
+        'pec_mta_events_total',
+        'Transmission-log events written by this MTA process, by type and outcome.',
+        samples,
+      )
+      .counter(
+        'pec_mta_messages_accepted_total',
+        'Ricevute di accettazione issued by this process.',
+        total('ACCETTAZIONE'),
+      )
+      .counter(
+        'pec_mta_messages_relayed_total',
+        'Busta recipients handed to the next hop by this process.',
+        this.events.get('BUSTA_RELAYED')?.ok ?? 0,
+      )
+      .counter(
+        'pec_mta_messages_delivered_total',
+        'Deliveries into our mailboxes by this process.',
+        total('AVVENUTA_CONSEGNA_SENT'),
+      )
       .counter('pec_mta_anomalies_total', 'Messaggi di anomalia issued by this process.', total('ANOMALIA'))
       .histogram('pec_mta_signing_seconds', 'Time to S/MIME-sign a PEC message.', {
         buckets: signingBuckets.map((le, i) => ({ le, count: this.signing.buckets[i] })),
@@ -73,13 +93,15 @@ export function mtaCounters(): MtaCounters {
 
 /** Wraps a transmission-log writer: each event written is also counted. */
 export function countingLog<E extends { type: string; outcome: string }>(
-  inner: { write(event: E): Promise<void> },
+  inner: { write(event: E): Promise<boolean> },
   counters: MtaCounters,
-): { write(event: E): Promise<void> } {
+): { write(event: E): Promise<boolean> } {
   return {
     write: async (event) => {
-      await inner.write(event);
-      counters.countEvent(event.type, event.outcome);
+      const written = await inner.write(event);
+      // An event already on record (a retried transaction) is not counted twice.
+      if (written) counters.countEvent(event.type, event.outcome);
+      return written;
     },
   };
 }

@@ -27,6 +27,7 @@ import {
 } from '@/mail/pec';
 import { isStored, QuotaExceededError, storeInMaildir } from './maildir';
 import type { MessageStateStore } from './message-state';
+import type { Outbox } from './spool';
 import type { TransmissionEvent, TransmissionLogWriter } from './transmission-log';
 
 export interface LocalMailbox {
@@ -45,10 +46,6 @@ export interface MailboxDirectory {
   find(address: string): Promise<LocalMailbox | null>;
   /** Called after a successful store, so usage can be kept without rescanning. */
   recordDelivery?(address: string, bytes: number): Promise<void>;
-}
-
-export interface Outbox {
-  enqueue(envelope: { from: string; to: string[] }, data: readonly Buffer[], label?: string, ref?: string): Promise<unknown>;
 }
 
 export interface ReceptionDeps {
@@ -128,7 +125,9 @@ export class ReceptionPoint {
     if (address === this.serviceAddress()) return true;
     if (await this.deps.mailboxes.find(address)) return true;
     const senderDomain = sender.slice(sender.lastIndexOf('@') + 1);
-    return this.ownDomains.has(senderDomain.toLowerCase()) || this.deps.index.byDomain(senderDomain) !== undefined;
+    return (
+      this.ownDomains.has(senderDomain.toLowerCase()) || this.deps.index.byDomain(senderDomain) !== undefined
+    );
   }
 
   private serviceAddress(): string {
@@ -147,8 +146,12 @@ export class ReceptionPoint {
       report.signature.trusted === true &&
       report.problems.length === 0 &&
       report.daticert !== null;
-    if (valid && report.kind === 'posta-certificata') return this.receiveBusta(ctx, envelope.from, recipients, raw, report);
-    if (valid || (report.kind === 'anomalia' && report.signature.trusted === true && report.signature.intact)) {
+    if (valid && report.kind === 'posta-certificata')
+      return this.receiveBusta(ctx, envelope.from, recipients, raw, report);
+    if (
+      valid ||
+      (report.kind === 'anomalia' && report.signature.trusted === true && report.signature.intact)
+    ) {
       return this.receiveNotice(ctx, envelope.from, recipients, raw, report);
     }
     return this.receiveAnomalia(ctx, envelope.from, recipients, raw, report);
@@ -190,31 +193,56 @@ export class ReceptionPoint {
       retried = new Set(pending.filter((r) => !fresh.includes(r)));
     }
     // Log rows and quota counters depend on nothing that follows: they run alongside the spooling and
-    // delivery below and are all awaited before we return (and so before the 250).
+    // delivery below and are all awaited before we return (and so before the 250). Everything below
+    // may run twice for a recipient (B killed before `settleInbound` committed, the busta retried):
+    // receipts are spooled under a key of (identificativo, recipient) and log rows are `once`, so a
+    // retry completes what the crash interrupted and repeats nothing.
     const records = new PendingWrites();
-    for (const r of fresh) records.add(this.deps.log.write({ ...base, type: 'RECEIVED', recipient: r, outcome: 'OK' }));
+    for (const r of pending)
+      records.add(
+        this.deps.log.write({ ...base, type: 'RECEIVED', recipient: r, outcome: 'OK', once: true }),
+      );
 
     // Presa in carico first: it states that we took charge of every local recipient (spec §4.2).
     const mailReceipt = provider?.mailReceipt;
-    if (mailReceipt && fresh.length > 0) {
-      const presa = buildPresaInCarico({ ctx, facts, mailReceipt, ricezione: fresh });
-      await this.deps.outbox.enqueue(presa.envelope, presa.chunks, presa.kind);
+    if (mailReceipt && pending.length > 0) {
+      const presa = buildPresaInCarico({ ctx, facts, mailReceipt, ricezione: recipients });
+      await this.deps.outbox.enqueue(presa.envelope, presa.chunks, {
+        label: presa.kind,
+        key: `presa-in-carico ${facts.identificativo}`,
+      });
       result.issued.push(presa.kind);
-      records.add(this.deps.log.write({
-        ...base,
-        type: 'PRESA_IN_CARICO_SENT',
-        recipient: fresh.join(','),
-        outcome: 'OK',
-        details: { messageId: presa.messageId, to: mailReceipt },
-      }));
+      records.add(
+        this.deps.log.write({
+          ...base,
+          type: 'PRESA_IN_CARICO_SENT',
+          recipient: recipients.join(','),
+          outcome: 'OK',
+          details: { messageId: presa.messageId, to: mailReceipt },
+          once: true,
+        }),
+      );
     }
 
     const fields = recipientFields(report.original);
     for (const recipient of pending) {
-      const failure = await this.deliver(recipient, raw, ctx.now, `${facts.identificativo} ${recipient}`, retried.has(recipient), records);
+      const failure = await this.deliver(
+        recipient,
+        raw,
+        ctx.now,
+        `${facts.identificativo} ${recipient}`,
+        retried.has(recipient),
+        records,
+      );
       let receipt: BuiltMessage;
       if (failure) {
-        receipt = buildMancataConsegna({ ctx, facts, consegna: recipient, errore: failure.errore, erroreEsteso: failure.text });
+        receipt = buildMancataConsegna({
+          ctx,
+          facts,
+          consegna: recipient,
+          errore: failure.errore,
+          erroreEsteso: failure.text,
+        });
         result.failed.push({ recipient, reason: failure.text });
       } else {
         const field = fields.cc.has(recipient) && !fields.to.has(recipient) ? 'cc' : 'to';
@@ -229,17 +257,26 @@ export class ReceptionPoint {
         result.delivered.push(recipient);
       }
       // Receipts go to the SMTP reverse-path of the busta, i.e. the original sender (spec §2.1).
-      await this.deps.outbox.enqueue({ from: receipt.envelope.from, to: [sender] }, receipt.chunks, receipt.kind);
-      // State is settled only once the receipt is on disk; the log row goes alongside.
-      records.add(this.deps.state?.settleInbound(facts.identificativo, recipient, !failure, failure?.text));
+      await this.deps.outbox.enqueue({ from: receipt.envelope.from, to: [sender] }, receipt.chunks, {
+        label: receipt.kind,
+        key: `consegna ${facts.identificativo} ${recipient}`,
+      });
       result.issued.push(receipt.kind);
-      records.add(this.deps.log.write({
+      // The log row is on record before the state settles (once settled, a retry skips this
+      // recipient); both go alongside the next recipient's delivery.
+      const logged = this.deps.log.write({
         ...base,
         type: failure ? 'MANCATA_CONSEGNA_SENT' : 'AVVENUTA_CONSEGNA_SENT',
         recipient,
         outcome: failure ? 'ERROR' : 'OK',
         details: { messageId: receipt.messageId, ...(failure ? { reason: failure.text } : {}) },
-      }));
+        once: true,
+      });
+      records.add(
+        logged.then(() =>
+          this.deps.state?.settleInbound(facts.identificativo, recipient, !failure, failure?.text),
+        ),
+      );
     }
     await records.settled();
     return result;
@@ -267,7 +304,8 @@ export class ReceptionPoint {
         deliveryKey,
       });
     } catch (err) {
-      if (err instanceof QuotaExceededError) return { errore: 'altro', text: `5.2.2 - ${provider} - casella piena` };
+      if (err instanceof QuotaExceededError)
+        return { errore: 'altro', text: `5.2.2 - ${provider} - casella piena` };
       throw err;
     }
     // The message is durably stored; the usage counter need not hold up the consegna.
@@ -283,7 +321,13 @@ export class ReceptionPoint {
     raw: Buffer,
     report: InspectReport,
   ): Promise<ReceptionResult> {
-    const result: ReceptionResult = { verdict: 'receipt', accept: true, delivered: [], failed: [], issued: [] };
+    const result: ReceptionResult = {
+      verdict: 'receipt',
+      accept: true,
+      delivered: [],
+      failed: [],
+      issued: [],
+    };
     const service = this.serviceAddress();
     if (await this.isDuplicateReceipt(report)) {
       await this.deps.log.write({
@@ -296,7 +340,10 @@ export class ReceptionPoint {
         outcome: 'REFUSED',
         details: { kind: report.kind, duplicate: true },
       });
-      return { ...result, failed: recipients.map((recipient) => ({ recipient, reason: 'duplicate receipt' })) };
+      return {
+        ...result,
+        failed: recipients.map((recipient) => ({ recipient, reason: 'duplicate receipt' })),
+      };
     }
     // Counters and log rows go alongside the next store; all are awaited before we return.
     const records = new PendingWrites();
@@ -314,16 +361,18 @@ export class ReceptionPoint {
         'avvenuta-consegna': 'AVVENUTA_CONSEGNA_RECEIVED',
         'errore-consegna': 'MANCATA_CONSEGNA_RECEIVED',
       };
-      records.add(this.deps.log.write({
-        type: received[report.kind] ?? 'RECEIPT_DELIVERED',
-        identificativo: report.daticert?.dati.identificativo ?? null,
-        originalMessageId: report.riferimentoMessageId,
-        sender,
-        recipient,
-        counterpartProvider: report.signature.provider,
-        outcome: 'OK',
-        details: { kind: report.kind, consegna: report.daticert?.dati.consegna ?? null },
-      }));
+      records.add(
+        this.deps.log.write({
+          type: received[report.kind] ?? 'RECEIPT_DELIVERED',
+          identificativo: report.daticert?.dati.identificativo ?? null,
+          originalMessageId: report.riferimentoMessageId,
+          sender,
+          recipient,
+          counterpartProvider: report.signature.provider,
+          outcome: 'OK',
+          details: { kind: report.kind, consegna: report.daticert?.dati.consegna ?? null },
+        }),
+      );
     }
     if (result.delivered.length === 0) {
       await records.settled();
@@ -339,21 +388,33 @@ export class ReceptionPoint {
   private receiptSubject(report: InspectReport) {
     const d = report.daticert;
     const kind = report.kind;
-    if (!d || (kind !== 'presa-in-carico' && kind !== 'avvenuta-consegna' && kind !== 'errore-consegna')) return null;
-    const recipients = kind === 'presa-in-carico' ? (d.dati.ricezione ?? []) : d.dati.consegna ? [d.dati.consegna] : [];
+    if (!d || (kind !== 'presa-in-carico' && kind !== 'avvenuta-consegna' && kind !== 'errore-consegna'))
+      return null;
+    const recipients =
+      kind === 'presa-in-carico' ? (d.dati.ricezione ?? []) : d.dati.consegna ? [d.dati.consegna] : [];
     return { kind, identificativo: d.dati.identificativo, recipients, reason: d.dati.erroreEsteso };
   }
 
   private async isDuplicateReceipt(report: InspectReport): Promise<boolean> {
     const r = this.receiptSubject(report);
-    return !!r && !!this.deps.state && (await this.deps.state.isDuplicateReceipt(r.kind, r.identificativo, r.recipients));
+    return (
+      !!r &&
+      !!this.deps.state &&
+      (await this.deps.state.isDuplicateReceipt(r.kind, r.identificativo, r.recipients))
+    );
   }
 
   /** A receipt about a busta we sent moves that recipient's state (X-Riferimento, daticert). */
   private async matchReceipt(report: InspectReport): Promise<void> {
     const r = this.receiptSubject(report);
     if (!this.deps.state || !r) return;
-    await this.deps.state.applyReceipt(r.kind, r.identificativo, r.recipients, new Date(), r.reason ?? undefined);
+    await this.deps.state.applyReceipt(
+      r.kind,
+      r.identificativo,
+      r.recipients,
+      new Date(),
+      r.reason ?? undefined,
+    );
   }
 
   private async receiveAnomalia(
@@ -363,7 +424,13 @@ export class ReceptionPoint {
     raw: Buffer,
     report: InspectReport,
   ): Promise<ReceptionResult> {
-    const result: ReceptionResult = { verdict: 'anomalia', accept: true, delivered: [], failed: [], issued: [] };
+    const result: ReceptionResult = {
+      verdict: 'anomalia',
+      accept: true,
+      delivered: [],
+      failed: [],
+      issued: [],
+    };
     const reason =
       report.kind === 'non-pec'
         ? 'messaggio di posta ordinaria'
@@ -392,7 +459,10 @@ export class ReceptionPoint {
       // The DP delivers the wrapper with no receipt (spec §2.4); quota still applies.
       const mailbox = (await this.deps.mailboxes.find(recipient))!;
       try {
-        await storeInMaildir(this.deps.maildirRoot, recipient, data, { quotaBytes: mailbox.quotaBytes, usedBytes: mailbox.usedBytes });
+        await storeInMaildir(this.deps.maildirRoot, recipient, data, {
+          quotaBytes: mailbox.quotaBytes,
+          usedBytes: mailbox.usedBytes,
+        });
       } catch (err) {
         if (!(err instanceof QuotaExceededError)) throw err;
         result.failed.push({ recipient, reason: 'mailbox full' });

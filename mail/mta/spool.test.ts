@@ -1,5 +1,13 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import {
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -15,13 +23,19 @@ after(async () => {
   rmSync(tmp, { recursive: true, force: true });
 });
 
-function setup(dir: string, routes: Record<string, { host: string; port: number }>, outcomes: SpoolOutcome[] = []) {
+function setup(
+  dir: string,
+  routes: Record<string, { host: string; port: number }>,
+  outcomes: SpoolOutcome[] = [],
+  extra: { tombstoneMs?: number } = {},
+) {
   const relay = new SmtpRelay({ heloName: 'mta.pec.alfa.test', tls: { rejectUnauthorized: false } });
   const spool = new OutboundSpool({
     dir,
     router: new Router({ staticRoutes: routes, resolveMx: async () => [] }),
     relay,
     retryDelaysMs: [100],
+    ...extra,
     onOutcome: (o) => {
       outcomes.push(o);
     },
@@ -52,7 +66,7 @@ describe('Outbound spool', () => {
     await spool.enqueue(
       { from: 'alice@pec.alfa.test', to: ['bob@pec.beta.test', 'zed@pec.beta.test', 'dave@example.test'] },
       [Buffer.from('Subject: one\r\n\r\n'), Buffer.from('body\r\n')],
-      'busta',
+      { label: 'busta' },
     );
     await spool.idle();
     assert.equal(spool.size(), 0);
@@ -74,7 +88,10 @@ describe('Outbound spool', () => {
     await down.close();
     const first = setup(dir, { 'pec.beta.test': { host: '127.0.0.1', port } });
     await first.spool.start();
-    await first.spool.enqueue({ from: 'alice@pec.alfa.test', to: ['bob@pec.beta.test'] }, Buffer.from('Subject: two\r\n\r\nx\r\n'));
+    await first.spool.enqueue(
+      { from: 'alice@pec.alfa.test', to: ['bob@pec.beta.test'] },
+      Buffer.from('Subject: two\r\n\r\nx\r\n'),
+    );
     while (!first.outcomes.some((o) => o.type === 'deferred')) await new Promise((r) => setTimeout(r, 20));
     await first.spool.stop();
     assert.equal(readdirSync(dir).filter((n) => n.endsWith('.json')).length, 1);
@@ -87,5 +104,112 @@ describe('Outbound spool', () => {
     await second.spool.idle();
     assert.equal(up.messages[0].raw.toString(), 'Subject: two\r\n\r\nx\r\n');
     assert.deepEqual(readdirSync(dir), []);
+  });
+
+  it('sends a keyed message once: while queued, after it left, and after a restart', async () => {
+    const dir = path.join(tmp, 'keyed');
+    const beta = await sink();
+    const routes = { 'pec.beta.test': { host: '127.0.0.1', port: beta.port } };
+    const first = setup(dir, routes);
+    await first.spool.start();
+    const envelope = { from: 'posta-certificata@pec.beta.test', to: ['alice@pec.beta.test'] };
+    const key = 'consegna opec.1@pec.alfa.test bob@pec.beta.test';
+    // Two concurrent attempts (a retried busta racing the first one) write one entry.
+    const [a, b] = await Promise.all([
+      first.spool.enqueue(envelope, Buffer.from('Subject: consegna\r\n\r\n1\r\n'), { key }),
+      first.spool.enqueue(envelope, Buffer.from('Subject: consegna\r\n\r\n2\r\n'), { key }),
+    ]);
+    assert.deepEqual([a.created, b.created], [true, false]);
+    assert.equal(a.id, b.id);
+    await first.spool.idle();
+    assert.equal(beta.messages.length, 1);
+    assert.equal(
+      (await first.spool.enqueue(envelope, Buffer.from('x'), { key })).created,
+      false,
+      'remembered after it left',
+    );
+    await first.spool.stop();
+    assert.deepEqual(readdirSync(dir), [`${a.id}.sent`], 'only the tombstone is left');
+
+    const second = setup(dir, routes);
+    await second.spool.start();
+    assert.equal(
+      (await second.spool.enqueue(envelope, Buffer.from('x'), { key })).created,
+      false,
+      'remembered across a restart',
+    );
+    assert.equal(
+      (await second.spool.enqueue(envelope, Buffer.from('Subject: other\r\n\r\n'), { key: 'another key' }))
+        .created,
+      true,
+    );
+    await second.spool.idle();
+    await second.spool.stop();
+    assert.equal(beta.messages.length, 2);
+
+    // Tombstones are forgotten after their period: the key is usable again.
+    const third = setup(dir, routes, [], { tombstoneMs: 0 });
+    await third.spool.start();
+    assert.deepEqual(readdirSync(dir), []);
+    assert.equal(
+      (await third.spool.enqueue(envelope, Buffer.from('Subject: again\r\n\r\n'), { key })).created,
+      true,
+    );
+    await third.spool.idle();
+    assert.equal(beta.messages.length, 3);
+  });
+
+  it('queues a batch all or nothing across a crash, and holds entries until released', async () => {
+    const beta = await sink();
+    const routes = { 'pec.beta.test': { host: '127.0.0.1', port: beta.port } };
+    const busta = {
+      envelope: { from: 'alice@pec.alfa.test', to: ['bob@pec.beta.test'] },
+      data: Buffer.from('Subject: busta\r\n\r\n'),
+    };
+    const accettazione = {
+      envelope: { from: 'posta-certificata@pec.alfa.test', to: ['carol@pec.beta.test'] },
+      data: Buffer.from('Subject: accettazione\r\n\r\n'),
+    };
+
+    // Crash after the commit point: data files and the batch file, no envelope yet → both are sent.
+    const committed = path.join(tmp, 'batch-committed');
+    mkdirSync(committed);
+    const writer = setup(committed, routes);
+    const ids = await writer.spool.enqueueAll([busta, accettazione], { hold: true }); // never started: nothing sent
+    const entries = ids.map(({ id }) => ({
+      ...JSON.parse(readFileSync(path.join(committed, `${id}.json`), 'utf8')),
+    }));
+    for (const { id } of ids) unlinkSync(path.join(committed, `${id}.json`));
+    writeFileSync(path.join(committed, `${ids[0].id}.batch`), JSON.stringify(entries));
+    const recovered = setup(committed, routes);
+    await recovered.spool.start();
+    await beta.waitFor(2);
+    await recovered.spool.idle();
+    assert.deepEqual(beta.messages.map((m) => m.raw.toString()).sort(), [
+      'Subject: accettazione\r\n\r\n',
+      'Subject: busta\r\n\r\n',
+    ]);
+    assert.deepEqual(readdirSync(committed), []);
+
+    // Crash before the commit point: data files only → nothing is sent, the folder is cleaned.
+    const uncommitted = path.join(tmp, 'batch-uncommitted');
+    mkdirSync(uncommitted);
+    const early = setup(uncommitted, routes);
+    const earlyIds = await early.spool.enqueueAll([busta, accettazione], { hold: true });
+    for (const { id } of earlyIds) unlinkSync(path.join(uncommitted, `${id}.json`));
+    const restarted = setup(uncommitted, routes);
+    await restarted.spool.start();
+    await restarted.spool.idle();
+    assert.deepEqual(readdirSync(uncommitted), []);
+    assert.equal(beta.messages.length, 2);
+
+    // Held entries wait for release().
+    const held = setup(path.join(tmp, 'held'), routes);
+    await held.spool.start();
+    const heldIds = await held.spool.enqueueAll([busta], { hold: true });
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(beta.messages.length, 2, 'not sent while held');
+    held.spool.release(heldIds.map((q) => q.id));
+    await beta.waitFor(3);
   });
 });

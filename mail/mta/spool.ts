@@ -5,7 +5,7 @@
  * nothing: `start()` picks up whatever is left. Each entry is retried with backoff until every
  * recipient is accepted or refused, or the 24 h queue lifetime of PEC (spec §5.1) runs out.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { RelayError, type RelayResult, type SmtpRelay } from './relay';
@@ -23,6 +23,45 @@ export interface SpoolEntry {
   label?: string;
   /** What the message belongs to (e.g. the PEC identificativo), handed back in outcomes. */
   ref?: string;
+  /** Enqueued under an idempotency key: a tombstone remembers it once it has left. */
+  keyed?: boolean;
+}
+
+export interface EnqueueOptions {
+  label?: string;
+  ref?: string;
+  /**
+   * Idempotency key (e.g. "consegna <identificativo> <recipient>"): enqueueing the same key again
+   * — a transaction retried after a crash — is a no-op while the message is queued and for
+   * `tombstoneMs` after it left, so a retry never sends the same receipt twice.
+   */
+  key?: string;
+}
+
+export interface SpooledMessage {
+  envelope: { from: string; to: string[] };
+  data: Buffer | readonly Buffer[];
+  options?: EnqueueOptions;
+}
+
+export interface EnqueueResult {
+  id: string;
+  /** False when the key was already queued or sent: nothing was written. */
+  created: boolean;
+}
+
+/** What the PEC points need of the spool: put messages durably on the way out. */
+export interface Outbox {
+  enqueue(
+    envelope: { from: string; to: string[] },
+    data: Buffer | readonly Buffer[],
+    options?: EnqueueOptions,
+  ): Promise<unknown>;
+  enqueueAll(
+    messages: readonly SpooledMessage[],
+    options?: { hold?: boolean },
+  ): Promise<readonly EnqueueResult[]>;
+  release(ids: readonly string[]): void;
 }
 
 export type SpoolOutcome =
@@ -43,6 +82,19 @@ export interface SpoolOptions {
   concurrency?: number;
   /** Told about every recipient's fate (transmission log, state). Errors it throws are ignored. */
   onOutcome?: (outcome: SpoolOutcome) => void | Promise<void>;
+  /** How long the key of a sent message is remembered; default 48 h (twice a sender's 24 h retry window). */
+  tombstoneMs?: number;
+}
+
+async function exists(file: string): Promise<boolean> {
+  return fs.access(file).then(
+    () => true,
+    () => false,
+  );
+}
+
+function keyedId(key: string): string {
+  return `k-${createHash('sha256').update(key).digest('hex').slice(0, 40)}`;
 }
 
 const defaultRetryDelays = [5_000, 30_000, 120_000, 600_000, 1_800_000];
@@ -79,6 +131,11 @@ export class OutboundSpool {
   private readonly ready: string[] = [];
   private readonly entries = new Map<string, SpoolEntry>();
   private readonly idleWaiters: (() => void)[] = [];
+  /** Keyed ids being written right now: a concurrent enqueue of the same key is a no-op. */
+  private readonly reserved = new Set<string>();
+  /** Entries written but not yet released for delivery. */
+  private readonly held = new Set<string>();
+  private tombstoneSweep?: NodeJS.Timeout;
   private running = 0;
   private stopped = true;
 
@@ -88,6 +145,10 @@ export class OutboundSpool {
   async start(): Promise<void> {
     await fs.mkdir(this.options.dir, { recursive: true });
     this.stopped = false;
+    await this.completeBatches();
+    await this.forgetOldTombstones();
+    this.tombstoneSweep = setInterval(() => void this.forgetOldTombstones().catch(() => undefined), 3600_000);
+    this.tombstoneSweep.unref();
     for (const name of await fs.readdir(this.options.dir)) {
       if (name.endsWith('.tmp')) {
         await fs.unlink(path.join(this.options.dir, name)).catch(() => undefined);
@@ -97,6 +158,11 @@ export class OutboundSpool {
       const id = name.slice(0, -5);
       try {
         const entry = JSON.parse(await fs.readFile(path.join(this.options.dir, name), 'utf8')) as SpoolEntry;
+        // Sent just before a crash, after its tombstone and before its envelope went: it is gone.
+        if (entry.keyed && (await exists(this.tombstoneFile(id)))) {
+          await this.remove(entry);
+          continue;
+        }
         this.entries.set(id, entry);
         this.schedule(entry);
       } catch {
@@ -114,6 +180,7 @@ export class OutboundSpool {
   /** Stops scheduling; deliveries in progress finish. */
   async stop(): Promise<void> {
     this.stopped = true;
+    clearInterval(this.tombstoneSweep);
     for (const t of this.timers.values()) clearTimeout(t);
     this.timers.clear();
     await this.idle();
@@ -134,26 +201,86 @@ export class OutboundSpool {
   async enqueue(
     envelope: { from: string; to: string[] },
     data: Buffer | readonly Buffer[],
-    label?: string,
-    ref?: string,
-  ): Promise<string> {
-    if (envelope.to.length === 0) throw new Error('spool: no recipients');
+    options: EnqueueOptions = {},
+  ): Promise<EnqueueResult> {
+    const [result] = await this.enqueueAll([{ envelope, data, options }]);
+    return result;
+  }
+
+  /**
+   * Enqueues several messages as one: after a crash either all of them are queued or none is
+   * (a busta and its accettazione must not exist one without the other). With `hold`, they wait
+   * for `release()` (the caller records state first); a restart sends them anyway.
+   */
+  async enqueueAll(
+    messages: readonly SpooledMessage[],
+    options: { hold?: boolean } = {},
+  ): Promise<EnqueueResult[]> {
     const now = new Date();
-    const id = `${now.getTime().toString(36)}-${randomBytes(6).toString('hex')}`;
-    const entry: SpoolEntry = {
-      id,
-      from: envelope.from,
-      to: [...envelope.to],
-      attempts: 0,
-      createdAt: now.toISOString(),
-      nextAttemptAt: now.toISOString(),
-      label,
-      ref,
-    };
-    // Both temporary files are written and fsynced at once (one fsync wait instead of two), then
-    // renamed data first, envelope last: the envelope's presence is what makes the entry exist.
-    const dataFile = this.dataFile(id);
-    const envelopeFile = this.envelopeFile(id);
+    const results: EnqueueResult[] = [];
+    const fresh: { entry: SpoolEntry; data: Buffer | readonly Buffer[] }[] = [];
+    if (messages.some((m) => m.envelope.to.length === 0)) throw new Error('spool: no recipients');
+    try {
+      for (const { envelope, data, options = {} } of messages) {
+        const id = options.key
+          ? keyedId(options.key)
+          : `${now.getTime().toString(36)}-${randomBytes(6).toString('hex')}`;
+        if (options.key) {
+          // Reserved before the first await, so a concurrent enqueue of the same key sees it.
+          if (this.entries.has(id) || this.reserved.has(id)) {
+            results.push({ id, created: false });
+            continue;
+          }
+          this.reserved.add(id);
+          if (await this.isKnownOnDisk(id)) {
+            this.reserved.delete(id);
+            results.push({ id, created: false });
+            continue;
+          }
+        }
+        results.push({ id, created: true });
+        fresh.push({
+          data,
+          entry: {
+            id,
+            from: envelope.from,
+            to: [...envelope.to],
+            attempts: 0,
+            createdAt: now.toISOString(),
+            nextAttemptAt: now.toISOString(),
+            label: options.label,
+            ref: options.ref,
+            ...(options.key ? { keyed: true } : {}),
+          },
+        });
+      }
+      if (fresh.length === 1) await this.writeEntry(fresh[0].entry, fresh[0].data);
+      else if (fresh.length > 1) await this.writeBatch(fresh);
+    } finally {
+      for (const { entry } of fresh) this.reserved.delete(entry.id);
+    }
+    for (const { entry } of fresh) {
+      this.entries.set(entry.id, entry);
+      if (options.hold) this.held.add(entry.id);
+      else if (!this.stopped) this.schedule(entry);
+    }
+    return results;
+  }
+
+  /** Starts delivering entries enqueued with `hold`. */
+  release(ids: readonly string[]): void {
+    for (const id of ids) {
+      const entry = this.entries.get(id);
+      if (!this.held.delete(id) || !entry) continue;
+      if (!this.stopped) this.schedule(entry);
+    }
+  }
+
+  /** One entry: data and envelope written and fsynced at once, then renamed data first, envelope last. */
+  private async writeEntry(entry: SpoolEntry, data: Buffer | readonly Buffer[]): Promise<void> {
+    const dataFile = this.dataFile(entry.id);
+    const envelopeFile = this.envelopeFile(entry.id);
+    // One fsync wait instead of two; the envelope's presence is what makes the entry exist.
     await Promise.all([
       writeSynced(`${dataFile}.tmp`, data),
       writeSynced(`${envelopeFile}.tmp`, Buffer.from(JSON.stringify(entry))),
@@ -161,9 +288,60 @@ export class OutboundSpool {
     await fs.rename(`${dataFile}.tmp`, dataFile);
     await fs.rename(`${envelopeFile}.tmp`, envelopeFile);
     await syncDir(this.options.dir);
-    this.entries.set(id, entry);
-    if (!this.stopped) this.schedule(entry);
-    return id;
+  }
+
+  /**
+   * Several entries, atomically: every data file is put in place, then one batch file holding all
+   * the envelopes (the commit point), then the envelopes one by one; `start()` finishes a batch a
+   * crash interrupted.
+   */
+  private async writeBatch(
+    fresh: readonly { entry: SpoolEntry; data: Buffer | readonly Buffer[] }[],
+  ): Promise<void> {
+    await Promise.all(fresh.map(({ entry, data }) => writeSynced(`${this.dataFile(entry.id)}.tmp`, data)));
+    for (const { entry } of fresh) await fs.rename(`${this.dataFile(entry.id)}.tmp`, this.dataFile(entry.id));
+    const batchFile = path.join(this.options.dir, `${fresh[0].entry.id}.batch`);
+    await writeDurably(batchFile, Buffer.from(JSON.stringify(fresh.map((f) => f.entry))));
+    await syncDir(this.options.dir);
+    await Promise.all(
+      fresh.map(({ entry }) =>
+        writeSynced(`${this.envelopeFile(entry.id)}.tmp`, Buffer.from(JSON.stringify(entry))),
+      ),
+    );
+    for (const { entry } of fresh)
+      await fs.rename(`${this.envelopeFile(entry.id)}.tmp`, this.envelopeFile(entry.id));
+    await syncDir(this.options.dir);
+    await fs.unlink(batchFile);
+  }
+
+  /** Puts in place the envelopes of a batch whose commit point was reached before a crash. */
+  private async completeBatches(): Promise<void> {
+    for (const name of await fs.readdir(this.options.dir)) {
+      if (!name.endsWith('.batch')) continue;
+      const file = path.join(this.options.dir, name);
+      const entries = JSON.parse(await fs.readFile(file, 'utf8')) as SpoolEntry[];
+      for (const entry of entries) {
+        if (!(await exists(this.envelopeFile(entry.id))))
+          await writeDurably(this.envelopeFile(entry.id), Buffer.from(JSON.stringify(entry)));
+      }
+      await syncDir(this.options.dir);
+      await fs.unlink(file);
+    }
+  }
+
+  /** A keyed message queued, or sent within the tombstone period (possibly by a previous run). */
+  private async isKnownOnDisk(id: string): Promise<boolean> {
+    return (await exists(this.envelopeFile(id))) || (await exists(this.tombstoneFile(id)));
+  }
+
+  private async forgetOldTombstones(): Promise<void> {
+    const limit = Date.now() - (this.options.tombstoneMs ?? 48 * 3600_000);
+    for (const name of await fs.readdir(this.options.dir)) {
+      if (!name.endsWith('.sent')) continue;
+      const file = path.join(this.options.dir, name);
+      const stat = await fs.stat(file).catch(() => null);
+      if (stat && stat.mtimeMs < limit) await fs.unlink(file).catch(() => undefined);
+    }
   }
 
   private dataFile(id: string): string {
@@ -171,6 +349,9 @@ export class OutboundSpool {
   }
   private envelopeFile(id: string): string {
     return path.join(this.options.dir, `${id}.json`);
+  }
+  private tombstoneFile(id: string): string {
+    return path.join(this.options.dir, `${id}.sent`);
   }
 
   private schedule(entry: SpoolEntry): void {
@@ -231,12 +412,22 @@ export class OutboundSpool {
     for (const [domain, recipients] of byDomain) {
       try {
         const route = await this.options.router.route(domain);
-        const result = await this.options.relay.send(route.targets, { from: entry.from, to: recipients }, data);
+        const result = await this.options.relay.send(
+          route.targets,
+          { from: entry.from, to: recipients },
+          data,
+        );
         const refused = result.rejected.filter((r) => r.code !== undefined && r.code >= 500);
         const delivered = recipients.filter((r) => result.accepted.includes(r));
         if (delivered.length) await this.report({ type: 'delivered', entry, recipients: delivered, result });
         for (const r of refused) {
-          await this.report({ type: 'refused', entry, recipients: [r.address], code: r.code, reason: r.response });
+          await this.report({
+            type: 'refused',
+            entry,
+            recipients: [r.address],
+            code: r.code,
+            reason: r.response,
+          });
         }
         const settled = new Set([...delivered, ...refused.map((r) => r.address)]);
         for (const r of recipients) if (!settled.has(r)) remaining.push(r);
@@ -271,6 +462,8 @@ export class OutboundSpool {
   }
 
   private async remove(entry: SpoolEntry): Promise<void> {
+    // A keyed entry leaves a tombstone before its envelope goes, so its key stays known.
+    if (entry.keyed) await fs.writeFile(this.tombstoneFile(entry.id), '').catch(() => undefined);
     // Envelope first: once it is gone the entry no longer exists, whatever happens to the data file.
     await fs.unlink(this.envelopeFile(entry.id)).catch(() => undefined);
     await fs.unlink(this.dataFile(entry.id)).catch(() => undefined);

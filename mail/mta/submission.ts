@@ -18,7 +18,7 @@ import {
   type PecRecipient,
 } from '@/mail/pec';
 import type { MessageStateStore } from './message-state';
-import type { Outbox } from './reception';
+import type { Outbox } from './spool';
 import type { TransmissionLogWriter } from './transmission-log';
 
 export interface MailboxCredentials {
@@ -61,14 +61,17 @@ export interface FormalCheckInput {
 }
 
 /** The first formal check that fails (spec §2.6), with a detail for the notice, or null. */
-export function formalCheck(input: FormalCheckInput): { cause: NonAccettazioneCause; detail?: string } | null {
+export function formalCheck(
+  input: FormalCheckInput,
+): { cause: NonAccettazioneCause; detail?: string } | null {
   const h = readMime(input.raw).root.headers;
   const from = headerAddresses(h.get('from'));
   if (from.length !== 1) return { cause: 'from-non-valido' };
   const to = headerAddresses(h.get('to'));
   if (to.length === 0) return { cause: 'to-non-valido' };
   const mailFrom = input.mailFrom.toLowerCase();
-  if (from[0] !== mailFrom || mailFrom !== input.authUser.toLowerCase()) return { cause: 'mittente-non-coerente' };
+  if (from[0] !== mailFrom || mailFrom !== input.authUser.toLowerCase())
+    return { cause: 'mittente-non-coerente' };
   if ((h.get('bcc') ?? '').trim() !== '') return { cause: 'bcc-presente' };
   const headerSet = new Set([...to, ...headerAddresses(h.get('cc'))]);
   const envelopeSet = new Set(input.rcptTo.map((r) => r.toLowerCase()));
@@ -152,7 +155,9 @@ export class SubmissionPoint {
     }
     const mailbox = await this.deps.credentials(address);
     const usable =
-      mailbox !== null && mailbox.status === 'ACTIVE' && !(mailbox.expiresAt && mailbox.expiresAt.getTime() <= now);
+      mailbox !== null &&
+      mailbox.status === 'ACTIVE' &&
+      !(mailbox.expiresAt && mailbox.expiresAt.getTime() <= now);
     // Status and expiry above are read afresh on every login; only the hash comparison is remembered.
     let ok = false;
     if (usable && this.verified.has(mailbox.passwordHash, password, now)) ok = true;
@@ -168,28 +173,53 @@ export class SubmissionPoint {
     return { ok: true, reason: 'ok' };
   }
 
-  async submit(authUser: string, envelope: { from: string; to: string[] }, raw: Buffer): Promise<SubmissionResult> {
+  async submit(
+    authUser: string,
+    envelope: { from: string; to: string[] },
+    raw: Buffer,
+  ): Promise<SubmissionResult> {
     const ctx = this.deps.context();
-    const identificativo = newPecMessageId(ctx.now, { domain: ctx.provider.domain, node: ctx.provider.node, timeZone: ctx.provider.timeZone });
+    const identificativo = newPecMessageId(ctx.now, {
+      domain: ctx.provider.domain,
+      node: ctx.provider.node,
+      timeZone: ctx.provider.timeZone,
+    });
     const h = readMime(raw).root.headers;
     const to = new Set(headerAddresses(h.get('to')));
-    const recipients: PecRecipient[] = [...new Set(envelope.to.map((r) => r.toLowerCase()))].map((address) => ({
-      address,
-      tipo: this.deps.isCertified(address.slice(address.lastIndexOf('@') + 1)) ? 'certificato' : 'esterno',
-      field: to.has(address) ? 'to' : 'cc',
-    }));
+    const recipients: PecRecipient[] = [...new Set(envelope.to.map((r) => r.toLowerCase()))].map(
+      (address) => ({
+        address,
+        tipo: this.deps.isCertified(address.slice(address.lastIndexOf('@') + 1)) ? 'certificato' : 'esterno',
+        field: to.has(address) ? 'to' : 'cc',
+      }),
+    );
     const facts = describeOriginal({ original: raw, sender: envelope.from, recipients, identificativo });
     const base = { identificativo, originalMessageId: facts.msgid, sender: envelope.from };
     // The SUBMISSION row does not depend on what follows: it is written while the busta is built and
     // spooled, and awaited before we answer, so the log is still complete when the client hears 250.
-    const submissionLogged = this.deps.log.write({ ...base, type: 'SUBMISSION', recipient: recipients.map((r) => r.address).join(','), outcome: 'OK' });
+    const submissionLogged = this.deps.log.write({
+      ...base,
+      type: 'SUBMISSION',
+      recipient: recipients.map((r) => r.address).join(','),
+      outcome: 'OK',
+    });
     submissionLogged.catch(() => undefined); // awaited below; this only keeps an early throw from leaving it unhandled
 
-    const failed = formalCheck({ authUser, mailFrom: envelope.from, rcptTo: envelope.to, raw, limits: this.deps.limits });
+    const failed = formalCheck({
+      authUser,
+      mailFrom: envelope.from,
+      rcptTo: envelope.to,
+      raw,
+      limits: this.deps.limits,
+    });
     if (failed) {
       const notice = buildNonAccettazione({ ctx, facts, cause: failed.cause, detail: failed.detail });
       // The notice goes to the authenticated mailbox: the only sender we know is real.
-      await this.deps.outbox.enqueue({ from: notice.envelope.from, to: [authUser.toLowerCase()] }, notice.chunks, notice.kind);
+      await this.deps.outbox.enqueue(
+        { from: notice.envelope.from, to: [authUser.toLowerCase()] },
+        notice.chunks,
+        { label: notice.kind },
+      );
       await this.deps.log.write({
         ...base,
         type: 'NON_ACCETTAZIONE',
@@ -201,27 +231,56 @@ export class SubmissionPoint {
       return { accepted: false, identificativo, cause: failed.cause };
     }
 
-    const busta = buildBustaTrasporto({ ctx, original: raw, sender: envelope.from, recipients, identificativo });
-    await this.deps.outbox.enqueue({ from: envelope.from, to: recipients.map((r) => r.address) }, busta.chunks, busta.kind, identificativo);
-    await this.deps.state?.recordSubmission({
-      identificativo,
-      originalMessageId: facts.msgid,
-      sender: envelope.from,
-      subject: facts.oggetto,
-      receiptType: facts.ricevuta,
-      sizeBytes: raw.length,
-      recipients,
+    const busta = buildBustaTrasporto({
+      ctx,
       original: raw,
-      acceptedAt: ctx.now,
+      sender: envelope.from,
+      recipients,
+      identificativo,
     });
     const accettazione = buildAccettazione({ ctx, facts: busta.facts ?? facts });
-    await this.deps.outbox.enqueue({ from: accettazione.envelope.from, to: [envelope.from] }, accettazione.chunks, accettazione.kind);
+    // The busta and its accettazione are queued as one: after a crash both exist or neither does
+    // (and then the client, which never heard 250, sends again). They are held until the state is
+    // recorded, so a fast receipt always finds its message; a crash in between still sends them.
+    const queued = await this.deps.outbox.enqueueAll(
+      [
+        {
+          envelope: { from: envelope.from, to: recipients.map((r) => r.address) },
+          data: busta.chunks,
+          options: { label: busta.kind, ref: identificativo },
+        },
+        {
+          envelope: { from: accettazione.envelope.from, to: [envelope.from] },
+          data: accettazione.chunks,
+          options: { label: accettazione.kind },
+        },
+      ],
+      { hold: true },
+    );
+    try {
+      await this.deps.state?.recordSubmission({
+        identificativo,
+        originalMessageId: facts.msgid,
+        sender: envelope.from,
+        subject: facts.oggetto,
+        receiptType: facts.ricevuta,
+        sizeBytes: raw.length,
+        recipients,
+        original: raw,
+        acceptedAt: ctx.now,
+      });
+    } finally {
+      this.deps.outbox.release(queued.map((q) => q.id));
+    }
     await this.deps.log.write({
       ...base,
       type: 'ACCETTAZIONE',
       recipient: envelope.from,
       outcome: 'OK',
-      details: { messageId: accettazione.messageId, recipients: recipients.map((r) => `${r.address} (${r.tipo})`) },
+      details: {
+        messageId: accettazione.messageId,
+        recipients: recipients.map((r) => `${r.address} (${r.tipo})`),
+      },
     });
     await submissionLogged;
     return { accepted: true, identificativo };

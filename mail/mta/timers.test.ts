@@ -35,9 +35,13 @@ describe('timeout timers', () => {
     const store = new MessageStateStore(db.prisma, { preavvisoSeconds: 1, mancataConsegnaSeconds: 2, archiveDir: tmp });
     const sent: { to: string[]; raw: Buffer }[] = [];
     const outbox = {
-      enqueue: async (envelope: { from: string; to: string[] }, data: readonly Buffer[]) => {
-        sent.push({ to: envelope.to, raw: Buffer.concat(data) });
+      enqueue: async (envelope: { from: string; to: string[] }, data: Buffer | readonly Buffer[]) => {
+        sent.push({ to: envelope.to, raw: Buffer.isBuffer(data) ? data : Buffer.concat(data) });
       },
+      enqueueAll: async () => {
+        throw new Error('timers enqueue one notice at a time');
+      },
+      release: () => undefined,
     };
     const log = new MemoryTransmissionLog();
     // Two timer instances on one database, as after a restart overlap or with two MTA nodes.

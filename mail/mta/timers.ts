@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { buildTimeoutNotice, describeOriginal, type BuildContext, type PecRecipient } from '@/mail/pec';
 import type { DueTimeout, MessageStateStore } from './message-state';
-import type { Outbox } from './reception';
+import type { Outbox } from './spool';
 import type { TransmissionLogWriter } from './transmission-log';
 
 export interface TimerDeps {
@@ -55,15 +55,25 @@ export class TimeoutTimers {
 
   private async send(due: DueTimeout): Promise<void> {
     const ctx = this.deps.context();
-    const original = due.originalPath ? readFileSync(due.originalPath) : Buffer.from(`Message-ID: <${due.identificativo}>\r\n\r\n`);
+    const original = due.originalPath
+      ? readFileSync(due.originalPath)
+      : Buffer.from(`Message-ID: <${due.identificativo}>\r\n\r\n`);
     const recipients: PecRecipient[] = due.recipients.map((r) => ({
       address: r.address,
       tipo: r.certified ? 'certificato' : 'esterno',
       field: r.isCc ? 'cc' : 'to',
     }));
-    const facts = describeOriginal({ original, sender: due.sender, recipients, identificativo: due.identificativo });
+    const facts = describeOriginal({
+      original,
+      sender: due.sender,
+      recipients,
+      identificativo: due.identificativo,
+    });
     const notice = buildTimeoutNotice({ ctx, facts, consegna: due.recipient, hours: due.hours });
-    await this.deps.outbox.enqueue({ from: notice.envelope.from, to: [due.sender] }, notice.chunks, notice.kind);
+    await this.deps.outbox.enqueue({ from: notice.envelope.from, to: [due.sender] }, notice.chunks, {
+      label: notice.kind,
+      key: `timeout ${due.hours} ${due.identificativo} ${due.recipient}`,
+    });
     await this.deps.log.write({
       type: due.hours === 12 ? 'PREAVVISO_SENT' : 'TIMEOUT_SENT',
       identificativo: due.identificativo,

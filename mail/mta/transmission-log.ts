@@ -35,16 +35,28 @@ export interface TransmissionEvent {
   outcome: 'OK' | 'ERROR' | 'REFUSED';
   occurredAt?: Date;
   details?: Record<string, unknown>;
+  /**
+   * At most one row per (type, identificativo, recipient): set on events a retried transaction
+   * repeats (a busta re-sent after a crash), so the log states each fact once.
+   */
+  once?: boolean;
 }
 
 export interface TransmissionLogWriter {
-  write(event: TransmissionEvent): Promise<void>;
+  /** Resolves false when a `once` event was already on record and nothing was written. */
+  write(event: TransmissionEvent): Promise<boolean>;
 }
 
 /** Keeps events in memory: for tests and for a provider run without a database. */
 export class MemoryTransmissionLog implements TransmissionLogWriter {
   readonly events: TransmissionEvent[] = [];
-  async write(event: TransmissionEvent): Promise<void> {
+  async write(event: TransmissionEvent): Promise<boolean> {
+    const same = (e: TransmissionEvent) =>
+      e.type === event.type &&
+      e.identificativo === event.identificativo &&
+      (e.recipient ?? null) === (event.recipient ?? null);
+    if (event.once && this.events.some(same)) return false;
     this.events.push({ occurredAt: new Date(), ...event });
+    return true;
   }
 }
