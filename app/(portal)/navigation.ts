@@ -17,6 +17,7 @@ export interface NavItem {
 
 export const navigation: NavItem[] = [
   { href: '/dashboard', label: 'nav.dashboard', icon: 'home', visible: () => true },
+  { href: '/my-mailbox', label: 'nav.myMailbox', icon: 'list', visible: (a) => a.role === 'MAILBOX_HOLDER' },
   {
     href: '/organizations',
     label: 'nav.organizations',

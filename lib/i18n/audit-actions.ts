@@ -29,6 +29,7 @@ const names: Record<string, { it: string; en: string }> = {
   'mailbox.suspend': { it: 'Casella sospesa', en: 'Mailbox suspended' },
   'mailbox.reactivate': { it: 'Casella riattivata', en: 'Mailbox reactivated' },
   'mailbox.password_reset': { it: 'Password casella reimpostata', en: 'Mailbox password reset' },
+  'mailbox.password_change': { it: 'Password casella cambiata dal titolare', en: 'Mailbox password changed by the holder' },
   'mailbox.update_quota': { it: 'Spazio casella modificato', en: 'Mailbox storage changed' },
   'mailbox.update_expiry': { it: 'Scadenza casella modificata', en: 'Mailbox expiry changed' },
   'user.recovery_codes_regenerate': { it: 'Nuovi codici di recupero', en: 'New recovery codes' },
