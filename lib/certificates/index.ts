@@ -11,10 +11,15 @@ export { readPkcs12, Pkcs12Error } from './pkcs12';
 export {
   importSigningCertificate,
   rotateSigningCertificate,
+  stageSigningCertificate,
+  activateSigningCertificate,
   activeSigningMaterial,
   publishedSigningCertificates,
+  listSigningCertificates,
   CertificateStoreError,
   type StoredCertificate,
+  type ListedCertificate,
+  type CertificateStatus,
 } from './store';
 export { createTestSigningCertificate, testPkiFiles, type TestPkiFiles } from './test-ca';
-export { loadSigningMaterial, type MaterialFiles } from './load-material';
+export { loadSigningMaterial, signingMaterialFromPem, type MaterialFiles } from './load-material';

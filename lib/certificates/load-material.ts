@@ -24,10 +24,17 @@ export async function loadSigningMaterial(files: MaterialFiles): Promise<Signing
     readFile(files.key, 'utf8'),
     files.chain ? readFile(files.chain, 'utf8') : Promise.resolve(undefined),
   ]);
-  // a PEM file with the leaf followed by intermediates is common: split it
+  return signingMaterialFromPem(certText, keyPem, chainPem, files.cert);
+}
+
+/**
+ * Material from PEM texts (files or a portal upload). A certificate text holding the leaf followed
+ * by intermediates is common: the first block is the leaf, the others join the chain.
+ */
+export function signingMaterialFromPem(certText: string, keyPem: string, chainPem?: string, source = 'certificate'): SigningMaterial {
   const blocks = certText.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----\n?/g) ?? [];
   const leaf = blocks[0];
-  if (!leaf) throw new Error(`${files.cert}: no PEM certificate found`);
+  if (!leaf) throw new Error(`${source}: no PEM certificate found`);
   const extra = blocks.slice(1).join('');
   const chain = [extra, chainPem ?? ''].filter(Boolean).join('');
   return { certPem: leaf.endsWith('\n') ? leaf : `${leaf}\n`, keyPem, chainPem: chain || undefined };

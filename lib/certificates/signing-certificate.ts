@@ -92,7 +92,7 @@ export function describeCertificate(certPem: string): CheckedCertificate {
 /** Throws CertificateCheckError on the first problem; returns the certificate's facts otherwise. */
 export function checkSigningCertificate(
   material: SigningMaterial,
-  expected: { serviceAddress: string; now?: Date },
+  expected: { serviceAddress: string; now?: Date; allowNotYetValid?: boolean },
 ): CheckedCertificate {
   const described = describeCertificate(material.certPem);
   const x509 = new X509Certificate(material.certPem);
@@ -113,7 +113,8 @@ export function checkSigningCertificate(
     );
   }
   const now = expected.now ?? new Date();
-  if (now < described.notBefore) {
+  // a certificate staged for a later rotation may start in the future; it is checked again on activation
+  if (now < described.notBefore && !expected.allowNotYetValid) {
     throw new CertificateCheckError('not-yet-valid', `The certificate is not valid before ${described.notBefore.toISOString()}`);
   }
   if (now > described.notAfter) {

@@ -1,12 +1,12 @@
 /**
- * Wires the MTA's parts from the configuration: signer and trust material from the PKI files, the
- * provider index, the router, the pooled relay, the durable outbound spool, and the reception point
- * over the database. One per Haraka process; the plugins only translate hooks into calls on it.
+ * Wires the MTA's parts from the configuration: signer, trust and provider index (database and PKI
+ * files, kept current by live-material.ts), the router, the pooled relay, the durable outbound
+ * spool, and the reception point over the database. One per Haraka process; the plugins only translate hooks into calls on it.
  */
-import { readFileSync } from 'node:fs';
 import type { Config } from '@/lib/config';
 import type { PrismaClient } from '@/lib/db/client';
-import { createSigner, createTrustStore, parseProviderLdif, type BuildContext, type ProviderIndex, type Signer, type TrustStore } from '@/mail/pec';
+import type { BuildContext, ProviderIndex, Signer, TrustStore } from '@/mail/pec';
+import { LiveMtaMaterial, type LiveMaterialOptions } from './live-material';
 import path from 'node:path';
 import { DatabaseMailboxDirectory } from './mailbox-directory';
 import { MessageStateStore } from './message-state';
@@ -35,41 +35,20 @@ export interface MtaRuntime {
   state: MessageStateStore;
   timers: TimeoutTimers;
   context: () => BuildContext;
+  /** trust and signer as currently loaded; reload() re-reads them now */
+  material: LiveMtaMaterial;
   close(): Promise<void>;
-}
-
-const pemBlock = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
-
-function pemToDer(pem: string): Buffer {
-  return Buffer.from(pem.replace(/-----[A-Z ]+-----/g, '').replace(/\s+/g, ''), 'base64');
-}
-
-/** Signer from the key file and the certificate file (signing certificate first, chain after). */
-export function loadSigner(config: Config): Signer {
-  const certs: string[] = readFileSync(config.pki.signingCertFile, 'utf8').match(pemBlock) ?? [];
-  if (certs.length === 0) throw new Error(`${config.pki.signingCertFile}: no certificate`);
-  return createSigner({
-    keyPem: readFileSync(config.pki.signingKeyFile, 'utf8'),
-    certPem: certs[0],
-    chainPem: certs.slice(1).join('\n'),
-  });
-}
-
-/** Trust anchors (CA file) joined with the provider index LDIF. */
-export function loadTrust(config: Config): { trust: TrustStore; index: ProviderIndex } {
-  const parsed = parseProviderLdif(readFileSync(config.pki.providerIndexFile));
-  const cas = (readFileSync(config.pki.trustCaFile, 'utf8').match(pemBlock) ?? []).map(pemToDer);
-  return { trust: createTrustStore({ certificates: cas, index: parsed.index }), index: parsed.index };
 }
 
 export async function createMtaRuntime(
   config: Config,
   prisma: PrismaClient,
-  options: { onOutcome?: (o: SpoolOutcome) => void } = {},
+  options: { onOutcome?: (o: SpoolOutcome) => void; material?: Omit<LiveMaterialOptions, 'wrapSigner'> } = {},
 ): Promise<MtaRuntime> {
   // metrics (lib/metrics): signing time and events counted for the status endpoint
-  const signer = timedSigner(loadSigner(config), mtaCounters());
-  const { trust, index } = loadTrust(config);
+  const material = await LiveMtaMaterial.start(config, prisma, { ...options.material, wrapSigner: (s) => timedSigner(s, mtaCounters()) });
+  // stable objects reading the current snapshot: the reception point and router keep them
+  const { trust, index } = material;
   const ownDomains = [config.provider.mailDomain];
   const router = new Router({
     staticRoutes: config.mta.staticRoutes,
@@ -114,7 +93,7 @@ export async function createMtaRuntime(
       serviceAddress: config.provider.serviceAddress,
       timeZone: config.provider.timeZone,
     },
-    signer,
+    signer: material.signer,
     now: new Date(),
   });
   const reception = new ReceptionPoint({
@@ -154,7 +133,9 @@ export async function createMtaRuntime(
   timers.start();
   return {
     config,
-    signer,
+    get signer() {
+      return material.signer;
+    },
     trust,
     index,
     router,
@@ -166,7 +147,9 @@ export async function createMtaRuntime(
     state,
     timers,
     context,
+    material,
     async close() {
+      await material.close();
       await timers.stop();
       await spool.stop();
       await relay.close();
