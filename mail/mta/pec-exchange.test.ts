@@ -214,7 +214,7 @@ describe('PEC exchange between two providers', () => {
   });
 
   it('kill -9 of B during a burst: after restart every message has exactly one consegna', async () => {
-    const count = Number(process.env.PEC_BURST ?? 40);
+    const count = Number(process.env.PEC_BURST ?? 200); // the burst size
     const transport = nodemailer.createTransport({
       pool: true,
       maxConnections: 10,
