@@ -71,6 +71,17 @@ const variables = {
   PEC_PREAVVISO_SECONDS: { schema: positiveInt.default(12 * 3600), doc: 'Delay before the 12 h preavviso.' },
   PEC_MANCATA_CONSEGNA_SECONDS: { schema: positiveInt.default(24 * 3600), doc: 'Delay before the 24 h timeout.' },
   MAILDIR_ROOT: { schema: z.string().min(1).optional(), doc: 'Maildir root (default PEC_DATA_DIR/maildir).' },
+  MTA_DELIVERY: {
+    schema: z.enum(['maildir', 'lmtp']).default('maildir'),
+    doc: 'How the delivery point stores messages: maildir (writes MAILDIR_ROOT itself) or lmtp (hands them to Dovecot at MTA_LMTP_ADDRESS; the consegna follows its 250).',
+  },
+  MTA_LMTP_ADDRESS: {
+    schema: z
+      .string()
+      .regex(/^[A-Za-z0-9.-]+:\d{1,5}$/, 'must be host:port')
+      .optional(),
+    doc: 'Dovecot LMTP listener (host:port) used when MTA_DELIVERY=lmtp, e.g. dovecot:24.',
+  },
   AUTH_SECRET: { schema: z.string().min(32).optional(), doc: 'Session secret (default: generated once in PEC_DATA_DIR).' },
   PEC_MX_HOSTNAME: { schema: hostname.optional(), doc: 'Public host name of our MX, published in customers’ DNS (default mx.PEC_MAIL_DOMAIN).' },
   PEC_DNS_SERVERS: {
@@ -82,6 +93,12 @@ const variables = {
   },
   PEC_BREACHED_PASSWORDS_FILE: { schema: z.string().min(1).optional(), doc: 'Optional list of breached passwords (one a line) refused for mailboxes.' },
   PEC_EXPIRY_GRACE_DAYS: { schema: z.coerce.number().int().min(0).max(3650).default(90), doc: 'Days an expired mailbox stays suspended (readable, cannot send) before it ceases.' },
+  PEC_NOTICE_SMTP_HOST: { schema: hostname.optional(), doc: 'SMTP relay sending lifecycle notices (expiry reminders) to holders’ ordinary addresses. Unset: they stay queued.' },
+  PEC_NOTICE_SMTP_PORT: { schema: port.default(25), doc: 'Port of PEC_NOTICE_SMTP_HOST.' },
+  PEC_NOTICE_SMTP_SECURE: { schema: z.enum(['true', 'false']).default('false'), doc: 'true: implicit TLS (port 465); false: STARTTLS when the relay offers it.' },
+  PEC_NOTICE_SMTP_USER: { schema: z.string().min(1).optional(), doc: 'User for SMTP AUTH at the notice relay (unset: no AUTH).' },
+  PEC_NOTICE_SMTP_PASSWORD: { schema: z.string().min(1).optional(), doc: 'Password for PEC_NOTICE_SMTP_USER.' },
+  PEC_NOTICE_FROM: { schema: email.optional(), doc: 'From of lifecycle notices (default no-reply@PEC_MAIL_DOMAIN).' },
   METRICS_TOKEN: { schema: z.string().min(16).optional(), doc: 'Bearer token for /metrics from other hosts (unset: loopback only).' },
   LOG_LEVEL: { schema: z.enum(['debug', 'info', 'warn', 'error']).default('info'), doc: 'Log verbosity.' },
 } as const;
@@ -111,6 +128,8 @@ export interface Config {
   limits: { maxMessageBytes: number; maxRecipients: number };
   timers: { preavvisoSeconds: number; mancataConsegnaSeconds: number };
   maildirRoot: string;
+  /** where the delivery point stores messages: the Maildirs itself, or Dovecot over LMTP */
+  delivery: { kind: 'maildir' } | { kind: 'lmtp'; host: string; port: number };
   /** domain verification: our MX host name and the resolvers asked (empty: system resolver) */
   dns: { mxHostname: string; servers: string[] };
   /** absolute path of a breached-password list (one a line), if any */
@@ -119,6 +138,11 @@ export interface Config {
   logLevel: 'debug' | 'info' | 'warn' | 'error';
   /** mailbox lifecycle: grace period after expiry before cessation */
   lifecycle: { graceDays: number };
+  /** the relay sending lifecycle notices to holders' ordinary addresses (smtp undefined: not sent) */
+  notices: {
+    from: string;
+    smtp: { host: string; port: number; secure: boolean; auth: { user: string; pass: string } | undefined } | undefined;
+  };
   /** bearer token accepted by /metrics from non-loopback clients */
   metricsToken: string | undefined;
 }
@@ -169,6 +193,16 @@ export function loadConfig(
   if (r.PEC_PREAVVISO_SECONDS >= r.PEC_MANCATA_CONSEGNA_SECONDS) {
     throw new ConfigError('PEC_PREAVVISO_SECONDS', 'must be shorter than PEC_MANCATA_CONSEGNA_SECONDS');
   }
+  if (r.PEC_NOTICE_SMTP_USER && !r.PEC_NOTICE_SMTP_PASSWORD)
+    throw new ConfigError('PEC_NOTICE_SMTP_PASSWORD', 'must be set when PEC_NOTICE_SMTP_USER is');
+  let delivery: Config['delivery'] = { kind: 'maildir' };
+  if (r.MTA_DELIVERY === 'lmtp') {
+    if (!r.MTA_LMTP_ADDRESS) throw new ConfigError('MTA_LMTP_ADDRESS', 'must be set when MTA_DELIVERY=lmtp');
+    const at = r.MTA_LMTP_ADDRESS.lastIndexOf(':');
+    const lmtpPort = Number(r.MTA_LMTP_ADDRESS.slice(at + 1));
+    if (lmtpPort < 1 || lmtpPort > 65535) throw new ConfigError('MTA_LMTP_ADDRESS', `port out of range (got ${JSON.stringify(r.MTA_LMTP_ADDRESS)})`);
+    delivery = { kind: 'lmtp', host: r.MTA_LMTP_ADDRESS.slice(0, at), port: lmtpPort };
+  }
   const dataDir = path.resolve(cwd, r.PEC_DATA_DIR);
   return {
     databaseUrl: r.DATABASE_URL,
@@ -199,6 +233,7 @@ export function loadConfig(
     limits: { maxMessageBytes: r.PEC_MAX_MESSAGE_BYTES, maxRecipients: r.PEC_MAX_RECIPIENTS },
     timers: { preavvisoSeconds: r.PEC_PREAVVISO_SECONDS, mancataConsegnaSeconds: r.PEC_MANCATA_CONSEGNA_SECONDS },
     maildirRoot: path.resolve(cwd, r.MAILDIR_ROOT ?? path.join(r.PEC_DATA_DIR, 'maildir')),
+    delivery,
     dns: {
       mxHostname: r.PEC_MX_HOSTNAME ?? `mx.${r.PEC_MAIL_DOMAIN}`,
       servers: (r.PEC_DNS_SERVERS ?? '').split(',').map((s) => s.trim()).filter(Boolean),
@@ -207,6 +242,17 @@ export function loadConfig(
     authSecret: r.AUTH_SECRET,
     logLevel: r.LOG_LEVEL,
     lifecycle: { graceDays: r.PEC_EXPIRY_GRACE_DAYS },
+    notices: {
+      from: r.PEC_NOTICE_FROM ?? `no-reply@${r.PEC_MAIL_DOMAIN}`,
+      smtp: r.PEC_NOTICE_SMTP_HOST
+        ? {
+            host: r.PEC_NOTICE_SMTP_HOST,
+            port: r.PEC_NOTICE_SMTP_PORT,
+            secure: r.PEC_NOTICE_SMTP_SECURE === 'true',
+            auth: r.PEC_NOTICE_SMTP_USER ? { user: r.PEC_NOTICE_SMTP_USER, pass: r.PEC_NOTICE_SMTP_PASSWORD! } : undefined,
+          }
+        : undefined,
+    },
     metricsToken: r.METRICS_TOKEN,
   };
 }
