@@ -91,6 +91,8 @@ export async function dropTransmissionLogPartitionsOlderThan(
       if (!/^transmission_log_y\d{4}m\d{2}$/.test(p.name))
         throw new Error(`Unexpected partition name ${p.name}`);
       await tx.$executeRawUnsafe(`DROP TABLE IF EXISTS public."${p.name}"`);
+      // the month lookup of the log search (derived data) forgets the month with it
+      await tx.$executeRaw`DELETE FROM log_index.message_months WHERE month_start >= ${p.from} AND month_start < ${p.to}`;
     }
   });
   return doomed;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { ensureTransmissionLogPartitions } from '@/lib/db';
+import { dropTransmissionLogPartitionsOlderThan, ensureTransmissionLogPartitions } from '@/lib/db';
 import { startTestDatabase, type TestDatabase } from '@/lib/db/testing';
 import {
   checkSearchRange,
@@ -10,6 +10,7 @@ import {
   iterateTransmissionLog,
   LogSearchError,
   maxExplicitWalks,
+  messageMonthRange,
   searchTransmissionLog,
   type LogCursor,
   type LogEntry,
@@ -292,5 +293,76 @@ describe('plans', () => {
       assert.match(scoped, /Merge Append/);
       assert.match(scoped, /Index Scan Backward/);
     });
+  });
+});
+
+describe('message id: the month lookup', () => {
+  // a message accepted on the last second of July whose consegna is logged in August
+  const ident = `opec210.straddle@${shared}`;
+  const omid = '<straddle@client.example>';
+  const at = new Date(Date.UTC(2026, 6, 31, 23, 59, 59));
+  before(async () => {
+    await db.prisma.transmissionLog.createMany({
+      data: [
+        { occurredAt: at, eventType: 'ACCETTAZIONE', identificativo: ident, originalMessageId: omid, sender: xAddresses[0], outcome: 'OK' },
+        { occurredAt: new Date(at.getTime() + 6_000), eventType: 'AVVENUTA_CONSEGNA', identificativo: ident, originalMessageId: omid, sender: xAddresses[0], recipient: external[0], outcome: 'OK' },
+      ],
+    });
+  });
+
+  test('the insert trigger notes each reference once per month, without brackets', async () => {
+    const noted = await db.prisma.$queryRaw<{ message_ref: string; month_start: Date }[]>`
+      SELECT message_ref, month_start FROM log_index.message_months
+       WHERE message_ref IN ('opec210.straddle@pec.provider.it', 'straddle@client.example') ORDER BY 1, 2`;
+    assert.deepEqual(
+      noted.map((r) => [r.message_ref, r.month_start.toISOString()]),
+      [
+        [ident, '2026-07-01T00:00:00.000Z'],
+        [ident, '2026-08-01T00:00:00.000Z'],
+        ['straddle@client.example', '2026-07-01T00:00:00.000Z'],
+        ['straddle@client.example', '2026-08-01T00:00:00.000Z'],
+      ],
+    );
+  });
+
+  test('a search by either reference reads only the months holding it and finds every event', async () => {
+    for (const ref of [ident, `<${ident}>`, omid, 'straddle@client.example']) {
+      const page = await searchTransmissionLog({ from, to, messageId: ref }, all, {}, db.prisma);
+      assert.deepEqual(page.entries.map((e) => e.eventType), ['AVVENUTA_CONSEGNA', 'ACCETTAZIONE'], ref);
+      const plan = await explainSearch({ from, to, messageId: ref }, all, db.prisma);
+      assert.match(plan, /transmission_log_y2026m07/);
+      assert.match(plan, /transmission_log_y2026m08/);
+      assert.doesNotMatch(plan, /transmission_log_y2026m06|transmission_log_default/, ref);
+    }
+    // a message of one month plans that month only
+    const june = rows.find((r) => r.occurredAt < month(6) && r.occurredAt.getTime() + 10_000 < month(6).getTime())!;
+    const plan = await explainSearch({ from, to, messageId: june.identificativo }, all, db.prisma);
+    assert.match(plan, /transmission_log_y2026m06/);
+    assert.doesNotMatch(plan, /transmission_log_y2026m0[78]/);
+  });
+
+  test('the range is cut to the months found, within the one asked for; unknown references find nothing', async () => {
+    assert.deepEqual(await messageMonthRange(ident, from, to, db.prisma), { from: month(6), to: month(8) });
+    const lateJuly = new Date(Date.UTC(2026, 6, 20));
+    const earlyAugust = new Date(Date.UTC(2026, 7, 3));
+    assert.deepEqual(await messageMonthRange(omid, lateJuly, earlyAugust, db.prisma), { from: lateJuly, to: earlyAugust });
+    // asked for August only: the July event is outside, the August one found
+    const aug = await searchTransmissionLog({ from: month(7), to, messageId: omid }, all, {}, db.prisma);
+    assert.deepEqual(aug.entries.map((e) => e.eventType), ['AVVENUTA_CONSEGNA']);
+    assert.equal(await messageMonthRange('nobody@nowhere.example', from, to, db.prisma), undefined);
+    assert.deepEqual((await searchTransmissionLog({ from, to, messageId: 'nobody@nowhere.example' }, all, {}, db.prisma)).entries, []);
+    // a month the reference is not in
+    assert.equal(await messageMonthRange(ident, from, month(6), db.prisma), undefined);
+  });
+
+  test('dropping a month partition forgets its references', async () => {
+    const may = new Date(Date.UTC(2026, 4, 10));
+    await db.prisma.transmissionLog.create({ data: { occurredAt: may, eventType: 'ACCETTAZIONE', identificativo: 'old@pec.provider.it', outcome: 'OK' } });
+    assert.ok(await messageMonthRange('old@pec.provider.it', month(4), to, db.prisma));
+    const dropped = await dropTransmissionLogPartitionsOlderThan(month(5), { allowCutoffWithinRetention: true }, db.prisma);
+    assert.deepEqual(dropped.map((p) => p.name), ['transmission_log_y2026m05']);
+    const [{ n }] = await db.prisma.$queryRaw<{ n: bigint }[]>`
+      SELECT count(*) AS n FROM log_index.message_months WHERE month_start < ${month(5)}::timestamptz`;
+    assert.equal(Number(n), 0);
   });
 });

@@ -12,8 +12,10 @@
  * reads at most `limit + 1` rows each, and the walks are merged: a page costs a few index
  * descents per month instead of filtering a whole month of other customers' rows.
  * The domain indexes are the expressions of migration 20261124033324_transmission_log_domains.
+ * With a message id, the lookup of migration 20261124061430_transmission_log_message_months first
+ * says which months hold it, and only those months are planned and read (not all thirty).
  */
-import { getPrisma, Prisma, type PrismaClient } from '@/lib/db';
+import { addUtcMonths, getPrisma, Prisma, type PrismaClient } from '@/lib/db';
 
 /** Months an auditor may search at once: the whole retention period. */
 export const maxSearchMonths = 30;
@@ -122,6 +124,42 @@ export function normaliseDomain(value: string): string {
 export function messageIdForms(value: string): string[] {
   const bare = value.trim().replace(/^<(.*)>$/, '$1');
   return [bare, `<${bare}>`];
+}
+
+/** A reference as the month lookup keys it: without the angle brackets (log_index.message_ref). */
+export function messageRef(value: string): string {
+  return value.length >= 2 && value.startsWith('<') && value.endsWith('>') ? value.slice(1, -1) : value;
+}
+
+/**
+ * The part of [from, to) where events whose identificativo or original Message-ID is `reference`
+ * can be: from the first to the end of the last month the lookup lists for it. Undefined when no
+ * month inside the range holds it (nothing can match).
+ */
+export async function messageMonthRange(
+  reference: string,
+  from: Date,
+  to: Date,
+  db: PrismaClient = getPrisma(),
+): Promise<{ from: Date; to: Date } | undefined> {
+  // a row matches when its column equals one of the forms, so its key is one of the forms' keys
+  const refs = [...new Set(messageIdForms(reference).map(messageRef))];
+  const [found] = await db.$queryRaw<{ first: Date | null; last: Date | null }[]>`
+    SELECT min(month_start) AS first, max(month_start) AS last FROM log_index.message_months
+     WHERE message_ref = ANY(${refs}::text[])
+       AND month_start >= ${addUtcMonths(from, 0)}::timestamptz AND month_start < ${to}::timestamptz`;
+  if (!found?.first || !found.last) return undefined;
+  const lo = found.first > from ? found.first : from;
+  const end = addUtcMonths(found.last, 1);
+  const hi = end < to ? end : to;
+  return lo < hi ? { from: lo, to: hi } : undefined;
+}
+
+/** The filters with their range narrowed to the months holding the message; undefined: no match. */
+async function narrowToMessage(filters: LogSearchFilters, db: PrismaClient): Promise<LogSearchFilters | undefined> {
+  if (!filters.messageId) return filters;
+  const range = await messageMonthRange(filters.messageId, filters.from, filters.to, db);
+  return range && { ...filters, ...range };
 }
 
 // Exactly the indexed expressions of the domain migration.
@@ -313,9 +351,12 @@ export async function searchTransmissionLog(
   if (!Number.isInteger(limit) || limit < 1 || limit > maxPageSize)
     throw new LogSearchError('limit', `The page size must be between 1 and ${maxPageSize}`);
   if (page.after && page.before) throw new LogSearchError('cursor', 'Give either after or before, not both');
+  const narrowed = await narrowToMessage(filters, db);
+  const read = (bound: Parameters<typeof readPage>[4]) =>
+    narrowed ? readPage(db, narrowed, scope, limit, bound) : Promise.resolve([]);
 
   if (page.before) {
-    const rows = await readPage(db, filters, scope, limit, { dir: 'newer', cursor: page.before });
+    const rows = await read({ dir: 'newer', cursor: page.before });
     const more = rows.length > limit;
     const entries = rows.slice(0, limit).reverse();
     return {
@@ -325,7 +366,7 @@ export async function searchTransmissionLog(
       older: entries.length > 0 ? keyOf(entries[entries.length - 1]) : page.before,
     };
   }
-  const rows = await readPage(db, filters, scope, limit, { dir: 'older', cursor: page.after });
+  const rows = await read({ dir: 'older', cursor: page.after });
   const more = rows.length > limit;
   const entries = rows.slice(0, limit);
   return {
@@ -384,7 +425,7 @@ export async function explainSearch(
       return Promise.resolve([]);
     },
   } as unknown as PrismaClient;
-  await readPage(proxy, filters, scope, defaultPageSize, { dir: 'older' });
+  await readPage(proxy, (await narrowToMessage(filters, db)) ?? filters, scope, defaultPageSize, { dir: 'older' });
   const options = Prisma.raw(analyze ? '(ANALYZE, BUFFERS, COSTS OFF)' : '(COSTS OFF)');
   const rows = await db.$queryRaw<{ 'QUERY PLAN': string }[]>`EXPLAIN ${options} ${captured[0]}`;
   return rows.map((r) => r['QUERY PLAN']).join('\n');

@@ -128,6 +128,8 @@ export async function generateTransmissionLog(client: pg.Client, options: Genera
       await client.query(`CREATE TABLE public."${part}" (LIKE public.transmission_log INCLUDING DEFAULTS)`);
       const first = i * messagesPerMonth + 1;
       const result = await client.query(monthSql(part), [lo, hi, first, first + messagesPerMonth - 1]);
+      // ATTACH fires no insert trigger: the month's references go into the message-month lookup here
+      await client.query(`SELECT log_index.note_partition($1::regclass)`, [`public."${part}"`]);
       await client.query(
         `ALTER TABLE public.transmission_log ATTACH PARTITION public."${part}" FOR VALUES FROM ('${lo.toISOString()}') TO ('${hi.toISOString()}')`,
       );
