@@ -12,6 +12,7 @@ export const requiredCommands: Record<string, string> = {
   chromium: 'chromium', // headless browser for the portal's Playwright tests (playwright-core cannot download one)
   pdftotext: 'poppler-utils', // reads back the filled activation/renewal PDF forms in tests
   argon2: 'argon2', // reference Argon2 tool: checks lib/passwords.ts hashes are standard (Dovecot-verifiable)
+  clamd: 'clamav-daemon', // real ClamAV daemon for the antivirus tests (mail/mta/testing/clamd.ts)
 };
 
 function hasCommand(cmd: string): boolean {
