@@ -4,30 +4,20 @@
  * published in our provider-index record until it expires. Re-export and publish the index record
  * afterwards (`npm run index:export`).
  */
-import { parseArgs } from 'node:util';
 import { getConfig } from '../lib/config';
 import { getPrisma } from '../lib/db/client';
-import { loadSigningMaterial, rotateSigningCertificate } from '../lib/certificates';
+import { rotateSigningCertificate } from '../lib/certificates';
 import { openDatabase, progress, runScript } from '../lib/ops/cli';
+import { readSigningMaterialArgs } from './lib/signing-material-args';
 
 runScript('cert', async () => {
-  const { values } = parseArgs({
-    options: {
-      cert: { type: 'string' },
-      key: { type: 'string' },
-      chain: { type: 'string' },
-      p12: { type: 'string' },
-      'password-file': { type: 'string' },
-      label: { type: 'string' },
-    },
-  });
   const config = getConfig();
-  const material = await loadSigningMaterial({ ...values, passwordFile: values['password-file'] });
+  const { material, label } = await readSigningMaterialArgs();
   const db = await openDatabase('cert', config);
   try {
     const { activated, retired } = await rotateSigningCertificate(getPrisma(), material, {
       serviceAddress: config.provider.serviceAddress,
-      label: values.label,
+      label,
     });
     progress('cert', `activated ${activated.sha1}, valid until ${activated.notAfter.toISOString()}`);
     if (retired) progress('cert', `${retired.sha1} retired from signing; published until ${retired.overlapUntil?.toISOString()}`);

@@ -6,6 +6,7 @@
  * Days are Italian calendar days: "dal 1 al 31 marzo" means from midnight of 1 March in Rome to
  * midnight after 31 March in Rome.
  */
+import { defaultTimeZone, pecLocalTime } from '@/mail/pec/time';
 import {
   decodeLogCursor,
   maxSearchMonths,
@@ -57,22 +58,13 @@ export interface ParsedSearch {
   before?: LogCursor;
 }
 
-const timeZone = 'Europe/Rome';
+const timeZone = defaultTimeZone;
 
-/** Offset of Rome from UTC at `instant`, in milliseconds. */
+/** Offset of Rome from UTC at `instant`, in milliseconds (the PEC engine's "zona", +hhmm). */
 function romeOffset(instant: number): number {
-  const parts = new Intl.DateTimeFormat('en-GB', {
-    timeZone,
-    hourCycle: 'h23',
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    second: '2-digit',
-  }).formatToParts(new Date(instant));
-  const n = (type: string) => Number(parts.find((p) => p.type === type)?.value);
-  return Date.UTC(n('year'), n('month') - 1, n('day'), n('hour'), n('minute'), n('second')) - instant;
+  const { zona } = pecLocalTime(new Date(instant), timeZone);
+  const minutes = Number(zona.slice(1, 3)) * 60 + Number(zona.slice(3, 5));
+  return (zona.startsWith('-') ? -minutes : minutes) * 60_000;
 }
 
 /** Midnight in Rome starting the day yyyy-mm-dd, or undefined when it is not a real date. */
@@ -89,7 +81,8 @@ export function romeDayStart(day: string): Date | undefined {
 
 /** The Rome calendar day (yyyy-mm-dd) of an instant. */
 export function romeDay(instant: Date): string {
-  return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(instant);
+  const [day, month, year] = pecLocalTime(instant, timeZone).giorno.split('/');
+  return `${year}-${month}-${day}`;
 }
 
 function monthsLater(day: string, months: number): string {
