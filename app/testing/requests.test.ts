@@ -2,8 +2,8 @@
  * Browser tests of activation requests (real build, real database, headless chromium): a reseller
  * files an activation for its customer with inline validation and the live availability check,
  * downloads the filled PDF, the provider admin approves and sees the one-time password (which opens
- * the new mailbox); another request is rejected with a reason. Screenshots at laptop and phone widths.
- * (SMTP authentication of the new mailbox belongs to the MTA's tests.)
+ * the new mailbox at our real access point: SMTP AUTH over TLS against Haraka with the PEC plugins
+ * on the same database); another request is rejected with a reason. Screenshots at laptop and phone widths.
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -17,6 +17,7 @@ import { createActivationSpec } from '@/lib/requests/specs';
 import { loginThroughForm, startPortalForBrowserTests, type PortalHarness } from '@/lib/testing/browser';
 import { createTenantFixture, fixturePassword, type TenantFixture } from '@/lib/testing/tenants';
 import { ensureDebianPackages } from '@/scripts/lib/system-packages';
+import { startAccessPoint } from './access-point';
 
 let portal: PortalHarness;
 let f: TenantFixture;
@@ -116,6 +117,14 @@ test('provider admin approves: the mailbox exists and the one-time password open
   const mailbox = await portal.db.prisma.mailbox.findUniqueOrThrow({ where: { address: 'amministrazione.alfa@pec.gestore.test' } });
   assert.equal(mailbox.status, 'ACTIVE');
   assert.ok(await verifyPassword(mailbox.passwordHash, password));
+  // the mail program's view: the shown password authenticates over SMTP submission, a wrong one is refused
+  const mta = await startAccessPoint(portal.db);
+  try {
+    assert.equal(await mta.login('amministrazione.alfa@pec.gestore.test', password), 'accepted');
+    assert.equal(await mta.login('amministrazione.alfa@pec.gestore.test', `${password}-wrong`), 535);
+  } finally {
+    await mta.stop();
+  }
   // shown once: reloading shows the decision, never the password
   await page.reload();
   await page.getByTestId('decision').waitFor();
