@@ -8,6 +8,7 @@ import { after, before, test } from 'node:test';
 import { startTestDatabase, type TestDatabase } from '@/lib/db/testing';
 import { createTenantFixture, type TenantFixture } from '@/lib/testing/tenants';
 import { runExpiry } from './expiry';
+import { createExpiringMailbox } from './testing';
 
 let db: TestDatabase;
 let f: TenantFixture;
@@ -21,22 +22,8 @@ before(async () => {
 });
 after(() => db?.stop());
 
-async function mailbox(localPart: string, expiresInDays: number, renewalMode: 'AUTOMATIC' | 'MANUAL' = 'MANUAL') {
-  const base = await db.prisma.mailbox.findUniqueOrThrow({ where: { id: f.mailboxA } });
-  return db.prisma.mailbox.create({
-    data: {
-      ...base,
-      id: undefined,
-      createdAt: undefined,
-      updatedAt: undefined,
-      address: `${localPart}@pec.alfa.test`,
-      localPart,
-      expiresAt: at(expiresInDays),
-      renewalMode,
-      holderContactEmail: `${localPart}@ordinaria.example`,
-    },
-  });
-}
+const mailbox = (localPart: string, expiresInDays: number, renewalMode: 'AUTOMATIC' | 'MANUAL' = 'MANUAL') =>
+  createExpiringMailbox(db.prisma, f.mailboxA, { localPart, expiresAt: at(expiresInDays), renewalMode });
 
 const kinds = async (id: string) =>
   (await db.prisma.mailboxNotice.findMany({ where: { mailboxId: id }, orderBy: { id: 'asc' } })).map((n) => n.kind);

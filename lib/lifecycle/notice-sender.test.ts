@@ -13,6 +13,7 @@ import { createTenantFixture, type TenantFixture } from '@/lib/testing/tenants';
 import { startSmtpSink, type SmtpSink } from '@/mail/mta/testing/smtp-sink';
 import { runExpiry } from './expiry';
 import { retryDelayMs, sendQueuedNotices, type NoticeRelay } from './notice-sender';
+import { createExpiringMailbox } from './testing';
 
 const root = path.resolve(__dirname, '..', '..');
 let db: TestDatabase;
@@ -46,23 +47,8 @@ async function sink(options: Parameters<typeof startSmtpSink>[0] = {}): Promise<
 const relayOf = (s: { port: number }): NoticeRelay => ({ host: '127.0.0.1', port: s.port, secure: false });
 
 let serial = 0;
-async function mailbox(expiresInDays: number, contact: string | null = `holder${++serial}@ordinaria.example`) {
-  const base = await db.prisma.mailbox.findUniqueOrThrow({ where: { id: f.mailboxA } });
-  const localPart = `avvisi${++serial}`;
-  return db.prisma.mailbox.create({
-    data: {
-      ...base,
-      id: undefined,
-      createdAt: undefined,
-      updatedAt: undefined,
-      address: `${localPart}@pec.alfa.test`,
-      localPart,
-      expiresAt: at(expiresInDays),
-      renewalMode: 'MANUAL',
-      holderContactEmail: contact,
-    },
-  });
-}
+const mailbox = (expiresInDays: number, contact: string | null = `holder${++serial}@ordinaria.example`) =>
+  createExpiringMailbox(db.prisma, f.mailboxA, { localPart: `avvisi${++serial}`, expiresAt: at(expiresInDays), contact });
 
 const header = (raw: Buffer, name: string) => new RegExp(`^${name}: (.*)$`, 'mi').exec(raw.toString('utf8'))?.[1]?.trim();
 
