@@ -69,6 +69,35 @@ export function Pagination({
   );
 }
 
+/**
+ * Newer/older links of a keyset-paged list (no page numbers: the position is a cursor), and a link
+ * back to the newest page once away from it. Each link keeps the search and carries its cursor.
+ */
+export function KeysetPagination({
+  newer,
+  older,
+  newest,
+  labels,
+  testIds,
+}: {
+  newer?: string;
+  older?: string;
+  newest?: string;
+  /** the label of each link given */
+  labels: { newer?: string; older?: string; newest?: string };
+  testIds?: { newer?: string; older?: string };
+}) {
+  if (!newer && !older && !newest) return null;
+  const link = 'rounded-md border border-slate-300 bg-white px-3 py-1.5 text-sm hover:bg-slate-50';
+  return (
+    <nav className="mt-4 flex items-center justify-between gap-2" aria-label="pagination">
+      {newer ? <Link className={link} href={newer} data-testid={testIds?.newer}>{labels.newer}</Link> : <span />}
+      {newest ? <Link className="text-sm text-blue-800 hover:underline" href={newest}>{labels.newest}</Link> : null}
+      {older ? <Link className={link} href={older} data-testid={testIds?.older}>{labels.older}</Link> : <span />}
+    </nav>
+  );
+}
+
 /** A GET search form: the query lives in the URL, so results are shareable and server-rendered. */
 export function SearchBar({
   q,
@@ -101,6 +130,8 @@ export function SearchBar({
 /**
  * The list block every portal list page shares: an empty state, or the result count, the table with
  * its header row, and the pagination. Pages give only their columns and their rows.
+ * Pagination is either by page number (`pagination`, shown under a non-empty table) or keyset
+ * (`pager`: a KeysetPagination, shown even under an empty page, which still links back).
  */
 export function ResultsTable({
   isEmpty,
@@ -108,16 +139,22 @@ export function ResultsTable({
   resultsLabel,
   testId,
   columns,
+  alignTop,
   pagination,
+  pager,
   children,
 }: {
   isEmpty: boolean;
   empty: { title: string; hint?: string };
-  resultsLabel: string;
+  /** the result count; keyset-paged lists have none */
+  resultsLabel?: string;
   testId: string;
   /** Header cells: label and the full class list (padding, alignment, responsive visibility). */
   columns: { label: string; className: string }[];
-  pagination: Parameters<typeof Pagination>[0];
+  /** rows of several lines align their cells at the top */
+  alignTop?: boolean;
+  pagination?: Parameters<typeof Pagination>[0];
+  pager?: ReactNode;
   children: ReactNode;
 }) {
   return (
@@ -126,7 +163,7 @@ export function ResultsTable({
         <EmptyState title={empty.title} hint={empty.hint} />
       ) : (
         <>
-          <p className="mb-3 text-xs text-slate-500">{resultsLabel}</p>
+          {resultsLabel ? <p className="mb-3 text-xs text-slate-500">{resultsLabel}</p> : null}
           <div className="-mx-5 overflow-x-auto">
             <table className="min-w-full text-sm" data-testid={testId}>
               <thead className="border-b border-slate-200 text-left text-xs uppercase tracking-wide text-slate-500">
@@ -138,12 +175,13 @@ export function ResultsTable({
                   ))}
                 </tr>
               </thead>
-              <tbody className="divide-y divide-slate-100">{children}</tbody>
+              <tbody className={alignTop ? 'divide-y divide-slate-100 align-top' : 'divide-y divide-slate-100'}>{children}</tbody>
             </table>
           </div>
-          <Pagination {...pagination} />
+          {pagination ? <Pagination {...pagination} /> : null}
         </>
       )}
+      {pager}
     </Card>
   );
 }

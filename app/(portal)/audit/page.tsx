@@ -3,7 +3,6 @@
  * auditors their scope, holders read what happened to their own mailbox and account.
  * Keyset pagination (?after=<cursor>) keeps deep pages as fast as the first.
  */
-import Link from 'next/link';
 import { notFound } from 'next/navigation';
 import { getPrisma } from '@/lib/db';
 import { formatDateTime } from '@/lib/i18n';
@@ -12,7 +11,7 @@ import { getTranslator } from '@/lib/i18n/server';
 import { canSearchAuditTrailByActor, canViewAuditTrail } from '@/lib/permissions';
 import { searchAuditEvents } from '@/lib/queries/audit-events';
 import { requireActor } from '@/lib/session';
-import { Card, EmptyState, PageHeader } from '@/app/components/ui';
+import { KeysetPagination, PageHeader, ResultsTable } from '@/app/components/ui';
 
 export const dynamic = 'force-dynamic';
 
@@ -100,52 +99,46 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
           </div>
         </form>
       ) : null}
-      <Card>
-        {result.rows.length === 0 ? (
-          <EmptyState title={t('audit.empty')} />
-        ) : (
-          <div className="-mx-5 overflow-x-auto">
-            <table className="min-w-full text-sm" data-testid="audit-table">
-              <thead className="border-b border-slate-200 text-left text-xs uppercase tracking-wide text-slate-500">
-                <tr>
-                  <th className="px-5 py-2 font-medium">{t('audit.when')}</th>
-                  <th className="px-3 py-2 font-medium">{t('audit.actor')}</th>
-                  <th className="px-3 py-2 font-medium">{t('audit.action')}</th>
-                  <th className="hidden px-3 py-2 font-medium md:table-cell">{t('audit.entity')}</th>
-                  <th className="hidden px-3 py-2 font-medium lg:table-cell">{t('audit.ip')}</th>
-                  <th className="px-5 py-2 font-medium">{t('audit.changes')}</th>
-                </tr>
-              </thead>
-              <tbody className="divide-y divide-slate-100 align-top">
-                {result.rows.map((e) => (
-                  <tr key={e.id}>
-                    <td className="whitespace-nowrap px-5 py-2.5 text-slate-600">{formatDateTime(locale, e.occurredAt)}</td>
-                    <td className="px-3 py-2.5">{e.actorEmail ?? '—'}</td>
-                    <td className="px-3 py-2.5">
-                      <span className="text-slate-900">{auditActionName(locale, e.action)}</span>
-                      <span className="block font-mono text-[11px] text-slate-400">{e.action}</span>
-                    </td>
-                    <td className="hidden px-3 py-2.5 text-xs text-slate-600 md:table-cell">
-                      {e.entityType ?? '—'}
-                      {e.entityId ? <span className="block font-mono text-[11px] text-slate-400">{e.entityId}</span> : null}
-                    </td>
-                    <td className="hidden px-3 py-2.5 font-mono text-xs text-slate-600 lg:table-cell">{e.ip ?? '—'}</td>
-                    <td className="px-5 py-2.5"><Changes before={e.before} after={e.after} /></td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-        )}
-        <div className="mt-4 flex justify-between text-sm">
-          {params.after ? <Link className="text-blue-800 hover:underline" href={`/audit?${new URLSearchParams(filters)}`}>{t('audit.first')}</Link> : <span />}
-          {result.next ? (
-            <Link className="text-blue-800 hover:underline" data-testid="audit-next" href={`/audit?${new URLSearchParams({ ...filters, after: result.next })}`}>
-              {t('audit.more')} →
-            </Link>
-          ) : null}
-        </div>
-      </Card>
+      <ResultsTable
+        isEmpty={result.rows.length === 0}
+        empty={{ title: t('audit.empty') }}
+        testId="audit-table"
+        columns={[
+          { label: t('audit.when'), className: 'px-5 py-2 font-medium' },
+          { label: t('audit.actor'), className: 'px-3 py-2 font-medium' },
+          { label: t('audit.action'), className: 'px-3 py-2 font-medium' },
+          { label: t('audit.entity'), className: 'hidden px-3 py-2 font-medium md:table-cell' },
+          { label: t('audit.ip'), className: 'hidden px-3 py-2 font-medium lg:table-cell' },
+          { label: t('audit.changes'), className: 'px-5 py-2 font-medium' },
+        ]}
+        alignTop
+        pager={
+          <KeysetPagination
+            // the audit trail pages forward only: older, and back to the newest
+            older={result.next ? `/audit?${new URLSearchParams({ ...filters, after: result.next })}` : undefined}
+            newest={params.after ? `/audit?${new URLSearchParams(filters)}` : undefined}
+            labels={{ older: `${t('audit.more')} →`, newest: t('audit.first') }}
+            testIds={{ older: 'audit-next' }}
+          />
+        }
+      >
+        {result.rows.map((e) => (
+          <tr key={e.id}>
+            <td className="whitespace-nowrap px-5 py-2.5 text-slate-600">{formatDateTime(locale, e.occurredAt)}</td>
+            <td className="px-3 py-2.5">{e.actorEmail ?? '—'}</td>
+            <td className="px-3 py-2.5">
+              <span className="text-slate-900">{auditActionName(locale, e.action)}</span>
+              <span className="block font-mono text-[11px] text-slate-400">{e.action}</span>
+            </td>
+            <td className="hidden px-3 py-2.5 text-xs text-slate-600 md:table-cell">
+              {e.entityType ?? '—'}
+              {e.entityId ? <span className="block font-mono text-[11px] text-slate-400">{e.entityId}</span> : null}
+            </td>
+            <td className="hidden px-3 py-2.5 font-mono text-xs text-slate-600 lg:table-cell">{e.ip ?? '—'}</td>
+            <td className="px-5 py-2.5"><Changes before={e.before} after={e.after} /></td>
+          </tr>
+        ))}
+      </ResultsTable>
     </>
   );
 }

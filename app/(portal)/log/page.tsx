@@ -22,7 +22,7 @@ import {
   searchQuery,
 } from '@/lib/transmission-log/search-params';
 import { requestContext, requireActor } from '@/lib/session';
-import { Badge, Card, EmptyState, PageHeader } from '@/app/components/ui';
+import { Badge, KeysetPagination, PageHeader, ResultsTable } from '@/app/components/ui';
 import { FiltersForm } from './filters-form';
 import { outcomeTone } from './outcome-tone';
 
@@ -57,7 +57,6 @@ export default async function LogSearchPage({
 
   const errorText = Object.fromEntries(Object.entries(parsed.errors).map(([f, key]) => [f, t(key)]));
   const query = searchQuery(parsed.values);
-  const link = 'rounded-md border border-slate-300 bg-white px-3 py-1.5 text-sm hover:bg-slate-50';
 
   return (
     <>
@@ -111,82 +110,61 @@ export default async function LogSearchPage({
         outcomes={outcomes.map((o) => [o, t(`logs.outcomes.${o}`)])}
         maxMonths={maxSearchMonths}
       />
-      <Card>
-        {!page ? (
-          <EmptyState title={t('logs.invalid')} />
-        ) : page.entries.length === 0 ? (
-          <EmptyState title={t('logs.empty')} hint={t('logs.emptyHint')} />
-        ) : (
-          <div className="-mx-5 overflow-x-auto">
-            <table className="min-w-full text-sm" data-testid="log-table">
-              <thead className="border-b border-slate-200 text-left text-xs uppercase tracking-wide text-slate-500">
-                <tr>
-                  <th className="px-5 py-2 font-medium">{t('logs.when')}</th>
-                  <th className="px-3 py-2 font-medium">{t('logs.event')}</th>
-                  <th className="px-3 py-2 font-medium">{t('logs.sender')}</th>
-                  <th className="px-3 py-2 font-medium">{t('logs.recipient')}</th>
-                  <th className="hidden px-5 py-2 font-medium md:table-cell">{t('logs.message')}</th>
-                </tr>
-              </thead>
-              <tbody className="divide-y divide-slate-100 align-top">
-                {page.entries.map((e) => {
-                  const ref = e.identificativo ?? e.originalMessageId;
-                  return (
-                    <tr key={e.id.toString()} data-testid="log-row">
-                      <td className="whitespace-nowrap px-5 py-2.5 text-slate-600">{formatDateTime(locale, e.occurredAt)}</td>
-                      <td className="px-3 py-2.5">
-                        {kindOf(e.eventType) ? (
-                          <span className="block text-slate-900">{t(`logs.kinds.${kindOf(e.eventType)}`)}</span>
-                        ) : null}
-                        <span className="block font-mono text-[11px] text-slate-500">{e.eventType}</span>
-                        {e.outcome ? <Badge tone={outcomeTone(e.outcome)}>{e.outcome}</Badge> : null}
-                      </td>
-                      <td className="break-all px-3 py-2.5">{e.sender ?? '—'}</td>
-                      <td className="break-all px-3 py-2.5">{e.recipient ?? '—'}</td>
-                      <td className="hidden max-w-xs px-5 py-2.5 md:table-cell">
-                        {ref ? (
-                          <Link
-                            className="break-all font-mono text-xs text-blue-800 hover:underline"
-                            href={`/log/message?${new URLSearchParams({ ref, back: query })}`}
-                            data-testid="log-timeline-link"
-                          >
-                            {ref}
-                          </Link>
-                        ) : (
-                          '—'
-                        )}
-                      </td>
-                    </tr>
-                  );
-                })}
-              </tbody>
-            </table>
-          </div>
-        )}
-        {page && (page.newer || page.older) ? (
-          <nav className="mt-4 flex items-center justify-between gap-2" aria-label="pagination">
-            {page.newer ? (
-              <Link className={link} href={`/log?${searchQuery(parsed.values, { before: encodeLogCursor(page.newer) })}`} data-testid="log-newer">
-                {t('logs.newer')}
-              </Link>
-            ) : (
-              <span />
-            )}
-            {parsed.after || parsed.before ? (
-              <Link className="text-sm text-blue-800 hover:underline" href={`/log?${query}`}>
-                {t('logs.newest')}
-              </Link>
-            ) : null}
-            {page.older ? (
-              <Link className={link} href={`/log?${searchQuery(parsed.values, { after: encodeLogCursor(page.older) })}`} data-testid="log-older">
-                {t('logs.older')}
-              </Link>
-            ) : (
-              <span />
-            )}
-          </nav>
-        ) : null}
-      </Card>
+      <ResultsTable
+        isEmpty={!page || page.entries.length === 0}
+        empty={page ? { title: t('logs.empty'), hint: t('logs.emptyHint') } : { title: t('logs.invalid') }}
+        testId="log-table"
+        columns={[
+          { label: t('logs.when'), className: 'px-5 py-2 font-medium' },
+          { label: t('logs.event'), className: 'px-3 py-2 font-medium' },
+          { label: t('logs.sender'), className: 'px-3 py-2 font-medium' },
+          { label: t('logs.recipient'), className: 'px-3 py-2 font-medium' },
+          { label: t('logs.message'), className: 'hidden px-5 py-2 font-medium md:table-cell' },
+        ]}
+        alignTop
+        pager={
+          page && (page.newer || page.older) ? (
+            <KeysetPagination
+              newer={page.newer && `/log?${searchQuery(parsed.values, { before: encodeLogCursor(page.newer) })}`}
+              older={page.older && `/log?${searchQuery(parsed.values, { after: encodeLogCursor(page.older) })}`}
+              newest={parsed.after || parsed.before ? `/log?${query}` : undefined}
+              labels={{ newer: t('logs.newer'), older: t('logs.older'), newest: t('logs.newest') }}
+              testIds={{ newer: 'log-newer', older: 'log-older' }}
+            />
+          ) : null
+        }
+      >
+        {page?.entries.map((e) => {
+          const ref = e.identificativo ?? e.originalMessageId;
+          return (
+            <tr key={e.id.toString()} data-testid="log-row">
+              <td className="whitespace-nowrap px-5 py-2.5 text-slate-600">{formatDateTime(locale, e.occurredAt)}</td>
+              <td className="px-3 py-2.5">
+                {kindOf(e.eventType) ? (
+                  <span className="block text-slate-900">{t(`logs.kinds.${kindOf(e.eventType)}`)}</span>
+                ) : null}
+                <span className="block font-mono text-[11px] text-slate-500">{e.eventType}</span>
+                {e.outcome ? <Badge tone={outcomeTone(e.outcome)}>{e.outcome}</Badge> : null}
+              </td>
+              <td className="break-all px-3 py-2.5">{e.sender ?? '—'}</td>
+              <td className="break-all px-3 py-2.5">{e.recipient ?? '—'}</td>
+              <td className="hidden max-w-xs px-5 py-2.5 md:table-cell">
+                {ref ? (
+                  <Link
+                    className="break-all font-mono text-xs text-blue-800 hover:underline"
+                    href={`/log/message?${new URLSearchParams({ ref, back: query })}`}
+                    data-testid="log-timeline-link"
+                  >
+                    {ref}
+                  </Link>
+                ) : (
+                  '—'
+                )}
+              </td>
+            </tr>
+          );
+        })}
+      </ResultsTable>
     </>
   );
 }
