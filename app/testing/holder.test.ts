@@ -115,6 +115,14 @@ test('a holder gets 404 for every other object by URL; an admin gets 404 for the
   assert.deepEqual(await holder.getByTestId('history-row').allTextContents().then((r) => r.length), 1);
   await holder.context().close();
 
+  const phone = await portal.newPage({ viewport: { width: 390, height: 844 }, isMobile: true });
+  await loginThroughForm(phone, portal.url, f.users.holderB.email, fixturePassword);
+  await phone.waitForURL(`${portal.url}/dashboard`);
+  await phone.goto(`${portal.url}/my-mailbox`);
+  await phone.getByTestId('own-address').waitFor();
+  await portal.screenshot(phone, 'holder-my-mailbox-phone');
+  await phone.context().close();
+
   const admin = await portal.newPage();
   await loginThroughForm(admin, portal.url, f.users.companyA.email, fixturePassword);
   await admin.waitForURL(`${portal.url}/dashboard`);
