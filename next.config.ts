@@ -8,6 +8,8 @@ const nextConfig: NextConfig = {
   // tsconfig.json covers the whole repo (MTA, CLI, scripts); `npm run typecheck` checks all of it, so the
   // portal build does not fail on a type error in code the portal never loads.
   typescript: { ignoreBuildErrors: true },
+  // uploads through server actions: a provider index LDIF with every certificate can exceed the 1 MB default
+  experimental: { serverActions: { bodySizeLimit: '20mb' } },
 };
 
 export default nextConfig;

@@ -32,6 +32,13 @@ const names: Record<string, { it: string; en: string }> = {
   'mailbox.password_change': { it: 'Password casella cambiata dal titolare', en: 'Mailbox password changed by the holder' },
   'mailbox.update_quota': { it: 'Spazio casella modificato', en: 'Mailbox storage changed' },
   'mailbox.update_expiry': { it: 'Scadenza casella modificata', en: 'Mailbox expiry changed' },
+  'trusted_provider.create': { it: 'Gestore fidato aggiunto', en: 'Trusted provider added' },
+  'trusted_provider.update': { it: 'Gestore fidato modificato', en: 'Trusted provider changed' },
+  'trusted_provider.set_disabled': { it: 'Gestore fidato disattivato/riattivato', en: 'Trusted provider disabled/enabled' },
+  'trusted_provider.import': { it: 'Indice dei gestori importato', en: 'Provider index imported' },
+  'trusted_provider.export_own': { it: 'Nostro record dell’indice scaricato', en: 'Own index record downloaded' },
+  'certificate.upload': { it: 'Certificato di firma caricato', en: 'Signing certificate uploaded' },
+  'certificate.activate': { it: 'Certificato di firma attivato', en: 'Signing certificate activated' },
   'user.recovery_codes_regenerate': { it: 'Nuovi codici di recupero', en: 'New recovery codes' },
 };
 

@@ -6,6 +6,7 @@
 import { en } from './messages.en';
 import { it } from './messages.it';
 import { domainsMailboxesMessages } from './messages.domains-mailboxes';
+import { trustMessages } from './messages.trust';
 import { requestsEn, requestsIt } from '@/lib/requests/messages';
 
 export const locales = ['it', 'en'] as const;
@@ -14,7 +15,7 @@ export const defaultLocale: Locale = 'it';
 export const localeCookie = 'lang';
 
 // feature dictionaries live beside their feature and are merged here under their own key
-type Messages = typeof it & { requests: typeof requestsIt } & typeof domainsMailboxesMessages.it;
+type Messages = typeof it & { requests: typeof requestsIt } & typeof domainsMailboxesMessages.it & typeof trustMessages.it;
 type Leaves<T, P extends string = ''> = {
   [K in keyof T & string]: T[K] extends string ? `${P}${K}` : Leaves<T[K], `${P}${K}.`>;
 }[keyof T & string];
@@ -22,8 +23,8 @@ type Leaves<T, P extends string = ''> = {
 export type MessageKey = Leaves<Messages>;
 
 const dictionaries: Record<Locale, Messages> = {
-  it: { ...it, requests: requestsIt, ...domainsMailboxesMessages.it },
-  en: { ...(en as typeof it), requests: requestsEn, ...domainsMailboxesMessages.en },
+  it: { ...it, requests: requestsIt, ...domainsMailboxesMessages.it, ...trustMessages.it },
+  en: { ...(en as typeof it), requests: requestsEn, ...domainsMailboxesMessages.en, ...trustMessages.en },
 };
 
 export function isLocale(value: string | undefined): value is Locale {

@@ -15,3 +15,4 @@ export * from './mailboxes';
 export * from './requests';
 export * from './logs';
 export * from './mta';
+export * from './trust';
