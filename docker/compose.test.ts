@@ -21,6 +21,7 @@ interface Service {
   environment?: Record<string, string>;
   env_file?: string;
   ports?: string[];
+  expose?: string[];
   volumes?: string[];
   depends_on?: Record<string, { condition: string }>;
   healthcheck?: unknown;
@@ -110,6 +111,17 @@ describe('docker/compose.yaml', () => {
     }
     env.delete('POSTGRES_PASSWORD');
     assert.throws(() => interpolate(services.portal.environment?.DATABASE_URL ?? '', env), /set POSTGRES_PASSWORD/);
+  });
+
+  test('the MTA delivers over LMTP to the port the dovecot service exposes and dovecot.conf listens on', () => {
+    const config = loadConfig(Object.fromEntries(envExample()), '/app');
+    assert.equal(config.delivery.kind, 'lmtp');
+    if (config.delivery.kind !== 'lmtp') return;
+    const { host, port } = config.delivery;
+    assert.equal(host, 'dovecot');
+    assert.ok(services.dovecot.expose?.includes(String(port)), 'dovecot does not expose the LMTP port');
+    assert.ok(!(services.dovecot.ports ?? []).some((p) => p.endsWith(`:${port}`)), 'LMTP must not be published');
+    assert.match(read('docker/dovecot/dovecot.conf'), new RegExp(`inet_listener lmtp \\{\\s*port = ${port}\\n`));
   });
 
   test('volumes are declared; the MTA and Dovecot share the Maildir volume', () => {

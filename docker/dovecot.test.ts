@@ -5,64 +5,28 @@
  * a wrong password and a suspended box are refused. Dovecot is installed when missing (as root).
  */
 import assert from 'node:assert/strict';
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import tls from 'node:tls';
 import { after, before, test } from 'node:test';
 import { ImapFlow } from 'imapflow';
 import { storeInMaildir } from '../mail/mta/maildir';
-import { findFreePort, startTestDatabase, type TestDatabase } from '../lib/db/testing';
+import { startTestDatabase, type TestDatabase } from '../lib/db/testing';
 import { hashPassword } from '../lib/passwords';
-import { ensureDebianPackages } from '../scripts/lib/system-packages';
-
-const configDir = path.join(__dirname, 'dovecot');
-/** file that proves each package is installed → package */
-const dovecotFiles: Record<string, string> = {
-  '/usr/lib/dovecot/imap': 'dovecot-imapd',
-  '/usr/lib/dovecot/pop3': 'dovecot-pop3d',
-  '/usr/lib/dovecot/lmtp': 'dovecot-lmtpd',
-  '/usr/lib/dovecot/modules/auth/libdriver_pgsql.so': 'dovecot-pgsql',
-};
-const mailUid = 10001; // the MTA image's user, as in dovecot.conf
+import { startDovecot, type RunningDovecot } from '../lib/testing/dovecot';
 
 const work = mkdtempSync(path.join(os.tmpdir(), 'pec-dovecot-'));
 const maildirRoot = path.join(work, 'maildir');
 let db: TestDatabase;
-let dovecot: ChildProcess | undefined;
-const dovecotLogFile = path.join(work, 'dovecot.log');
-const dovecotLog = (): string => (existsSync(dovecotLogFile) ? readFileSync(dovecotLogFile, 'utf8') : '');
-let ports: { imaps: number; pop3s: number; lmtp: number };
+let dovecot: RunningDovecot | undefined;
+let ports: RunningDovecot['ports'];
 const message = Buffer.from(
   'From: posta-certificata@pec.ops.test\r\nTo: mario.rossi@pec.ops.test\r\nSubject: POSTA CERTIFICATA: prova \xe8\r\nMessage-ID: <opec.1@pec.ops.test>\r\n\r\nbody with 8-bit bytes \xe0\xff (IMAP turns NUL into 0x80, so none here)\r\n.\r\n',
   'latin1',
 );
 
-function waitForPort(port: number, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  return new Promise((resolve, reject) => {
-    const attempt = (): void => {
-      const s = net.connect(port, '127.0.0.1');
-      s.once('connect', () => {
-        s.destroy();
-        resolve();
-      });
-      s.once('error', () => {
-        s.destroy();
-        if (Date.now() > deadline) reject(new Error(`Dovecot did not listen on ${port}:\n${dovecotLog()}`));
-        else setTimeout(attempt, 100);
-      });
-    };
-    attempt();
-  });
-}
-
 before(async () => {
-  const missing = Object.entries(dovecotFiles).filter(([f]) => !existsSync(f)).map(([, p]) => p);
-  // never-present command names make ensureDebianPackages install exactly the missing packages
-  if (missing.length > 0) ensureDebianPackages(Object.fromEntries(missing.map((p) => [`pec-probe-${p}`, p])));
   db = await startTestDatabase({ env: { ...process.env, PEC_MAIL_DOMAIN: 'pec.ops.test' } });
   const org = await db.prisma.organization.create({ data: { kind: 'COMPANY', name: 'Rossi' } });
   const domain = await db.prisma.domain.create({ data: { name: 'pec.ops.test', kind: 'PROVIDER_SHARED', organizationId: org.id, verificationState: 'VERIFIED' } });
@@ -78,54 +42,12 @@ before(async () => {
   await storeInMaildir(maildirRoot, 'mario.rossi@pec.ops.test', message);
   await storeInMaildir(maildirRoot, 'sospesa@pec.ops.test', message);
   await storeInMaildir(maildirRoot, 'scaduta@pec.ops.test', message);
-  // Dovecot reads the Maildirs as the MTA's uid, and must be able to walk down to them
-  chmodSync(work, 0o755);
-  execFileSync('chown', ['-R', `${mailUid}:${mailUid}`, maildirRoot]);
-
-  const tlsDir = path.join(work, 'tls');
-  mkdirSync(tlsDir);
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=localhost', '-keyout', path.join(tlsDir, 'privkey.pem'), '-out', path.join(tlsDir, 'fullchain.pem')], { stdio: 'ignore' });
-  ports = { imaps: await findFreePort(), pop3s: await findFreePort(), lmtp: await findFreePort() };
-  // the configuration files as they are, with the container paths pointing at this test's folders
-  const confDir = path.join(work, 'conf');
-  mkdirSync(confDir);
-  const rewrite = (text: string): string => text.replaceAll('/etc/dovecot/pec/', `${confDir}/`).replaceAll('/etc/pec/tls/', `${tlsDir}/`);
-  for (const f of readdirSync(configDir)) writeFileSync(path.join(confDir, f), rewrite(readFileSync(path.join(configDir, f), 'utf8')));
-  const conf = readFileSync(path.join(confDir, 'dovecot.conf'), 'utf8')
-    .replace(/^listen = \*$/m, 'listen = 127.0.0.1')
-    .replace(/port = 993$/m, `port = ${ports.imaps}`)
-    .replace(/port = 995$/m, `port = ${ports.pop3s}`)
-    .replace(/port = 24$/m, `port = ${ports.lmtp}`);
-  assert.notEqual(conf, readFileSync(path.join(configDir, 'dovecot.conf'), 'utf8'));
-  const confFile = path.join(work, 'dovecot.conf');
-  writeFileSync(confFile, `${conf}\nbase_dir = ${work}/run\nstate_dir = ${work}/state\ninstance_name = pec-test-${process.pid}\n`);
-  mkdirSync(path.join(work, 'state'));
-  const url = new URL(db.url);
-  const logFd = openSync(dovecotLogFile, 'a');
-  dovecot = spawn('dovecot', ['-F', '-c', confFile], {
-    env: {
-      NODE_ENV: 'test',
-      PATH: process.env.PATH,
-      PGHOST: url.hostname,
-      PGPORT: url.port,
-      PGUSER: decodeURIComponent(url.username),
-      PGPASSWORD: decodeURIComponent(url.password),
-      PGDATABASE: url.pathname.slice(1),
-      PEC_MAILDIR_ROOT: maildirRoot,
-    },
-    // a file, not a pipe: Dovecot opens /dev/stderr itself, which fails on a socket
-    stdio: ['ignore', logFd, logFd],
-  });
-  closeSync(logFd);
-  await waitForPort(ports.imaps);
+  dovecot = await startDovecot({ work, maildirRoot, databaseUrl: db.url });
+  ports = dovecot.ports;
 });
 
 after(async () => {
-  if (dovecot && dovecot.exitCode === null) {
-    const exited = new Promise((r) => dovecot?.once('exit', r));
-    dovecot.kill('SIGTERM');
-    await exited;
-  }
+  await dovecot?.stop();
   await db?.stop();
   rmSync(work, { recursive: true, force: true });
 });

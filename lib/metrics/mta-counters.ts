@@ -1,19 +1,43 @@
 /**
  * In-process counters of a running MTA, for its /metrics on MTA_STATUS_PORT: transmission-log
- * events by type (accepted, relayed, delivered, anomalies... since the process started) and the
- * time spent signing. Fed by wrapping the MTA's log writer and signer, so the MTA's own modules
- * need no metrics code.
+ * events by type (accepted, relayed, delivered, anomalies... since the process started), the
+ * time spent signing, and the receipt latency (accettazione → consegna back, per recipient). Fed
+ * by wrapping the MTA's log writer and signer and by the message state's onConsegna hook, so the
+ * MTA's own modules need no metrics code.
  */
 import type { Signer } from '@/mail/pec';
 import { PrometheusText } from './prometheus';
 
 /** Upper bounds, seconds: an RSA-2048 CMS signature takes around a millisecond or two. */
 const signingBuckets = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1];
+/** Upper bounds, seconds: a consegna normally comes back within seconds; the PEC limit is 24 h. */
+const receiptLatencyBuckets = [0.5, 1, 2, 5, 10, 30, 60, 300, 900, 3600, 4 * 3600, 12 * 3600, 24 * 3600];
+
+/** A cumulative histogram over fixed upper bounds. */
+class Histogram {
+  readonly counts: number[];
+  sum = 0;
+  count = 0;
+  constructor(readonly bounds: readonly number[]) {
+    this.counts = bounds.map(() => 0);
+  }
+  observe(value: number): void {
+    this.sum += value;
+    this.count++;
+    this.bounds.forEach((le, i) => {
+      if (value <= le) this.counts[i]++;
+    });
+  }
+  snapshot() {
+    return { buckets: this.bounds.map((le, i) => ({ le, count: this.counts[i] })), sum: this.sum, count: this.count };
+  }
+}
 
 export class MtaCounters {
   readonly startedAt = new Date();
   private readonly events = new Map<string, { ok: number; error: number; refused: number }>();
   private readonly signing = { buckets: signingBuckets.map(() => 0), sum: 0, count: 0 };
+  private readonly receiptLatency = new Histogram(receiptLatencyBuckets);
 
   countEvent(type: string, outcome: string): void {
     let row = this.events.get(type);
@@ -29,6 +53,16 @@ export class MtaCounters {
     signingBuckets.forEach((le, i) => {
       if (seconds <= le) this.signing.buckets[i]++;
     });
+  }
+
+  /** Seconds from a recipient's accettazione to its ricevuta di avvenuta consegna coming back. */
+  observeReceiptLatency(seconds: number): void {
+    // the accettazione time and the receipt time may come from two clocks (database, MTA)
+    this.receiptLatency.observe(Math.max(0, seconds));
+  }
+
+  get receiptLatencyCount(): number {
+    return this.receiptLatency.count;
   }
 
   eventCount(type: string): number {
@@ -80,7 +114,12 @@ export class MtaCounters {
         buckets: signingBuckets.map((le, i) => ({ le, count: this.signing.buckets[i] })),
         sum: this.signing.sum,
         count: this.signing.count,
-      });
+      })
+      .histogram(
+        'pec_mta_receipt_latency_seconds',
+        'Time from the accettazione to the ricevuta di avvenuta consegna received back, per recipient of messages sent by this provider.',
+        this.receiptLatency.snapshot(),
+      );
   }
 }
 

@@ -1,7 +1,7 @@
 /**
  * The MTA's /metrics end to end: two real Haraka providers on loopback, one PEC from A to B;
  * A's status port counts the accettazione, the relayed busta and its signatures, B's the delivery,
- * and both report the database-derived state of their own provider.
+ * both report the database-derived state of their own provider, and A the receipt latency.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -77,6 +77,11 @@ test('counters and state on MTA_STATUS_PORT follow one PEC from A to B', { timeo
   assert.equal(a.get('pec_mta_messages_accepted_total'), 1);
   assert.equal(a.get('pec_mta_messages_relayed_total'), 1);
   assert.equal(a.get('pec_mta_anomalies_total'), 0);
+  // A measured the time from its accettazione to B's consegna; B sent nothing
+  assert.equal(a.get('pec_mta_receipt_latency_seconds_count'), 1);
+  const latency = a.get('pec_mta_receipt_latency_seconds_sum') ?? -1;
+  assert.ok(latency >= 0 && latency < 60, `receipt latency ${latency} s`);
+  assert.equal(b.get('pec_mta_receipt_latency_seconds_count'), 0);
   // A signs the busta and the accettazione at least
   assert.ok((a.get('pec_mta_signing_seconds_count') ?? 0) >= 2);
   assert.ok((b.get('pec_mta_signing_seconds_count') ?? 0) >= 2, 'B signs presa in carico and consegna');

@@ -38,7 +38,13 @@ const receiptTypeColumn = { completa: 'COMPLETA', breve: 'BREVE', sintetica: 'SI
 export class MessageStateStore {
   constructor(
     private readonly prisma: PrismaClient,
-    private readonly options: { preavvisoSeconds: number; mancataConsegnaSeconds: number; archiveDir: string },
+    private readonly options: {
+      preavvisoSeconds: number;
+      mancataConsegnaSeconds: number;
+      archiveDir: string;
+      /** per recipient whose consegna came back: seconds since its accettazione (for /metrics) */
+      onConsegna?: (latencySeconds: number) => void;
+    },
   ) {}
 
   /** Records an accepted submission; the timers run for certified recipients only (spec §2.7). */
@@ -102,12 +108,14 @@ export class MessageStateStore {
         })
       ).count;
     } else if (kind === 'avvenuta-consegna') {
-      changed = (
-        await this.prisma.pecRecipient.updateMany({
-          where: { ...where, state: { in: ['ACCEPTED', 'RELAYED', 'TAKEN_IN_CHARGE'] } },
-          data: { state: 'DELIVERED', deliveredAt: at },
-        })
-      ).count;
+      const delivered = await this.prisma.pecRecipient.updateManyAndReturn({
+        where: { ...where, state: { in: ['ACCEPTED', 'RELAYED', 'TAKEN_IN_CHARGE'] } },
+        data: { state: 'DELIVERED', deliveredAt: at },
+        select: { createdAt: true },
+      });
+      changed = delivered.length;
+      // the recipient row is written with the accettazione (recordSubmission)
+      for (const r of delivered) this.options.onConsegna?.((at.getTime() - r.createdAt.getTime()) / 1000);
     } else {
       changed = (
         await this.prisma.pecRecipient.updateMany({

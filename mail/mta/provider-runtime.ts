@@ -9,6 +9,8 @@ import type { BuildContext, ProviderIndex, Signer, TrustStore } from '@/mail/pec
 import { LiveMtaMaterial, type LiveMaterialOptions } from './live-material';
 import path from 'node:path';
 import { DatabaseMailboxDirectory } from './mailbox-directory';
+import { DatabaseLmtpDeliveryRecords, LmtpMessageStore } from './lmtp-delivery';
+import { MaildirMessageStore, type MessageStore } from './message-store';
 import { MessageStateStore } from './message-state';
 import { TimeoutTimers } from './timers';
 import { verifyPassword } from '@/lib/passwords';
@@ -64,6 +66,7 @@ export async function createMtaRuntime(
     preavvisoSeconds: config.timers.preavvisoSeconds,
     mancataConsegnaSeconds: config.timers.mancataConsegnaSeconds,
     archiveDir: path.join(config.dataDir, 'originals'),
+    onConsegna: (seconds) => mtaCounters().observeReceiptLatency(seconds),
   });
   const spool = new OutboundSpool({
     dir: config.spoolDir,
@@ -96,12 +99,26 @@ export async function createMtaRuntime(
     signer: material.signer,
     now: new Date(),
   });
+  // MTA_DELIVERY: the Maildirs written here, or Dovecot over LMTP (the LMTP store reads the
+  // Maildir root, when shared, only to close the crash window described in lmtp-delivery.ts)
+  const delivery = config.delivery;
+  const store: MessageStore =
+    delivery.kind === 'lmtp'
+      ? new LmtpMessageStore({
+          lmtp: delivery,
+          records: new DatabaseLmtpDeliveryRecords(prisma),
+          envelopeFrom: config.provider.serviceAddress,
+          lhloName: config.provider.mailDomain,
+          maildirRoot: config.maildirRoot,
+        })
+      : new MaildirMessageStore(config.maildirRoot);
   const reception = new ReceptionPoint({
     context,
     trust,
     index,
     ownDomains,
     maildirRoot: config.maildirRoot,
+    store,
     mailboxes: new DatabaseMailboxDirectory(prisma),
     outbox: spool,
     log,
@@ -153,6 +170,7 @@ export async function createMtaRuntime(
       await timers.stop();
       await spool.stop();
       await relay.close();
+      await store.close?.();
     },
   };
 }
