@@ -12,7 +12,7 @@ import { getOwnMailbox, ownTransmissionHistory } from '@/lib/queries/holder';
 import { decodeLogCursor, encodeLogCursor } from '@/lib/queries/transmission-log';
 import { eventKindOf, outcomes } from '@/lib/transmission-log/search-params';
 import { requireActor } from '@/lib/session';
-import { Badge, Card, EmptyState, PageHeader } from '@/app/components/ui';
+import { Badge, KeysetPagination, PageHeader, ResultsTable } from '@/app/components/ui';
 import { outcomeTone } from '../../log/outcome-tone';
 
 export const dynamic = 'force-dynamic';
@@ -32,74 +32,57 @@ export default async function MyHistoryPage({ searchParams }: { searchParams: Pr
   const before = !after && beforeToken ? decodeLogCursor(beforeToken) : undefined;
   const page = await ownTransmissionHistory(db, actor, { after, before, limit: 50 });
   const own = mailbox.address;
-  const link = 'rounded-md border border-slate-300 bg-white px-3 py-1.5 text-sm hover:bg-slate-50';
 
   return (
     <>
       <Link href="/my-mailbox" className="text-sm text-blue-800 hover:underline">← {t('holder.title')}</Link>
       <PageHeader title={t('holder.historyTitle')} subtitle={`${own} · ${t('holder.historySubtitle')}`} />
-      <Card>
-        {page.entries.length === 0 ? (
-          <EmptyState title={t('holder.historyEmpty')} />
-        ) : (
-          <div className="-mx-5 overflow-x-auto">
-            <table className="min-w-full text-sm" data-testid="history-table">
-              <thead className="border-b border-slate-200 text-left text-xs uppercase tracking-wide text-slate-500">
-                <tr>
-                  <th className="px-5 py-2 font-medium">{t('logs.when')}</th>
-                  <th className="px-3 py-2 font-medium">{t('logs.event')}</th>
-                  <th className="px-3 py-2 font-medium">{t('holder.direction')}</th>
-                  <th className="px-3 py-2 font-medium">{t('holder.counterpart')}</th>
-                  <th className="hidden px-5 py-2 font-medium md:table-cell">{t('logs.message')}</th>
-                </tr>
-              </thead>
-              <tbody className="divide-y divide-slate-100 align-top">
-                {page.entries.map((e) => {
-                  const sent = e.sender === own;
-                  const kind = eventKindOf(e.eventType);
-                  return (
-                    <tr key={e.id.toString()} data-testid="history-row">
-                      <td className="whitespace-nowrap px-5 py-2.5 text-slate-600">{formatDateTime(locale, e.occurredAt)}</td>
-                      <td className="px-3 py-2.5">
-                        {kind ? <span className="block text-slate-900">{t(`logs.kinds.${kind}`)}</span> : null}
-                        <span className="block font-mono text-[11px] text-slate-500">{e.eventType}</span>
-                        {e.outcome ? (
-                          <Badge tone={outcomeTone(e.outcome)}>
-                            {(outcomes as readonly string[]).includes(e.outcome) ? t(`logs.outcomes.${e.outcome}`) : e.outcome}
-                          </Badge>
-                        ) : null}
-                      </td>
-                      <td className="px-3 py-2.5">{sent ? t('holder.sent') : t('holder.received')}</td>
-                      <td className="break-all px-3 py-2.5">{(sent ? e.recipient : e.sender) ?? '—'}</td>
-                      <td className="hidden max-w-xs break-all px-5 py-2.5 font-mono text-xs text-slate-600 md:table-cell">
-                        {e.identificativo ?? e.originalMessageId ?? '—'}
-                      </td>
-                    </tr>
-                  );
-                })}
-              </tbody>
-            </table>
-          </div>
-        )}
-        {page.newer || page.older ? (
-          <nav className="mt-4 flex items-center justify-between gap-2" aria-label="pagination">
-            {page.newer ? (
-              <Link className={link} href={`/my-mailbox/history?before=${encodeLogCursor(page.newer)}`} data-testid="history-newer">
-                {t('logs.newer')}
-              </Link>
-            ) : (
-              <span />
-            )}
-            {page.older ? (
-              <Link className={link} href={`/my-mailbox/history?after=${encodeLogCursor(page.older)}`} data-testid="history-older">
-                {t('logs.older')}
-              </Link>
-            ) : (
-              <span />
-            )}
-          </nav>
-        ) : null}
-      </Card>
+      <ResultsTable
+        isEmpty={page.entries.length === 0}
+        empty={{ title: t('holder.historyEmpty') }}
+        testId="history-table"
+        columns={[
+          { label: t('logs.when'), className: 'px-5 py-2 font-medium' },
+          { label: t('logs.event'), className: 'px-3 py-2 font-medium' },
+          { label: t('holder.direction'), className: 'px-3 py-2 font-medium' },
+          { label: t('holder.counterpart'), className: 'px-3 py-2 font-medium' },
+          { label: t('logs.message'), className: 'hidden px-5 py-2 font-medium md:table-cell' },
+        ]}
+        alignTop
+        pager={
+          <KeysetPagination
+            newer={page.newer && `/my-mailbox/history?before=${encodeLogCursor(page.newer)}`}
+            older={page.older && `/my-mailbox/history?after=${encodeLogCursor(page.older)}`}
+            newest={after || before ? '/my-mailbox/history' : undefined}
+            labels={{ newer: t('logs.newer'), older: t('logs.older'), newest: t('logs.newest') }}
+            testIds={{ newer: 'history-newer', older: 'history-older' }}
+          />
+        }
+      >
+        {page.entries.map((e) => {
+          const sent = e.sender === own;
+          const kind = eventKindOf(e.eventType);
+          return (
+            <tr key={e.id.toString()} data-testid="history-row">
+              <td className="whitespace-nowrap px-5 py-2.5 text-slate-600">{formatDateTime(locale, e.occurredAt)}</td>
+              <td className="px-3 py-2.5">
+                {kind ? <span className="block text-slate-900">{t(`logs.kinds.${kind}`)}</span> : null}
+                <span className="block font-mono text-[11px] text-slate-500">{e.eventType}</span>
+                {e.outcome ? (
+                  <Badge tone={outcomeTone(e.outcome)}>
+                    {(outcomes as readonly string[]).includes(e.outcome) ? t(`logs.outcomes.${e.outcome}`) : e.outcome}
+                  </Badge>
+                ) : null}
+              </td>
+              <td className="px-3 py-2.5">{sent ? t('holder.sent') : t('holder.received')}</td>
+              <td className="break-all px-3 py-2.5">{(sent ? e.recipient : e.sender) ?? '—'}</td>
+              <td className="hidden max-w-xs break-all px-5 py-2.5 font-mono text-xs text-slate-600 md:table-cell">
+                {e.identificativo ?? e.originalMessageId ?? '—'}
+              </td>
+            </tr>
+          );
+        })}
+      </ResultsTable>
     </>
   );
 }
