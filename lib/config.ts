@@ -62,6 +62,15 @@ const variables = {
   PEC_TRUST_CA_FILE: { schema: z.string().min(1).optional(), doc: 'PEM CA certificates that PEC signatures must chain to (default PEC_DATA_DIR/pki/trusted-ca.pem).' },
   PEC_PROVIDER_INDEX_FILE: { schema: z.string().min(1).optional(), doc: 'Provider index LDIF (default PEC_DATA_DIR/pki/provider-index.ldif).' },
   MTA_SPOOL_DIR: { schema: z.string().min(1).optional(), doc: 'Outbound queue folder (default PEC_DATA_DIR/spool).' },
+  MTA_CLAMAV_ADDRESS: {
+    schema: z
+      .string()
+      .regex(/^((tcp:\/\/)?[A-Za-z0-9.-]+:\d{1,5}|(unix:)?\/\S+)$/, 'must be host:port, tcp://host:port, unix:/path or /path')
+      .optional(),
+    doc: 'clamd scanning every submission and every incoming busta (host:port or unix socket). Unset: no virus scan (production must set it).',
+  },
+  MTA_CLAMAV_TIMEOUT_MS: { schema: positiveInt.default(30_000), doc: 'Longest wait for a clamd verdict; past it (or clamd unreachable) the MTA answers a temporary 4xx and the sender retries.' },
+  PEC_VIRUS_STORE_DIR: { schema: z.string().min(1).optional(), doc: 'Folder keeping infected messages 30 months (default PEC_DATA_DIR/virus-store).' },
   PEC_PROVIDER_NAME: { schema: z.string().min(1).default('Demo PEC Provider'), doc: 'providerName in the index.' },
   PEC_MAIL_DOMAIN: { schema: domain.default('pec.localhost.test'), doc: 'Domain of the provider’s own addresses.' },
   PEC_SERVICE_ADDRESS: { schema: email.optional(), doc: 'From of system messages (default posta-certificata@PEC_MAIL_DOMAIN).' },
@@ -120,7 +129,11 @@ export interface Config {
     statusPort: number;
     /** domain → next hop, consulted before DNS MX. */
     staticRoutes: Record<string, { host: string; port: number }>;
+    /** clamd for the virus scan; undefined: scanning disabled */
+    clamav: { address: { host: string; port: number } | { socketPath: string }; timeoutMs: number } | undefined;
   };
+  /** infected messages, kept 30 months (absolute path) */
+  virusStoreDir: string;
   provider: { name: string; mailDomain: string; serviceAddress: string; timeZone: string };
   /** Signing key/certificate and trust material of the PEC MTA (absolute paths). */
   pki: { signingKeyFile: string; signingCertFile: string; trustCaFile: string; providerIndexFile: string };
@@ -174,6 +187,14 @@ function parseStaticRoutes(spec: string | undefined): Record<string, { host: str
   return routes;
 }
 
+function parseClamavAddress(value: string): { host: string; port: number } | { socketPath: string } {
+  const v = value.trim();
+  if (v.startsWith('unix:') || v.startsWith('/')) return { socketPath: v.replace(/^unix:/, '') };
+  const [host, port] = v.replace(/^tcp:\/\//, '').split(':');
+  if (Number(port) < 1 || Number(port) > 65535) throw new ConfigError('MTA_CLAMAV_ADDRESS', `port out of range in ${v}`);
+  return { host, port: Number(port) };
+}
+
 // A plain record, not NodeJS.ProcessEnv: Next's types make NODE_ENV a required key of ProcessEnv.
 export function loadConfig(
   env: Readonly<Record<string, string | undefined>> = process.env,
@@ -216,7 +237,9 @@ export function loadConfig(
       submissionStarttlsPort: r.MTA_SUBMISSION_STARTTLS_PORT,
       statusPort: r.MTA_STATUS_PORT,
       staticRoutes: parseStaticRoutes(r.MTA_STATIC_ROUTES),
+      clamav: r.MTA_CLAMAV_ADDRESS ? { address: parseClamavAddress(r.MTA_CLAMAV_ADDRESS), timeoutMs: r.MTA_CLAMAV_TIMEOUT_MS } : undefined,
     },
+    virusStoreDir: path.resolve(cwd, r.PEC_VIRUS_STORE_DIR ?? path.join(r.PEC_DATA_DIR, 'virus-store')),
     provider: {
       name: r.PEC_PROVIDER_NAME,
       mailDomain: r.PEC_MAIL_DOMAIN,

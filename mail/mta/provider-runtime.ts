@@ -9,8 +9,6 @@ import type { BuildContext, ProviderIndex, Signer, TrustStore } from '@/mail/pec
 import { LiveMtaMaterial, type LiveMaterialOptions } from './live-material';
 import path from 'node:path';
 import { DatabaseMailboxDirectory } from './mailbox-directory';
-import { DatabaseLmtpDeliveryRecords, LmtpMessageStore } from './lmtp-delivery';
-import { MaildirMessageStore, type MessageStore } from './message-store';
 import { MessageStateStore } from './message-state';
 import { TimeoutTimers } from './timers';
 import { verifyPassword } from '@/lib/passwords';
@@ -22,6 +20,8 @@ import { Router } from './routing';
 import { OutboundSpool, type SpoolOutcome } from './spool';
 import { DatabaseTransmissionLog } from './transmission-log-db';
 import type { TransmissionLogWriter } from './transmission-log';
+import { ClamdScanner, describeClamdAddress } from './virus-scan';
+import { VirusStore } from './virus-store';
 
 export interface MtaRuntime {
   config: Config;
@@ -66,7 +66,6 @@ export async function createMtaRuntime(
     preavvisoSeconds: config.timers.preavvisoSeconds,
     mancataConsegnaSeconds: config.timers.mancataConsegnaSeconds,
     archiveDir: path.join(config.dataDir, 'originals'),
-    onConsegna: (seconds) => mtaCounters().observeReceiptLatency(seconds),
   });
   const spool = new OutboundSpool({
     dir: config.spoolDir,
@@ -99,30 +98,26 @@ export async function createMtaRuntime(
     signer: material.signer,
     now: new Date(),
   });
-  // MTA_DELIVERY: the Maildirs written here, or Dovecot over LMTP (the LMTP store reads the
-  // Maildir root, when shared, only to close the crash window described in lmtp-delivery.ts)
-  const delivery = config.delivery;
-  const store: MessageStore =
-    delivery.kind === 'lmtp'
-      ? new LmtpMessageStore({
-          lmtp: delivery,
-          records: new DatabaseLmtpDeliveryRecords(prisma),
-          envelopeFrom: config.provider.serviceAddress,
-          lhloName: config.provider.mailDomain,
-          maildirRoot: config.maildirRoot,
-        })
-      : new MaildirMessageStore(config.maildirRoot);
+  // Antivirus (spec §4.1-4.2): said once at start when it is off or clamd does not answer yet.
+  const clamav = config.mta.clamav;
+  const scanner = clamav ? new ClamdScanner(clamav) : undefined;
+  if (!clamav) console.warn('[pec-mta] virus scanning DISABLED: MTA_CLAMAV_ADDRESS is not set (production must set it)');
+  else if (!(await scanner!.ping()))
+    console.warn(`[pec-mta] clamd at ${describeClamdAddress(clamav.address)} does not answer: mail gets a temporary failure (4xx) until it does`);
+  else console.log(`[pec-mta] virus scanning with clamd at ${describeClamdAddress(clamav.address)}`);
+  const virusStore = new VirusStore(config.virusStoreDir);
   const reception = new ReceptionPoint({
     context,
     trust,
     index,
     ownDomains,
     maildirRoot: config.maildirRoot,
-    store,
     mailboxes: new DatabaseMailboxDirectory(prisma),
     outbox: spool,
     log,
     state,
+    scanner,
+    virusStore,
   });
   const submission = new SubmissionPoint({
     context,
@@ -137,6 +132,8 @@ export async function createMtaRuntime(
     log,
     limits: config.limits,
     state,
+    scanner,
+    virusStore,
   });
   const timers = new TimeoutTimers({
     state,
@@ -170,7 +167,6 @@ export async function createMtaRuntime(
       await timers.stop();
       await spool.stop();
       await relay.close();
-      await store.close?.();
     },
   };
 }

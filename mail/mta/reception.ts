@@ -14,6 +14,7 @@ import {
   buildBustaAnomalia,
   buildMancataConsegna,
   buildPresaInCarico,
+  buildRilevazioneVirus,
   deliveryReceiptType,
   factsFromDaticert,
   inspectMessage,
@@ -25,10 +26,12 @@ import {
   type TransactionFacts,
   type TrustStore,
 } from '@/mail/pec';
-import { MaildirMessageStore, type MessageStore } from './message-store';
+import { isStored, QuotaExceededError, storeInMaildir } from './maildir';
 import type { MessageStateStore } from './message-state';
 import type { Outbox } from './spool';
 import type { TransmissionEvent, TransmissionLogWriter } from './transmission-log';
+import type { VirusScanner } from './virus-scan';
+import type { VirusStore } from './virus-store';
 
 export interface LocalMailbox {
   address: string;
@@ -56,13 +59,15 @@ export interface ReceptionDeps {
   /** Our PEC domains: recipients there are ours. */
   ownDomains: readonly string[];
   maildirRoot: string;
-  /** Where messages go (MTA_DELIVERY): default, written into the Maildirs under maildirRoot. */
-  store?: MessageStore;
   mailboxes: MailboxDirectory;
   outbox: Outbox;
   log: TransmissionLogWriter;
   /** Message state: suppresses duplicate deliveries of retried bustas, matches returning receipts. */
   state?: MessageStateStore;
+  /** Antivirus on every valid busta (spec §4.2); absent: no scan. */
+  scanner?: VirusScanner;
+  /** Where infected bustas are kept (required with a scanner). */
+  virusStore?: VirusStore;
 }
 
 export type ReceptionVerdict = 'busta' | 'receipt' | 'anomalia';
@@ -108,11 +113,9 @@ class PendingWrites {
 
 export class ReceptionPoint {
   private readonly ownDomains: Set<string>;
-  private readonly store: MessageStore;
 
   constructor(private readonly deps: ReceptionDeps) {
     this.ownDomains = new Set(deps.ownDomains.map((d) => d.toLowerCase()));
-    this.store = deps.store ?? new MaildirMessageStore(deps.maildirRoot);
   }
 
   isLocal(address: string): boolean {
@@ -178,6 +181,9 @@ export class ReceptionPoint {
       sender: facts.mittente,
       counterpartProvider: counterpart,
     };
+    // Antivirus before anything is recorded: clamd unavailable throws, the plugin answers 4xx and
+    // the sending provider retries; an unscanned busta is never taken in charge.
+    const scan = this.deps.scanner ? await this.deps.scanner.scan(raw) : { infected: false as const };
     // A busta retried after a crash: recipients already settled get nothing twice.
     let fresh = recipients;
     let pending = recipients;
@@ -226,6 +232,12 @@ export class ReceptionPoint {
           once: true,
         }),
       );
+    }
+
+    if (scan.infected) {
+      await this.refuseInfected(ctx, facts, base, raw, pending, scan.virus, mailReceipt ?? undefined, result, records);
+      await records.settled();
+      return result;
     }
 
     const fields = recipientFields(report.original);
@@ -286,6 +298,91 @@ export class ReceptionPoint {
     return result;
   }
 
+  /**
+   * Virus inside a valid busta (spec §4.2): kept in the virus store, delivered to nobody, and one
+   * avviso di rilevazione virus per local recipient to the sender provider's service mailbox.
+   */
+  private async refuseInfected(
+    ctx: BuildContext,
+    facts: TransactionFacts,
+    base: Omit<TransmissionEvent, 'type' | 'outcome'>,
+    raw: Buffer,
+    recipients: string[],
+    virus: string,
+    mailReceipt: string | undefined,
+    result: ReceptionResult,
+    records: PendingWrites,
+  ): Promise<void> {
+    if (!this.deps.virusStore) throw new Error('virus found but no virus store configured');
+    const kept = await this.deps.virusStore.keep(raw, {
+      stage: 'reception-point',
+      identificativo: facts.identificativo,
+      originalMessageId: facts.msgid,
+      sender: facts.mittente,
+      recipients,
+      virus,
+      counterpartProvider: base.counterpartProvider,
+      detectedAt: ctx.now,
+    });
+    for (const recipient of recipients) {
+      const notice = mailReceipt
+        ? buildRilevazioneVirus({ ctx, facts, mailReceipt, consegna: recipient, virus })
+        : undefined;
+      if (notice) {
+        // keyed: a busta retried after a crash never yields a second notice
+        await this.deps.outbox.enqueue(notice.envelope, notice.chunks, {
+          label: notice.kind,
+          key: `rilevazione-virus ${facts.identificativo} ${recipient}`,
+        });
+        result.issued.push(notice.kind);
+      }
+      const reason = `rilevato virus: ${virus}`;
+      result.failed.push({ recipient, reason });
+      const logged = this.deps.log.write({
+        ...base,
+        type: 'VIRUS',
+        recipient,
+        outcome: 'REFUSED',
+        details: { stage: 'reception-point', virus, virusStoreId: kept.id, messageId: notice?.messageId ?? null, to: mailReceipt ?? null },
+        once: true,
+      });
+      records.add(logged.then(() => this.deps.state?.settleInbound(facts.identificativo, recipient, false, reason)));
+    }
+  }
+
+  /**
+   * A rilevazione virus about a message one of our users sent (spec §4.2): the user gets an avviso
+   * di mancata consegna per virus and that recipient's state fails. Keyed, so a notice re-sent by
+   * the other provider never reaches the user twice.
+   */
+  private async answerRilevazioneVirus(ctx: BuildContext, report: InspectReport): Promise<void> {
+    const d = report.daticert;
+    if (report.kind !== 'rilevazione-virus' || !d?.dati.consegna) return;
+    const facts = factsFromDaticert(d);
+    if (!this.isLocal(facts.mittente)) return;
+    const consegna = d.dati.consegna.toLowerCase();
+    const erroreEsteso = d.dati.erroreEsteso ?? 'rilevato virus';
+    const notice = buildMancataConsegna({ ctx, facts, consegna, errore: 'virus', erroreEsteso });
+    await this.deps.outbox.enqueue({ from: notice.envelope.from, to: [facts.mittente] }, notice.chunks, {
+      label: notice.kind,
+      key: `mancata-consegna-virus ${facts.identificativo} ${consegna}`,
+    });
+    await Promise.all([
+      this.deps.log.write({
+        type: 'VIRUS',
+        identificativo: facts.identificativo,
+        originalMessageId: facts.msgid,
+        sender: facts.mittente,
+        recipient: consegna,
+        counterpartProvider: report.signature.provider,
+        outcome: 'ERROR',
+        details: { stage: 'rilevazione-virus-received', erroreEsteso, messageId: notice.messageId },
+        once: true,
+      }),
+      this.deps.state?.applyReceipt('errore-consegna', facts.identificativo, [consegna], ctx.now, erroreEsteso),
+    ]);
+  }
+
   /** Stores a busta for one recipient; returns why it could not be, or null. */
   private async deliver(
     recipient: string,
@@ -296,23 +393,21 @@ export class ReceptionPoint {
     records: PendingWrites,
   ): Promise<{ errore: 'no-dest' | 'altro'; text: string } | null> {
     // A busta taken in charge before a crash may already be in the box: never store it twice.
-    if (retry && (await this.store.isStored(recipient, deliveryKey))) return null;
+    if (retry && (await isStored(this.deps.maildirRoot, recipient, deliveryKey))) return null;
     const mailbox = await this.deps.mailboxes.find(recipient);
     const provider = this.deps.context().provider.name;
     if (!mailbox) return { errore: 'no-dest', text: `5.1.1 - ${provider} - indirizzo non valido` };
     if (!isUsable(mailbox, now)) return { errore: 'altro', text: `5.2.1 - ${provider} - casella non attiva` };
-    // The consegna is built only once the store confirmed (LMTP: its 250 for this recipient); a
-    // temporary failure throws, so the sender gets 4xx and retries, and no receipt goes out.
-    const stored = await this.store.store(recipient, raw, {
-      quotaBytes: mailbox.quotaBytes,
-      usedBytes: mailbox.usedBytes,
-      deliveryKey,
-    });
-    if (!stored.stored) {
-      if (stored.refusal === 'over-quota') return { errore: 'altro', text: `5.2.2 - ${provider} - casella piena` };
-      if (stored.refusal === 'unknown-mailbox')
-        return { errore: 'no-dest', text: `5.1.1 - ${provider} - indirizzo non valido` };
-      return { errore: 'altro', text: `5.3.0 - ${provider} - messaggio rifiutato dalla casella` };
+    try {
+      await storeInMaildir(this.deps.maildirRoot, recipient, raw, {
+        quotaBytes: mailbox.quotaBytes,
+        usedBytes: mailbox.usedBytes,
+        deliveryKey,
+      });
+    } catch (err) {
+      if (err instanceof QuotaExceededError)
+        return { errore: 'altro', text: `5.2.2 - ${provider} - casella piena` };
+      throw err;
     }
     // The message is durably stored; the usage counter need not hold up the consegna.
     records.add(this.deps.mailboxes.recordDelivery?.(recipient, raw.length));
@@ -359,11 +454,7 @@ export class ReceptionPoint {
         result.failed.push({ recipient, reason: 'no such active mailbox' });
         continue;
       }
-      const stored = await this.store.store(recipient, raw);
-      if (!stored.stored) {
-        result.failed.push({ recipient, reason: stored.detail });
-        continue;
-      }
+      await storeInMaildir(this.deps.maildirRoot, recipient, raw);
       records.add(this.deps.mailboxes.recordDelivery?.(recipient, raw.length));
       result.delivered.push(recipient);
       const received: Partial<Record<string, TransmissionEvent['type']>> = {
@@ -390,6 +481,7 @@ export class ReceptionPoint {
     }
     // The receipt is stored: its effect on the message state can go alongside the counters and log.
     records.add(this.matchReceipt(report));
+    records.add(this.answerRilevazioneVirus(ctx, report));
     await records.settled();
     return result;
   }
@@ -468,12 +560,14 @@ export class ReceptionPoint {
     for (const recipient of targets) {
       // The DP delivers the wrapper with no receipt (spec §2.4); quota still applies.
       const mailbox = (await this.deps.mailboxes.find(recipient))!;
-      const stored = await this.store.store(recipient, data, {
-        quotaBytes: mailbox.quotaBytes,
-        usedBytes: mailbox.usedBytes,
-      });
-      if (!stored.stored) {
-        result.failed.push({ recipient, reason: stored.refusal === 'over-quota' ? 'mailbox full' : stored.detail });
+      try {
+        await storeInMaildir(this.deps.maildirRoot, recipient, data, {
+          quotaBytes: mailbox.quotaBytes,
+          usedBytes: mailbox.usedBytes,
+        });
+      } catch (err) {
+        if (!(err instanceof QuotaExceededError)) throw err;
+        result.failed.push({ recipient, reason: 'mailbox full' });
         continue;
       }
       await this.deps.mailboxes.recordDelivery?.(recipient, data.length);

@@ -20,6 +20,8 @@ import {
 import type { MessageStateStore } from './message-state';
 import type { Outbox } from './spool';
 import type { TransmissionLogWriter } from './transmission-log';
+import type { VirusScanner } from './virus-scan';
+import type { VirusStore } from './virus-store';
 
 export interface MailboxCredentials {
   address: string;
@@ -44,6 +46,10 @@ export interface SubmissionDeps {
   state?: MessageStateStore;
   /** How long a successful password check is remembered (0: never); default 60 s. */
   verifiedLoginTtlMs?: number;
+  /** Antivirus (spec §4.1); absent: no scan. */
+  scanner?: VirusScanner;
+  /** Where infected submissions are kept (required with a scanner). */
+  virusStore?: VirusStore;
 }
 
 const addressPattern = /[^\s<>,;:"()[\]]+@[^\s<>,;:"()[\]]+/g;
@@ -90,7 +96,7 @@ export function formalCheck(
 export interface SubmissionResult {
   accepted: boolean;
   identificativo: string;
-  cause?: NonAccettazioneCause;
+  cause?: NonAccettazioneCause | 'virus';
 }
 
 /** Sliding-window failure counter (per address, per IP). */
@@ -195,6 +201,9 @@ export class SubmissionPoint {
     );
     const facts = describeOriginal({ original: raw, sender: envelope.from, recipients, identificativo });
     const base = { identificativo, originalMessageId: facts.msgid, sender: envelope.from };
+    // Antivirus first, before anything is written: clamd unavailable throws, the plugin answers 4xx
+    // and the client keeps the message; unscanned mail is never accepted.
+    const scan = this.deps.scanner ? await this.deps.scanner.scan(raw) : { infected: false as const };
     // The SUBMISSION row does not depend on what follows: it is written while the busta is built and
     // spooled, and awaited before we answer, so the log is still complete when the client hears 250.
     const submissionLogged = this.deps.log.write({
@@ -205,14 +214,34 @@ export class SubmissionPoint {
     });
     submissionLogged.catch(() => undefined); // awaited below; this only keeps an early throw from leaving it unhandled
 
-    const failed = formalCheck({
-      authUser,
-      mailFrom: envelope.from,
-      rcptTo: envelope.to,
-      raw,
-      limits: this.deps.limits,
-    });
+    const failed: { cause: NonAccettazioneCause | 'virus'; detail?: string } | null = scan.infected
+      ? { cause: 'virus', detail: scan.virus }
+      : formalCheck({
+          authUser,
+          mailFrom: envelope.from,
+          rcptTo: envelope.to,
+          raw,
+          limits: this.deps.limits,
+        });
     if (failed) {
+      if (scan.infected) {
+        // Kept apart for 30 months (spec §2.2.4) before the user hears of it; nothing is relayed.
+        if (!this.deps.virusStore) throw new Error('virus found but no virus store configured');
+        const kept = await this.deps.virusStore.keep(raw, {
+          stage: 'access-point',
+          ...base,
+          recipients: recipients.map((r) => r.address),
+          virus: scan.virus,
+          detectedAt: ctx.now,
+        });
+        await this.deps.log.write({
+          ...base,
+          type: 'VIRUS',
+          recipient: recipients.map((r) => r.address).join(','),
+          outcome: 'REFUSED',
+          details: { stage: 'access-point', virus: scan.virus, virusStoreId: kept.id },
+        });
+      }
       const notice = buildNonAccettazione({ ctx, facts, cause: failed.cause, detail: failed.detail });
       // The notice goes to the authenticated mailbox: the only sender we know is real.
       await this.deps.outbox.enqueue(

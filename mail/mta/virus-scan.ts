@@ -5,7 +5,7 @@
  * libraries bring file and directory scanning we never use.
  *
  * A scanner that cannot answer throws VirusScanUnavailableError: the plugins turn any error into a
- * 451, so the sender keeps the message and retries, and nothing unscanned is ever accepted.
+ * temporary failure (4xx), so the sender keeps the message and retries, and nothing unscanned is ever accepted.
  */
 import net from 'node:net';
 

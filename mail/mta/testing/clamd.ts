@@ -68,6 +68,7 @@ export async function startTestClamd(options: { echo?: boolean } = {}): Promise<
   let child: ChildProcess | undefined;
 
   const start = async () => {
+    if (child && child.exitCode === null) return;
     const proc = spawn('clamd', ['-c', conf], { stdio: ['ignore', options.echo ? 'inherit' : 'ignore', 'pipe'] });
     child = proc;
     let stderr = '';
