@@ -50,41 +50,41 @@ export class MessageStateStore {
   /** Records an accepted submission; the timers run for certified recipients only (spec §2.7). */
   async recordSubmission(s: SubmissionRecord): Promise<void> {
     mkdirSync(this.options.archiveDir, { recursive: true, mode: 0o700 });
-    const originalPath = path.join(this.options.archiveDir, `${s.identificativo.replace(/[^A-Za-z0-9._@-]/g, '_')}.eml`);
+    const originalPath = path.join(
+      this.options.archiveDir,
+      `${s.identificativo.replace(/[^A-Za-z0-9._@-]/g, '_')}.eml`,
+    );
     writeFileSync(originalPath, s.original, { mode: 0o600 });
     const at = s.acceptedAt.getTime();
-    const mailbox = await this.prisma.mailbox.findUnique({ where: { address: s.sender.toLowerCase() }, select: { id: true } });
-    await this.prisma.pecMessage.create({
-      data: {
-        identificativo: s.identificativo,
-        originalMessageId: s.originalMessageId,
-        direction: 'OUTBOUND',
-        kind: 'POSTA_CERTIFICATA',
-        state: 'ACCEPTED',
-        sender: s.sender.toLowerCase(),
-        subject: s.subject,
-        receiptType: receiptTypeColumn[s.receiptType],
-        sizeBytes: BigInt(s.sizeBytes),
-        senderMailboxId: mailbox?.id ?? null,
-        spoolPath: originalPath,
-        recipients: {
-          create: s.recipients.map((r) => ({
-            recipient: r.address.toLowerCase(),
-            certified: r.tipo === 'certificato',
-            isCc: r.field === 'cc',
-            preavvisoDueAt: r.tipo === 'certificato' ? new Date(at + this.options.preavvisoSeconds * 1000) : null,
-            mancataConsegnaDueAt: r.tipo === 'certificato' ? new Date(at + this.options.mancataConsegnaSeconds * 1000) : null,
-          })),
-        },
-      },
-    });
+    const certified = s.recipients.map((r) => r.tipo === 'certificato');
+    const preavvisoDueAt = new Date(at + this.options.preavvisoSeconds * 1000);
+    const mancataConsegnaDueAt = new Date(at + this.options.mancataConsegnaSeconds * 1000);
+    // Message and recipients in one statement (atomic, one round trip); timers only for certified ones.
+    await this.prisma.$executeRaw`
+      WITH message AS (
+        INSERT INTO pec_messages (id, identificativo, original_message_id, direction, kind, state, sender, subject,
+                                  receipt_type, size_bytes, sender_mailbox_id, spool_path, created_at, updated_at)
+        SELECT gen_random_uuid(), ${s.identificativo}, ${s.originalMessageId}, 'OUTBOUND', 'POSTA_CERTIFICATA', 'ACCEPTED',
+               ${s.sender.toLowerCase()}, ${s.subject}, ${receiptTypeColumn[s.receiptType]}::"ReceiptType", ${s.sizeBytes},
+               (SELECT id FROM mailboxes WHERE address = ${s.sender.toLowerCase()}), ${originalPath}, now(), now()
+        RETURNING id
+      )
+      INSERT INTO pec_recipients (id, message_id, recipient, certified, is_cc, state, preavviso_due_at,
+                                  mancata_consegna_due_at, created_at, updated_at)
+      SELECT gen_random_uuid(), message.id, r.recipient, r.certified, r.is_cc, 'ACCEPTED',
+             CASE WHEN r.certified THEN ${preavvisoDueAt}::timestamptz END,
+             CASE WHEN r.certified THEN ${mancataConsegnaDueAt}::timestamptz END, now(), now()
+      FROM message,
+           unnest(${s.recipients.map((r) => r.address.toLowerCase())}::text[], ${certified}::boolean[],
+                  ${s.recipients.map((r) => r.field === 'cc')}::boolean[]) AS r(recipient, certified, is_cc)`;
   }
 
   async markRelayed(identificativo: string, recipients: string[], at = new Date()): Promise<void> {
-    await this.prisma.pecRecipient.updateMany({
-      where: { message: { identificativo, direction: 'OUTBOUND' }, recipient: { in: recipients.map((r) => r.toLowerCase()) }, state: 'ACCEPTED' },
-      data: { state: 'RELAYED', relayedAt: at },
-    });
+    await this.prisma.$executeRaw`
+      UPDATE pec_recipients r SET state = 'RELAYED', relayed_at = ${at}, updated_at = now()
+      FROM pec_messages m
+      WHERE m.id = r.message_id AND m.identificativo = ${identificativo} AND m.direction = 'OUTBOUND'
+        AND r.recipient = ANY(${recipients.map((x) => x.toLowerCase())}::text[]) AND r.state = 'ACCEPTED'`;
   }
 
   /**
@@ -98,34 +98,26 @@ export class MessageStateStore {
     at = new Date(),
     reason?: string,
   ): Promise<number> {
-    const where = { message: { identificativo, direction: 'OUTBOUND' as const }, recipient: { in: recipients.map((r) => r.toLowerCase()) } };
-    let changed: number;
-    if (kind === 'presa-in-carico') {
-      changed = (
-        await this.prisma.pecRecipient.updateMany({
-          where: { ...where, state: { in: ['ACCEPTED', 'RELAYED'] } },
-          data: { state: 'TAKEN_IN_CHARGE', takenInChargeAt: at },
-        })
-      ).count;
-    } else if (kind === 'avvenuta-consegna') {
-      const delivered = await this.prisma.pecRecipient.updateManyAndReturn({
-        where: { ...where, state: { in: ['ACCEPTED', 'RELAYED', 'TAKEN_IN_CHARGE'] } },
-        data: { state: 'DELIVERED', deliveredAt: at },
-        select: { createdAt: true },
-      });
-      changed = delivered.length;
-      // the recipient row is written with the accettazione (recordSubmission)
-      for (const r of delivered) this.options.onConsegna?.((at.getTime() - r.createdAt.getTime()) / 1000);
-    } else {
-      changed = (
-        await this.prisma.pecRecipient.updateMany({
-          where: { ...where, state: { in: ['ACCEPTED', 'RELAYED', 'TAKEN_IN_CHARGE'] } },
-          data: { state: 'FAILED', failedAt: at, failureReason: reason ?? 'errore-consegna' },
-        })
-      ).count;
-    }
-    if (changed > 0) await this.completeIfSettled(identificativo);
-    return changed;
+    const addresses = recipients.map((r) => r.toLowerCase());
+    // One UPDATE per receipt, guarded by the states it may move from: a duplicate changes nothing.
+    const moved = await this.prisma.$queryRaw<{ created_at: Date }[]>`
+      UPDATE pec_recipients r
+      SET state = ${kind === 'presa-in-carico' ? 'TAKEN_IN_CHARGE' : kind === 'avvenuta-consegna' ? 'DELIVERED' : 'FAILED'}::"RecipientState",
+          taken_in_charge_at = CASE WHEN ${kind === 'presa-in-carico'} THEN ${at}::timestamptz ELSE r.taken_in_charge_at END,
+          delivered_at = CASE WHEN ${kind === 'avvenuta-consegna'} THEN ${at}::timestamptz ELSE r.delivered_at END,
+          failed_at = CASE WHEN ${kind === 'errore-consegna'} THEN ${at}::timestamptz ELSE r.failed_at END,
+          failure_reason = CASE WHEN ${kind === 'errore-consegna'} THEN ${reason ?? 'errore-consegna'} ELSE r.failure_reason END,
+          updated_at = now()
+      FROM pec_messages m
+      WHERE m.id = r.message_id AND m.identificativo = ${identificativo} AND m.direction = 'OUTBOUND'
+        AND r.recipient = ANY(${addresses}::text[])
+        AND r.state = ANY(${kind === 'presa-in-carico' ? ['ACCEPTED', 'RELAYED'] : ['ACCEPTED', 'RELAYED', 'TAKEN_IN_CHARGE']}::"RecipientState"[])
+      RETURNING r.created_at`;
+    // the recipient row is written with the accettazione (recordSubmission)
+    if (kind === 'avvenuta-consegna')
+      for (const r of moved) this.options.onConsegna?.((at.getTime() - r.created_at.getTime()) / 1000);
+    if (moved.length > 0 && kind !== 'presa-in-carico') await this.completeIfSettled(identificativo);
+    return moved.length;
   }
 
   /**
@@ -138,27 +130,32 @@ export class MessageStateStore {
     recipients: string[],
   ): Promise<boolean> {
     if (recipients.length === 0) return false;
-    const rows = await this.prisma.pecRecipient.findMany({
-      where: { message: { identificativo, direction: 'OUTBOUND' }, recipient: { in: recipients.map((r) => r.toLowerCase()) } },
-      select: { state: true, takenInChargeAt: true, mancataConsegnaSentAt: true },
-    });
+    const rows = await this.prisma.$queryRaw<
+      { state: string; taken_in_charge_at: Date | null; mancata_consegna_sent_at: Date | null }[]
+    >`
+      SELECT r.state::text AS state, r.taken_in_charge_at, r.mancata_consegna_sent_at
+      FROM pec_recipients r JOIN pec_messages m ON m.id = r.message_id
+      WHERE m.identificativo = ${identificativo} AND m.direction = 'OUTBOUND'
+        AND r.recipient = ANY(${recipients.map((r) => r.toLowerCase())}::text[])`;
     if (rows.length < recipients.length) return false;
     return rows.every((r) =>
       kind === 'presa-in-carico'
-        ? r.takenInChargeAt !== null
+        ? r.taken_in_charge_at !== null
         : kind === 'avvenuta-consegna'
           ? r.state === 'DELIVERED'
-          : r.state === 'FAILED' && r.mancataConsegnaSentAt === null,
+          : r.state === 'FAILED' && r.mancata_consegna_sent_at === null,
     );
   }
 
+  /** The message is complete once no certified recipient is still open. */
   private async completeIfSettled(identificativo: string): Promise<void> {
-    const open = await this.prisma.pecRecipient.count({
-      where: { message: { identificativo, direction: 'OUTBOUND' }, certified: true, state: { notIn: ['DELIVERED', 'FAILED'] } },
-    });
-    if (open === 0) {
-      await this.prisma.pecMessage.updateMany({ where: { identificativo, direction: 'OUTBOUND' }, data: { state: 'COMPLETED' } });
-    }
+    await this.prisma.$executeRaw`
+      UPDATE pec_messages m SET state = 'COMPLETED', updated_at = now()
+      WHERE m.identificativo = ${identificativo} AND m.direction = 'OUTBOUND' AND m.state <> 'COMPLETED'
+        AND NOT EXISTS (
+          SELECT 1 FROM pec_recipients r
+          WHERE r.message_id = m.id AND r.certified AND r.state NOT IN ('DELIVERED', 'FAILED')
+        )`;
   }
 
   /** Timeouts due at `now` (spec §5.1): 12 h without presa in carico nor consegna, 24 h without consegna. */
@@ -169,10 +166,16 @@ export class MessageStateStore {
         message: { direction: 'OUTBOUND' },
         OR: [
           { state: { in: ['ACCEPTED', 'RELAYED'] }, preavvisoDueAt: { lte: now }, preavvisoSentAt: null },
-          { state: { in: ['ACCEPTED', 'RELAYED', 'TAKEN_IN_CHARGE'] }, mancataConsegnaDueAt: { lte: now }, mancataConsegnaSentAt: null },
+          {
+            state: { in: ['ACCEPTED', 'RELAYED', 'TAKEN_IN_CHARGE'] },
+            mancataConsegnaDueAt: { lte: now },
+            mancataConsegnaSentAt: null,
+          },
         ],
       },
-      include: { message: { include: { recipients: { select: { recipient: true, certified: true, isCc: true } } } } },
+      include: {
+        message: { include: { recipients: { select: { recipient: true, certified: true, isCc: true } } } },
+      },
       take: limit,
     });
     return rows.map((r) => ({
@@ -182,7 +185,11 @@ export class MessageStateStore {
       hours: r.mancataConsegnaDueAt && r.mancataConsegnaDueAt <= now ? 24 : 12,
       sender: r.message.sender,
       originalPath: r.message.spoolPath,
-      recipients: r.message.recipients.map((x) => ({ address: x.recipient, certified: x.certified, isCc: x.isCc })),
+      recipients: r.message.recipients.map((x) => ({
+        address: x.recipient,
+        certified: x.certified,
+        isCc: x.isCc,
+      })),
     }));
   }
 
@@ -199,9 +206,19 @@ export class MessageStateStore {
       return r.count === 1;
     }
     const r = await this.prisma.pecRecipient.updateMany({
-      where: { id: t.recipientId, mancataConsegnaSentAt: null, state: { in: ['ACCEPTED', 'RELAYED', 'TAKEN_IN_CHARGE'] } },
+      where: {
+        id: t.recipientId,
+        mancataConsegnaSentAt: null,
+        state: { in: ['ACCEPTED', 'RELAYED', 'TAKEN_IN_CHARGE'] },
+      },
       // A 12 h notice not sent by now is skipped: the final notice supersedes it.
-      data: { mancataConsegnaSentAt: at, state: 'FAILED', failedAt: at, failureReason: 'superamento tempo massimo (24 h)', preavvisoSentAt: at },
+      data: {
+        mancataConsegnaSentAt: at,
+        state: 'FAILED',
+        failedAt: at,
+        failureReason: 'superamento tempo massimo (24 h)',
+        preavvisoSentAt: at,
+      },
     });
     if (r.count === 1) await this.completeIfSettled(t.identificativo);
     return r.count === 1;
@@ -220,41 +237,52 @@ export class MessageStateStore {
     sizeBytes: number;
     recipients: string[];
   }): Promise<{ newlyReceived: string[]; settled: Set<string> }> {
-    const message = await this.prisma.pecMessage.upsert({
-      where: { identificativo_direction: { identificativo: input.identificativo, direction: 'INBOUND' } },
-      create: {
-        identificativo: input.identificativo,
-        originalMessageId: input.originalMessageId,
-        direction: 'INBOUND',
-        kind: 'POSTA_CERTIFICATA',
-        state: 'ACCEPTED',
-        sender: input.sender.toLowerCase(),
-        subject: input.subject,
-        sizeBytes: BigInt(input.sizeBytes),
-        counterpartProvider: input.counterpartProvider,
-      },
-      update: {},
-      include: { recipients: true },
-    });
-    const known = new Map(message.recipients.map((r) => [r.recipient, r.state]));
-    const newlyReceived = input.recipients.filter((r) => !known.has(r));
-    if (newlyReceived.length) {
-      await this.prisma.pecRecipient.createMany({
-        data: newlyReceived.map((recipient) => ({ messageId: message.id, recipient, certified: true, state: 'TAKEN_IN_CHARGE' as const })),
-        skipDuplicates: true,
-      });
-    }
+    // One statement: the message row (kept if it exists), the recipients already known (as the
+    // statement's snapshot saw them, i.e. before this call), and the new ones inserted.
+    const known = await this.prisma.$queryRaw<{ recipient: string; state: string }[]>`
+      WITH message AS (
+        INSERT INTO pec_messages (id, identificativo, original_message_id, direction, kind, state, sender, subject,
+                                  size_bytes, counterpart_provider, created_at, updated_at)
+        VALUES (gen_random_uuid(), ${input.identificativo}, ${input.originalMessageId}, 'INBOUND', 'POSTA_CERTIFICATA',
+                'ACCEPTED', ${input.sender.toLowerCase()}, ${input.subject}, ${input.sizeBytes}, ${input.counterpartProvider}, now(), now())
+        ON CONFLICT (identificativo, direction) DO UPDATE SET updated_at = pec_messages.updated_at
+        RETURNING id
+      ),
+      known AS (
+        SELECT r.recipient, r.state::text AS state FROM pec_recipients r, message WHERE r.message_id = message.id
+      ),
+      added AS (
+        INSERT INTO pec_recipients (id, message_id, recipient, certified, state, created_at, updated_at)
+        SELECT gen_random_uuid(), message.id, x.recipient, true, 'TAKEN_IN_CHARGE', now(), now()
+        FROM message, unnest(${input.recipients}::text[]) AS x(recipient)
+        WHERE x.recipient NOT IN (SELECT recipient FROM known)
+        ON CONFLICT (message_id, recipient) DO NOTHING
+      )
+      SELECT recipient, state FROM known`;
+    const states = new Map(known.map((r) => [r.recipient, r.state]));
+    const newlyReceived = input.recipients.filter((r) => !states.has(r));
     const settled = new Set(
-      [...known].filter(([, state]) => state === 'DELIVERED' || state === 'FAILED').map(([recipient]) => recipient),
+      [...states]
+        .filter(([, state]) => state === 'DELIVERED' || state === 'FAILED')
+        .map(([recipient]) => recipient),
     );
     return { newlyReceived, settled };
   }
 
-  async settleInbound(identificativo: string, recipient: string, delivered: boolean, reason?: string): Promise<void> {
-    const at = new Date();
-    await this.prisma.pecRecipient.updateMany({
-      where: { message: { identificativo, direction: 'INBOUND' }, recipient },
-      data: delivered ? { state: 'DELIVERED', deliveredAt: at } : { state: 'FAILED', failedAt: at, failureReason: reason ?? null },
-    });
+  async settleInbound(
+    identificativo: string,
+    recipient: string,
+    delivered: boolean,
+    reason?: string,
+  ): Promise<void> {
+    await this.prisma.$executeRaw`
+      UPDATE pec_recipients r
+      SET state = ${delivered ? 'DELIVERED' : 'FAILED'}::"RecipientState",
+          delivered_at = CASE WHEN ${delivered} THEN now() ELSE r.delivered_at END,
+          failed_at = CASE WHEN ${delivered} THEN r.failed_at ELSE now() END,
+          failure_reason = CASE WHEN ${delivered} THEN r.failure_reason ELSE ${reason ?? null} END,
+          updated_at = now()
+      FROM pec_messages m
+      WHERE m.id = r.message_id AND m.identificativo = ${identificativo} AND m.direction = 'INBOUND' AND r.recipient = ${recipient}`;
   }
 }

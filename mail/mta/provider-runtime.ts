@@ -9,6 +9,8 @@ import type { BuildContext, ProviderIndex, Signer, TrustStore } from '@/mail/pec
 import { LiveMtaMaterial, type LiveMaterialOptions } from './live-material';
 import path from 'node:path';
 import { DatabaseMailboxDirectory } from './mailbox-directory';
+import { DatabaseLmtpDeliveryRecords, LmtpMessageStore } from './lmtp-delivery';
+import { MaildirMessageStore, type MessageStore } from './message-store';
 import { MessageStateStore } from './message-state';
 import { TimeoutTimers } from './timers';
 import { verifyPassword } from '@/lib/passwords';
@@ -66,6 +68,7 @@ export async function createMtaRuntime(
     preavvisoSeconds: config.timers.preavvisoSeconds,
     mancataConsegnaSeconds: config.timers.mancataConsegnaSeconds,
     archiveDir: path.join(config.dataDir, 'originals'),
+    onConsegna: (seconds) => mtaCounters().observeReceiptLatency(seconds),
   });
   const spool = new OutboundSpool({
     dir: config.spoolDir,
@@ -98,6 +101,19 @@ export async function createMtaRuntime(
     signer: material.signer,
     now: new Date(),
   });
+  // MTA_DELIVERY: the Maildirs written here, or Dovecot over LMTP (the LMTP store reads the
+  // Maildir root, when shared, only to close the crash window described in lmtp-delivery.ts)
+  const delivery = config.delivery;
+  const store: MessageStore =
+    delivery.kind === 'lmtp'
+      ? new LmtpMessageStore({
+          lmtp: delivery,
+          records: new DatabaseLmtpDeliveryRecords(prisma),
+          envelopeFrom: config.provider.serviceAddress,
+          lhloName: config.provider.mailDomain,
+          maildirRoot: config.maildirRoot,
+        })
+      : new MaildirMessageStore(config.maildirRoot);
   // Antivirus (spec §4.1-4.2): said once at start when it is off or clamd does not answer yet.
   const clamav = config.mta.clamav;
   const scanner = clamav ? new ClamdScanner(clamav) : undefined;
@@ -112,6 +128,7 @@ export async function createMtaRuntime(
     index,
     ownDomains,
     maildirRoot: config.maildirRoot,
+    store,
     mailboxes: new DatabaseMailboxDirectory(prisma),
     outbox: spool,
     log,
@@ -167,6 +184,7 @@ export async function createMtaRuntime(
       await timers.stop();
       await spool.stop();
       await relay.close();
+      await store.close?.();
     },
   };
 }

@@ -26,7 +26,7 @@ import {
   type TransactionFacts,
   type TrustStore,
 } from '@/mail/pec';
-import { isStored, QuotaExceededError, storeInMaildir } from './maildir';
+import { MaildirMessageStore, type MessageStore } from './message-store';
 import type { MessageStateStore } from './message-state';
 import type { Outbox } from './spool';
 import type { TransmissionEvent, TransmissionLogWriter } from './transmission-log';
@@ -59,6 +59,8 @@ export interface ReceptionDeps {
   /** Our PEC domains: recipients there are ours. */
   ownDomains: readonly string[];
   maildirRoot: string;
+  /** Where messages go (MTA_DELIVERY): default, written into the Maildirs under maildirRoot. */
+  store?: MessageStore;
   mailboxes: MailboxDirectory;
   outbox: Outbox;
   log: TransmissionLogWriter;
@@ -113,9 +115,11 @@ class PendingWrites {
 
 export class ReceptionPoint {
   private readonly ownDomains: Set<string>;
+  private readonly store: MessageStore;
 
   constructor(private readonly deps: ReceptionDeps) {
     this.ownDomains = new Set(deps.ownDomains.map((d) => d.toLowerCase()));
+    this.store = deps.store ?? new MaildirMessageStore(deps.maildirRoot);
   }
 
   isLocal(address: string): boolean {
@@ -393,21 +397,23 @@ export class ReceptionPoint {
     records: PendingWrites,
   ): Promise<{ errore: 'no-dest' | 'altro'; text: string } | null> {
     // A busta taken in charge before a crash may already be in the box: never store it twice.
-    if (retry && (await isStored(this.deps.maildirRoot, recipient, deliveryKey))) return null;
+    if (retry && (await this.store.isStored(recipient, deliveryKey))) return null;
     const mailbox = await this.deps.mailboxes.find(recipient);
     const provider = this.deps.context().provider.name;
     if (!mailbox) return { errore: 'no-dest', text: `5.1.1 - ${provider} - indirizzo non valido` };
     if (!isUsable(mailbox, now)) return { errore: 'altro', text: `5.2.1 - ${provider} - casella non attiva` };
-    try {
-      await storeInMaildir(this.deps.maildirRoot, recipient, raw, {
-        quotaBytes: mailbox.quotaBytes,
-        usedBytes: mailbox.usedBytes,
-        deliveryKey,
-      });
-    } catch (err) {
-      if (err instanceof QuotaExceededError)
-        return { errore: 'altro', text: `5.2.2 - ${provider} - casella piena` };
-      throw err;
+    // The consegna is built only once the store confirmed (LMTP: its 250 for this recipient); a
+    // temporary failure throws, so the sender gets 4xx and retries, and no receipt goes out.
+    const stored = await this.store.store(recipient, raw, {
+      quotaBytes: mailbox.quotaBytes,
+      usedBytes: mailbox.usedBytes,
+      deliveryKey,
+    });
+    if (!stored.stored) {
+      if (stored.refusal === 'over-quota') return { errore: 'altro', text: `5.2.2 - ${provider} - casella piena` };
+      if (stored.refusal === 'unknown-mailbox')
+        return { errore: 'no-dest', text: `5.1.1 - ${provider} - indirizzo non valido` };
+      return { errore: 'altro', text: `5.3.0 - ${provider} - messaggio rifiutato dalla casella` };
     }
     // The message is durably stored; the usage counter need not hold up the consegna.
     records.add(this.deps.mailboxes.recordDelivery?.(recipient, raw.length));
@@ -454,7 +460,11 @@ export class ReceptionPoint {
         result.failed.push({ recipient, reason: 'no such active mailbox' });
         continue;
       }
-      await storeInMaildir(this.deps.maildirRoot, recipient, raw);
+      const stored = await this.store.store(recipient, raw);
+      if (!stored.stored) {
+        result.failed.push({ recipient, reason: stored.detail });
+        continue;
+      }
       records.add(this.deps.mailboxes.recordDelivery?.(recipient, raw.length));
       result.delivered.push(recipient);
       const received: Partial<Record<string, TransmissionEvent['type']>> = {
@@ -560,14 +570,12 @@ export class ReceptionPoint {
     for (const recipient of targets) {
       // The DP delivers the wrapper with no receipt (spec §2.4); quota still applies.
       const mailbox = (await this.deps.mailboxes.find(recipient))!;
-      try {
-        await storeInMaildir(this.deps.maildirRoot, recipient, data, {
-          quotaBytes: mailbox.quotaBytes,
-          usedBytes: mailbox.usedBytes,
-        });
-      } catch (err) {
-        if (!(err instanceof QuotaExceededError)) throw err;
-        result.failed.push({ recipient, reason: 'mailbox full' });
+      const stored = await this.store.store(recipient, data, {
+        quotaBytes: mailbox.quotaBytes,
+        usedBytes: mailbox.usedBytes,
+      });
+      if (!stored.stored) {
+        result.failed.push({ recipient, reason: stored.refusal === 'over-quota' ? 'mailbox full' : stored.detail });
         continue;
       }
       await this.deps.mailboxes.recordDelivery?.(recipient, data.length);

@@ -81,20 +81,41 @@ export function selfSignedTls(hostName: string): { keyPem: string; certPem: stri
   try {
     const r = spawnSync(
       'openssl',
-      ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '30', '-subj', `/CN=${hostName}`,
-        '-addext', `subjectAltName=DNS:${hostName},IP:127.0.0.1`,
-        '-keyout', path.join(dir, 'key.pem'), '-out', path.join(dir, 'cert.pem')],
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-days',
+        '30',
+        '-subj',
+        `/CN=${hostName}`,
+        '-addext',
+        `subjectAltName=DNS:${hostName},IP:127.0.0.1`,
+        '-keyout',
+        path.join(dir, 'key.pem'),
+        '-out',
+        path.join(dir, 'cert.pem'),
+      ],
       { encoding: 'utf8' },
     );
     if (r.status !== 0) throw new Error(`openssl req failed: ${r.stderr}`);
-    return { keyPem: readFileSync(path.join(dir, 'key.pem'), 'utf8'), certPem: readFileSync(path.join(dir, 'cert.pem'), 'utf8') };
+    return {
+      keyPem: readFileSync(path.join(dir, 'key.pem'), 'utf8'),
+      certPem: readFileSync(path.join(dir, 'cert.pem'), 'utf8'),
+    };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
 export function writeHarakaRuntime(options: HarakaOptions): string {
-  const ports = [options.port, ...(options.extraPorts ?? []), ...(options.smtpsPort ? [options.smtpsPort] : [])];
+  const ports = [
+    options.port,
+    ...(options.extraPorts ?? []),
+    ...(options.smtpsPort ? [options.smtpsPort] : []),
+  ];
   return writeRuntime({
     dir: options.dir ?? mkdtempSync(path.join(os.tmpdir(), 'pec-haraka-')),
     listen: ports.map((p) => `127.0.0.1:${p}`),
@@ -118,7 +139,9 @@ process.once('exit', () => {
 export async function startHaraka(options: HarakaOptions): Promise<HarakaProcess> {
   const dir = writeHarakaRuntime(options);
   let output = '';
-  const child = spawn(process.execPath, [harakaBin, '-c', dir], {
+  // PEC_HARAKA_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") profiles the MTAs of a bench.
+  const nodeArgs = (process.env.PEC_HARAKA_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, harakaBin, '-c', dir], {
     cwd: dir,
     env: options.env,
     stdio: ['ignore', 'pipe', 'pipe'],
