@@ -64,7 +64,11 @@ describe('docker/compose.yaml', () => {
     const published = (s: string) => (services[s].ports ?? []).map((p) => p.split(':').slice(-2)[0]);
     assert.deepEqual(published('mta'), ['25', '465', '587']);
     assert.deepEqual(published('dovecot'), ['993', '995']);
-    assert.deepEqual(services.clamav.profiles, ['clamav']);
+    // the antivirus is not optional (spec §4.1-4.2): no profile, the MTA starts with it and points at it
+    assert.equal(services.clamav.profiles, undefined);
+    assert.equal(services.mta.depends_on?.clamav?.condition, 'service_started');
+    assert.ok(services.clamav.expose?.includes('3310'));
+    assert.equal(envExample().get('MTA_CLAMAV_ADDRESS'), 'clamav:3310');
     assert.equal(services.migrate.restart, 'no');
     for (const s of ['portal', 'mta', 'dovecot']) assert.equal(services[s].depends_on?.migrate?.condition, 'service_completed_successfully');
     assert.equal(services.migrate.depends_on?.postgres?.condition, 'service_healthy');
