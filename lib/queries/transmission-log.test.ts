@@ -1,5 +1,9 @@
 import assert from 'node:assert/strict';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { after, before, describe, test } from 'node:test';
+import pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
 import { dropTransmissionLogPartitionsOlderThan, ensureTransmissionLogPartitions } from '@/lib/db';
 import { startTestDatabase, type TestDatabase } from '@/lib/db/testing';
 import {
@@ -353,6 +357,30 @@ describe('message id: the month lookup', () => {
     assert.deepEqual((await searchTransmissionLog({ from, to, messageId: 'nobody@nowhere.example' }, all, {}, db.prisma)).entries, []);
     // a month the reference is not in
     assert.equal(await messageMonthRange(ident, from, month(6), db.prisma), undefined);
+  });
+
+  test('rows loaded by COPY (as a restore loads them) are noted too: the lookup is not in the backup', async () => {
+    const client = new pg.Client({ connectionString: db.url });
+    await client.connect();
+    try {
+      const line = ['2026-06-03 10:00:00+00', 'ACCETTAZIONE', 'restored@pec.provider.it', '<restored@client.example>', 'OK'].join('\t');
+      await pipeline(
+        Readable.from([`${line}\n`]),
+        client.query(copyFrom('COPY transmission_log (occurred_at, event_type, identificativo, original_message_id, outcome) FROM STDIN')),
+      );
+      const { rows: found } = await client.query<{ n: string }>(
+        `SELECT count(*) AS n FROM log_index.message_months WHERE message_ref IN ('restored@pec.provider.it', 'restored@client.example')`,
+      );
+      assert.equal(Number(found[0].n), 2);
+      const { rows: listed } = await client.query<{ n: string }>(
+        `SELECT count(*) AS n FROM pg_tables WHERE schemaname = 'public' AND tablename LIKE '%message_months%'`,
+      );
+      assert.equal(Number(listed[0].n), 0, 'outside public, which the backup copies table by table');
+    } finally {
+      await client.end();
+    }
+    const page = await searchTransmissionLog({ from, to, messageId: 'restored@client.example' }, all, {}, db.prisma);
+    assert.deepEqual(page.entries.map((e) => e.identificativo), ['restored@pec.provider.it']);
   });
 
   test('dropping a month partition forgets its references', async () => {
