@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
+import { startTestDatabase } from '@/lib/db/testing';
 import { VirusStore, type VirusFinding } from './virus-store';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'pec-virus-store-'));
@@ -57,5 +59,34 @@ describe('VirusStore', () => {
     assert.deepEqual((await store.list()).map((s) => s.identificativo), ['edge@x', 'new@x']);
     // an empty or missing store is not an error
     assert.deepEqual((await new VirusStore(path.join(tmp, 'none')).prune({ now })).months, []);
+  });
+});
+
+describe('npm run log:retention', () => {
+  it('prunes the virus store under PEC_DATA_DIR with the transmission log: dry run, then --apply', async () => {
+    const db = await startTestDatabase();
+    try {
+      const store = new VirusStore(path.join(db.dir, 'virus-store'));
+      const now = new Date();
+      const old = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 40, 15));
+      const oldMonth = `${old.getUTCFullYear()}-${String(old.getUTCMonth() + 1).padStart(2, '0')}`;
+      await store.keep(Buffer.from('x'), finding('old@x', old));
+      await store.keep(Buffer.from('y'), finding('new@x', now));
+      const run = (...args: string[]) =>
+        spawnSync(process.execPath, ['--import', 'tsx', path.join('scripts', 'log-retention.ts'), ...args], {
+          env: { ...process.env, DATABASE_URL: db.url, PEC_DATA_DIR: db.dir },
+          encoding: 'utf8',
+        });
+      const dry = run();
+      assert.equal(dry.status, 0, dry.stderr);
+      assert.match(dry.stdout, new RegExp(`virus store: would remove ${oldMonth}`));
+      assert.equal((await store.list()).length, 2);
+      const applied = run('--apply');
+      assert.equal(applied.status, 0, applied.stderr);
+      assert.match(applied.stdout, /virus store .*: 1 month\(s\) removed/);
+      assert.deepEqual((await store.list()).map((s) => s.identificativo), ['new@x']);
+    } finally {
+      await db.stop();
+    }
   });
 });
