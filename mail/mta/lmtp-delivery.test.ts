@@ -18,6 +18,7 @@ import { ConfigError, loadConfig } from '@/lib/config';
 import { findFreePort, startTestDatabase, type TestDatabase } from '@/lib/db/testing';
 import { mailUid, startDovecot, type RunningDovecot } from '@/lib/testing/dovecot';
 import {
+  buildAvvenutaConsegna,
   buildBustaTrasporto,
   createSigner,
   createTrustStore,
@@ -212,6 +213,46 @@ test('a 4xx from Dovecot issues no receipt; the sender’s retry is delivered on
   assert.equal((await inbox('bloccata@pec.beta.test')).length, 1);
   await new Promise((r) => setTimeout(r, 300));
   assert.equal(receipts(b.identificativo).filter((r) => r.kind === 'avvenuta-consegna').length, 1);
+});
+
+test('a consegna for a holder whose box is full is taken and moves the state, though Dovecot cannot store it', async () => {
+  // piena@ sent a PEC to Alfa; Alfa's consegna comes back while piena's box is full
+  const identificativo = newPecMessageId(new Date(), { domain: 'pec.beta.test' });
+  await runtime.state.recordSubmission({
+    identificativo,
+    originalMessageId: '<piena.1@client.beta.test>',
+    sender: 'piena@pec.beta.test',
+    subject: 'Dalla casella piena',
+    receiptType: 'sintetica',
+    sizeBytes: 100,
+    recipients: [{ address: 'alice@pec.alfa.test', tipo: 'certificato', field: 'to' }],
+    original: Buffer.from('From: piena@pec.beta.test\r\nTo: alice@pec.alfa.test\r\nSubject: Dalla casella piena\r\n\r\nx\r\n'),
+    acceptedAt: new Date(),
+  });
+  const consegna = buildAvvenutaConsegna({
+    ctx: alfaCtx(),
+    facts: {
+      mittente: 'piena@pec.beta.test',
+      destinatari: [{ address: 'alice@pec.alfa.test', tipo: 'certificato' }],
+      risposte: 'piena@pec.beta.test',
+      oggetto: 'Dalla casella piena',
+      identificativo,
+      msgid: '<piena.1@client.beta.test>',
+      ricevuta: 'sintetica',
+    },
+    consegna: 'alice@pec.alfa.test',
+    ricevuta: 'sintetica',
+  });
+  const result = await runtime.reception.receive({ from: consegna.envelope.from, to: ['piena@pec.beta.test'] }, messageBytes(consegna));
+  assert.equal(result.verdict, 'receipt');
+  assert.equal(result.accept, true, 'the receipt is taken (250), not bounced');
+  assert.deepEqual(result.delivered, []);
+  assert.match(result.failed[0]?.reason ?? '', /^552 5\.2\.2 /);
+  const row = await db.prisma.pecRecipient.findFirstOrThrow({ where: { recipient: 'alice@pec.alfa.test', message: { identificativo } } });
+  assert.equal(row.state, 'DELIVERED', 'no 24 h timeout will fire for a delivered message');
+  const logged = await db.prisma.transmissionLog.findFirstOrThrow({ where: { identificativo, eventType: 'AVVENUTA_CONSEGNA_RECEIVED' } });
+  assert.equal(logged.outcome, 'ERROR');
+  assert.deepEqual(await inbox('piena@pec.beta.test'), []);
 });
 
 test('LMTP store: Dovecot’s own answers and an unreachable listener', async () => {

@@ -454,6 +454,7 @@ export class ReceptionPoint {
     }
     // Counters and log rows go alongside the next store; all are awaited before we return.
     const records = new PendingWrites();
+    let takenForFullBox = false;
     for (const recipient of recipients) {
       const mailbox = recipient === service ? null : await this.deps.mailboxes.find(recipient);
       if (recipient !== service && (!mailbox || !isUsable(mailbox, ctx.now))) {
@@ -463,10 +464,14 @@ export class ReceptionPoint {
       const stored = await this.store.store(recipient, raw);
       if (!stored.stored) {
         result.failed.push({ recipient, reason: stored.detail });
-        continue;
+        // A full box (Dovecot's quota covers receipts too) loses the holder's copy, not the event:
+        // the receipt is still taken, logged as not stored, and moves the message state below.
+        if (stored.refusal !== 'over-quota') continue;
+        takenForFullBox = true;
+      } else {
+        records.add(this.deps.mailboxes.recordDelivery?.(recipient, raw.length));
+        result.delivered.push(recipient);
       }
-      records.add(this.deps.mailboxes.recordDelivery?.(recipient, raw.length));
-      result.delivered.push(recipient);
       const received: Partial<Record<string, TransmissionEvent['type']>> = {
         'presa-in-carico': 'PRESA_IN_CARICO_RECEIVED',
         'avvenuta-consegna': 'AVVENUTA_CONSEGNA_RECEIVED',
@@ -480,12 +485,12 @@ export class ReceptionPoint {
           sender,
           recipient,
           counterpartProvider: report.signature.provider,
-          outcome: 'OK',
-          details: { kind: report.kind, consegna: report.daticert?.dati.consegna ?? null },
+          outcome: stored.stored ? 'OK' : 'ERROR',
+          details: { kind: report.kind, consegna: report.daticert?.dati.consegna ?? null, ...(stored.stored ? {} : { notStored: stored.detail }) },
         }),
       );
     }
-    if (result.delivered.length === 0) {
+    if (result.delivered.length === 0 && !takenForFullBox) {
       await records.settled();
       return { ...result, accept: false, reason: '5.1.1 no such active mailbox' };
     }
