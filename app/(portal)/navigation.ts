@@ -4,7 +4,7 @@
  * never the protection).
  */
 import type { MessageKey } from '@/lib/i18n';
-import { canSearchLogs, canViewAuditTrail, isAdmin, type Actor } from '@/lib/permissions';
+import { canManageTrust, canSearchLogs, canViewAuditTrail, isAdmin, type Actor } from '@/lib/permissions';
 
 export type NavIcon = 'home' | 'building' | 'users' | 'list' | 'user';
 
@@ -30,6 +30,8 @@ export const navigation: NavItem[] = [
   { href: '/requests', label: 'requests.title', icon: 'list', visible: (a) => isAdmin(a) },
   { href: '/log', label: 'nav.logs', icon: 'list', visible: (a) => canSearchLogs(a) },
   { href: '/audit', label: 'nav.audit', icon: 'list', visible: (a) => canViewAuditTrail(a) },
+  { href: '/providers', label: 'providers.nav', icon: 'building', visible: (a) => canManageTrust(a) },
+  { href: '/certificates', label: 'certificates.nav', icon: 'list', visible: (a) => canManageTrust(a) },
   { href: '/profile', label: 'nav.profile', icon: 'user', visible: () => true },
 ];
 
