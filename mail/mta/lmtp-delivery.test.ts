@@ -187,6 +187,7 @@ test('a retry after a crash right after LMTP’s 250 (no record yet) finds the c
   const result = await receive(first.raw, ['bob@pec.beta.test']);
   assert.deepEqual(result.delivered, ['bob@pec.beta.test']);
   assert.equal((await inbox('bob@pec.beta.test')).length, 1);
+  assert.equal(await db.prisma.lmtpDelivery.count({ where: { keyHash: deliveryKeyHash(key) } }), 1, 'the missing record is written');
   // the consegna is spooled under the same key as the first one: Alfa gets it once
   await new Promise((r) => setTimeout(r, 500));
   assert.equal(receipts(first.identificativo).filter((r) => r.kind === 'avvenuta-consegna').length, 1);
@@ -272,6 +273,13 @@ test('LMTP store: Dovecot’s own answers and an unreachable listener', async ()
   assert.deepEqual(classifyLmtpAnswer(452, '452 4.2.2 <a@b.it> Mailbox is full'), { stored: false, refusal: 'over-quota', detail: '452 4.2.2 <a@b.it> Mailbox is full' });
   assert.equal(classifyLmtpAnswer(452, '452 4.3.1 Insufficient system storage'), 'temporary');
   assert.deepEqual(classifyLmtpAnswer(554, '554 5.6.0 Invalid message'), { stored: false, refusal: 'rejected', detail: '554 5.6.0 Invalid message' });
+  // keyed deliveries are remembered for the retention period only
+  const records = new DatabaseLmtpDeliveryRecords(db.prisma);
+  await records.add('old-key', 'bob@pec.beta.test');
+  await db.prisma.lmtpDelivery.update({ where: { keyHash: 'old-key' }, data: { storedAt: new Date(Date.now() - 8 * 86_400_000) } });
+  await records.prune(new Date(Date.now() - 7 * 86_400_000));
+  assert.equal(await records.has('old-key'), false);
+  assert.equal(await records.has(deliveryKeyHash(`${first.identificativo} bob@pec.beta.test`)), true);
   // no file of the Maildirs was left behind by the refused deliveries
   assert.deepEqual(readdirSync(path.join(maildirPath(maildirRoot, 'piena@pec.beta.test'), 'new')), []);
 });

@@ -158,7 +158,10 @@ export class LmtpMessageStore implements MessageStore {
   async isStored(recipient: string, deliveryKey: string): Promise<boolean> {
     const keyHash = deliveryKeyHash(deliveryKey);
     if (await this.options.records.has(keyHash)) return true;
-    return this.options.maildirRoot ? this.foundInMaildir(recipient, keyHash) : false;
+    if (!this.options.maildirRoot || !(await this.foundInMaildir(recipient, keyHash))) return false;
+    // the record the crash prevented: the next retry needs no scan
+    await this.options.records.add(keyHash, recipient);
+    return true;
   }
 
   /** Looks for the key header in the copies stored within the retention period (retry path only). */
