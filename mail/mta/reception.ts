@@ -356,8 +356,10 @@ export class ReceptionPoint {
 
   /**
    * A rilevazione virus about a message one of our users sent (spec §4.2): the user gets an avviso
-   * di mancata consegna per virus and that recipient's state fails. Keyed, so a notice re-sent by
-   * the other provider never reaches the user twice.
+   * di mancata consegna per virus. Keyed, so a notice re-sent by the other provider never reaches the
+   * user twice. The recipient's state fails when that notice reaches the user's mailbox through
+   * this reception point, like any errore-consegna (failing it here first would make it look like a
+   * duplicate there).
    */
   private async answerRilevazioneVirus(ctx: BuildContext, report: InspectReport): Promise<void> {
     const d = report.daticert;
@@ -371,20 +373,17 @@ export class ReceptionPoint {
       label: notice.kind,
       key: `mancata-consegna-virus ${facts.identificativo} ${consegna}`,
     });
-    await Promise.all([
-      this.deps.log.write({
-        type: 'VIRUS',
-        identificativo: facts.identificativo,
-        originalMessageId: facts.msgid,
-        sender: facts.mittente,
-        recipient: consegna,
-        counterpartProvider: report.signature.provider,
-        outcome: 'ERROR',
-        details: { stage: 'rilevazione-virus-received', erroreEsteso, messageId: notice.messageId },
-        once: true,
-      }),
-      this.deps.state?.applyReceipt('errore-consegna', facts.identificativo, [consegna], ctx.now, erroreEsteso),
-    ]);
+    await this.deps.log.write({
+      type: 'VIRUS',
+      identificativo: facts.identificativo,
+      originalMessageId: facts.msgid,
+      sender: facts.mittente,
+      recipient: consegna,
+      counterpartProvider: report.signature.provider,
+      outcome: 'ERROR',
+      details: { stage: 'rilevazione-virus-received', erroreEsteso, messageId: notice.messageId },
+      once: true,
+    });
   }
 
   /** Stores a busta for one recipient; returns why it could not be, or null. */

@@ -13,8 +13,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import nodemailer from 'nodemailer';
-import { buildBustaTrasporto, createSigner, inspectMessage, messageBytes, newPecMessageId, type InspectReport } from '@/mail/pec';
+import { buildBustaTrasporto, createSigner, inspectMessage, messageBytes, newPecMessageId, type InspectReport, type PecRecipient } from '@/mail/pec';
 import { maildirPath } from './maildir';
+import { MessageStateStore } from './message-state';
 import { eicar, eicarSignatureName, startTestClamd, type TestClamd } from './testing/clamd';
 import { startPecNetwork, type PecNetwork, type RunningProvider } from './testing/pec-network';
 import { VirusStore } from './virus-store';
@@ -68,6 +69,10 @@ function submit(subject: string, attachment: Buffer) {
 
 /** A busta signed by A carrying `attachment`, as A's MTA would relay it (A's own scan bypassed). */
 function bustaFromA(subject: string, attachment: Buffer): Buffer {
+  return buildInfectedBusta(subject, attachment).raw;
+}
+
+function buildInfectedBusta(subject: string, attachment: Buffer) {
   const signer = createSigner({ keyPem: A.pki.cert.keyPem, certPem: A.pki.cert.certPem, chainPem: A.pki.cert.chainPem });
   const ctx = { provider: { name: A.name, domain: A.domain }, signer, now: new Date() };
   const original = Buffer.from(
@@ -92,15 +97,10 @@ function bustaFromA(subject: string, attachment: Buffer): Buffer {
       '',
     ].join('\r\n'),
   );
-  return messageBytes(
-    buildBustaTrasporto({
-      ctx,
-      original,
-      sender: 'alice@pec.alfa.test',
-      recipients: [{ address: 'bob@pec.beta.test', tipo: 'certificato', field: 'to' }],
-      identificativo: newPecMessageId(ctx.now, { domain: A.domain }),
-    }),
-  );
+  const identificativo = newPecMessageId(ctx.now, { domain: A.domain });
+  const recipients: PecRecipient[] = [{ address: 'bob@pec.beta.test', tipo: 'certificato', field: 'to' }];
+  const raw = messageBytes(buildBustaTrasporto({ ctx, original, sender: 'alice@pec.alfa.test', recipients, identificativo }));
+  return { raw, identificativo, original, recipients };
 }
 
 async function sendToB(raw: Buffer): Promise<void> {
@@ -141,6 +141,16 @@ async function waitFor<T>(what: string, fn: () => T | undefined | false, timeout
     if (v) return v;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+async function waitForAsync<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
   }
 }
 
@@ -199,7 +209,20 @@ describe('antivirus at the access and reception points (real clamd)', () => {
 
   it('reception point: infected busta → not delivered, rilevazione virus to A, mancata consegna per virus to alice', async () => {
     const subject = 'Busta infetta';
-    const raw = bustaFromA(subject, eicar);
+    const busta = buildInfectedBusta(subject, eicar);
+    const raw = busta.raw;
+    // A's state knows the message, as when A's own scanner missed the virus and accepted it
+    await new MessageStateStore(A.db.prisma, { preavvisoSeconds: 43200, mancataConsegnaSeconds: 86400, archiveDir: path.join(tmp, 'archive') }).recordSubmission({
+      identificativo: busta.identificativo,
+      originalMessageId: '<Bustainfetta@client.alfa.test>',
+      sender: 'alice@pec.alfa.test',
+      subject,
+      receiptType: 'completa',
+      sizeBytes: busta.original.length,
+      recipients: busta.recipients,
+      original: busta.original,
+      acceptedAt: new Date(),
+    });
     await sendToB(raw);
     const rilevazione = await waitFor('rilevazione virus at A', () =>
       mailbox(A, 'posta-certificata@pec.alfa.test').filter(about(subject)).find((m) => m.r.kind === 'rilevazione-virus'),
@@ -228,6 +251,13 @@ describe('antivirus at the access and reception points (real clamd)', () => {
     assert.ok(kept.subarray(kept.length - raw.length).equals(raw), 'the busta as received (after the Received: line Haraka adds)');
     // A's own VIRUS row (the rilevazione received) is written before A answers B
     assert.equal((await virusRows(A)).filter((r) => r.identificativo === identificativo).length, 1);
+
+    // A's state: bob failed for the virus, so no preavviso or 24 h notice will follow
+    const atAState = await waitForAsync('bob FAILED at A', async () => {
+      const r = await A.db.prisma.pecRecipient.findFirst({ where: { recipient: 'bob@pec.beta.test', message: { identificativo, direction: 'OUTBOUND' } } });
+      return r?.state === 'FAILED' ? r : undefined;
+    });
+    assert.match(atAState.failureReason ?? '', /virus/);
 
     // the same busta again (as after a crash of B before its answer): nothing is sent twice
     await sendToB(raw);
