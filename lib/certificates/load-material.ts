@@ -31,8 +31,12 @@ export async function loadSigningMaterial(files: MaterialFiles): Promise<Signing
  * Material from PEM texts (files or a portal upload). A certificate text holding the leaf followed
  * by intermediates is common: the first block is the leaf, the others join the chain.
  */
-export function signingMaterialFromPem(certText: string, keyPem: string, chainPem?: string, source = 'certificate'): SigningMaterial {
-  const blocks = certText.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----\n?/g) ?? [];
+export function signingMaterialFromPem(certText: string, keyText: string, chainText?: string, source = 'certificate'): SigningMaterial {
+  // text from a browser form arrives with CRLF line ends: stored as plain PEM
+  const lf = (text: string): string => text.replace(/\r\n/g, '\n');
+  const keyPem = lf(keyText);
+  const chainPem = chainText === undefined ? undefined : lf(chainText);
+  const blocks = lf(certText).match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----\n?/g) ?? [];
   const leaf = blocks[0];
   if (!leaf) throw new Error(`${source}: no PEM certificate found`);
   const extra = blocks.slice(1).join('');

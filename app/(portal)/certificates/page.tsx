@@ -31,7 +31,7 @@ export default async function CertificatesPage() {
   if (!canManageTrust(actor)) notFound();
   const { locale, t } = await getTranslator();
   const certificates = await listSigningCertificates(getPrisma());
-  const labelKeys = ['format', 'certPem', 'keyPem', 'chainPem', 'p12File', 'p12Password'] as const;
+  const labelKeys = ['format', 'certPem', 'keyPem', 'chainPem', 'keyFile', 'chainFile', 'p12File', 'p12Password'] as const;
   const labels = {
     ...(Object.fromEntries(labelKeys.map((k) => [k, t(`certificates.${k}`)])) as Record<(typeof labelKeys)[number], string>),
     pem: t('certificates.formats.pem'),

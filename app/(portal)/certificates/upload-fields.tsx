@@ -7,7 +7,7 @@ import { useState } from 'react';
 import { useFieldError } from '@/app/components/action-form';
 import { TextFileField } from '../providers/text-file-field';
 
-type Labels = Record<'format' | 'pem' | 'p12' | 'certPem' | 'keyPem' | 'chainPem' | 'p12File' | 'p12Password' | 'file', string>;
+type Labels = Record<'format' | 'pem' | 'p12' | 'certPem' | 'keyPem' | 'chainPem' | 'p12File' | 'p12Password' | 'file' | 'keyFile' | 'chainFile', string>;
 
 function toBase64(bytes: Uint8Array): string {
   let binary = '';
@@ -37,8 +37,8 @@ export function UploadFields({ labels }: { labels: Labels }) {
       {format === 'pem' ? (
         <>
           <TextFileField name="certPem" label={labels.certPem} fileLabel={labels.file} accept=".pem,.crt,.cer" rows={4} certificates required />
-          <TextFileField name="keyPem" label={labels.keyPem} fileLabel={labels.file} accept=".pem,.key" rows={4} required />
-          <TextFileField name="chainPem" label={labels.chainPem} fileLabel={labels.file} accept=".pem,.crt,.cer" rows={3} certificates />
+          <TextFileField name="keyPem" label={labels.keyPem} fileLabel={labels.keyFile} accept=".pem,.key" rows={4} required />
+          <TextFileField name="chainPem" label={labels.chainPem} fileLabel={labels.chainFile} accept=".pem,.crt,.cer" rows={3} certificates />
         </>
       ) : (
         <>
