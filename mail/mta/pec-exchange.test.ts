@@ -5,13 +5,13 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import nodemailer from 'nodemailer';
 import { inspectMessage, type InspectReport } from '@/mail/pec';
-import { maildirPath } from './maildir';
+import { readMaildir, waitFor, type StoredMessage } from './testing/observe';
 import { startPecNetwork, type PecNetwork, type RunningProvider } from './testing/pec-network';
 import { startSmtpSink, type SmtpSink } from './testing/smtp-sink';
 
@@ -29,7 +29,12 @@ before(async () => {
     echo: process.env.PEC_TEST_ECHO === '1',
     extraRoutes: { 'example.test': sink.port },
     providers: [
-      { key: 'A', name: 'Alfa PEC S.p.A.', domain: 'pec.alfa.test', mailboxes: [{ address: 'alice@pec.alfa.test', password }] },
+      {
+        key: 'A',
+        name: 'Alfa PEC S.p.A.',
+        domain: 'pec.alfa.test',
+        mailboxes: [{ address: 'alice@pec.alfa.test', password }],
+      },
       {
         key: 'B',
         name: 'Beta PEC S.r.l.',
@@ -51,7 +56,11 @@ after(async () => {
   rmSync(tmp, { recursive: true, force: true });
 });
 
-function submit(message: { from?: string; to?: string; cc?: string; bcc?: string; subject: string }, auth = { user: 'alice@pec.alfa.test', pass: password }, envelope?: { from: string; to: string[] }) {
+function submit(
+  message: { from?: string; to?: string; cc?: string; bcc?: string; subject: string },
+  auth = { user: 'alice@pec.alfa.test', pass: password },
+  envelope?: { from: string; to: string[] },
+) {
   const transport = nodemailer.createTransport({
     host: '127.0.0.1',
     port: A.submissionTlsPort,
@@ -73,51 +82,20 @@ function submit(message: { from?: string; to?: string; cc?: string; bcc?: string
     .finally(() => transport.close());
 }
 
-function mailbox(p: RunningProvider, address: string): { raw: Buffer; r: InspectReport }[] {
-  const dir = path.join(maildirPath(p.maildirRoot, address), 'new');
-  let names: string[] = [];
-  try {
-    names = readdirSync(dir);
-  } catch {
-    return [];
-  }
-  return names.map((n) => {
-    const file = path.join(dir, n);
-    let got = inspected.get(file);
-    if (!got) {
-      const raw = readFileSync(file);
-      got = { raw, r: inspectMessage(raw) };
-      inspected.set(file, got);
-    }
-    return got;
-  });
-}
-const inspected = new Map<string, { raw: Buffer; r: InspectReport }>();
-
-async function waitFor<T>(what: string, fn: () => T | undefined | false, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+function mailbox(p: RunningProvider, address: string): StoredMessage[] {
+  return readMaildir(p.maildirRoot, address);
 }
 
-async function waitForAsync<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
+const waitForAsync = waitFor;
 
 function verifies(raw: Buffer, caFile: string): boolean {
   const file = path.join(tmp, `v-${Math.random().toString(36).slice(2)}.eml`);
   writeFileSync(file, raw);
-  return spawnSync('openssl', ['smime', '-verify', '-CAfile', caFile, '-in', file, '-out', '/dev/null'], { stdio: 'ignore' }).status === 0;
+  return (
+    spawnSync('openssl', ['smime', '-verify', '-CAfile', caFile, '-in', file, '-out', '/dev/null'], {
+      stdio: 'ignore',
+    }).status === 0
+  );
 }
 
 const about = (subject: string) => (m: { r: InspectReport }) => (m.r.subject ?? '').includes(subject);
@@ -125,7 +103,11 @@ const about = (subject: string) => (m: { r: InspectReport }) => (m.r.subject ?? 
 describe('PEC exchange between two providers', () => {
   it('alice → bob (To) + carol (Cc) + an ordinary address: accettazione, bustas, two consegne', async () => {
     const subject = 'Fattura 12';
-    const info = await submit({ to: 'bob@pec.beta.test, dave@example.test', cc: 'carol@pec.beta.test', subject });
+    const info = await submit({
+      to: 'bob@pec.beta.test, dave@example.test',
+      cc: 'carol@pec.beta.test',
+      subject,
+    });
     assert.match(info.response, /^250 .*accettato/);
 
     const alice = await waitFor('1 accettazione + 2 consegne for alice', () => {
@@ -137,10 +119,16 @@ describe('PEC exchange between two providers', () => {
     const acc = alice.find((m) => m.r.kind === 'accettazione')!;
     assert.ok(verifies(acc.raw, A.caFile), 'accettazione verifies with A’s CA');
     const tipi = Object.fromEntries(acc.r.daticert!.intestazione.destinatari.map((d) => [d.address, d.tipo]));
-    assert.deepEqual(tipi, { 'bob@pec.beta.test': 'certificato', 'carol@pec.beta.test': 'certificato', 'dave@example.test': 'esterno' });
+    assert.deepEqual(tipi, {
+      'bob@pec.beta.test': 'certificato',
+      'carol@pec.beta.test': 'certificato',
+      'dave@example.test': 'esterno',
+    });
     const consegne = alice.filter((m) => m.r.kind === 'avvenuta-consegna');
     for (const c of consegne) assert.ok(verifies(c.raw, B.caFile), 'consegna verifies with B’s CA');
-    const byRecipient = Object.fromEntries(consegne.map((c) => [c.r.daticert!.dati.consegna, c.r.receiptType]));
+    const byRecipient = Object.fromEntries(
+      consegne.map((c) => [c.r.daticert!.dati.consegna, c.r.receiptType]),
+    );
     assert.deepEqual(byRecipient, { 'bob@pec.beta.test': 'completa', 'carol@pec.beta.test': 'sintetica' });
 
     for (const who of ['bob@pec.beta.test', 'carol@pec.beta.test']) {
@@ -151,7 +139,9 @@ describe('PEC exchange between two providers', () => {
     }
     // The presa in carico reaches A's service mailbox; the ordinary recipient gets the busta by SMTP.
     const presa = await waitFor('presa in carico at A', () =>
-      mailbox(A, 'posta-certificata@pec.alfa.test').filter(about(subject)).find((m) => m.r.kind === 'presa-in-carico'),
+      mailbox(A, 'posta-certificata@pec.alfa.test')
+        .filter(about(subject))
+        .find((m) => m.r.kind === 'presa-in-carico'),
     );
     assert.ok(verifies(presa.raw, B.caFile));
     await sink.waitFor(1);
@@ -162,24 +152,50 @@ describe('PEC exchange between two providers', () => {
     // ordinary one relayed; the transaction is complete and the log tells the story.
     const identificativo = acc.r.daticert!.dati.identificativo;
     const message = await waitForAsync('COMPLETED state at A', async () => {
-      const m = await A.db.prisma.pecMessage.findFirst({ where: { identificativo, direction: 'OUTBOUND' }, include: { recipients: true } });
+      const m = await A.db.prisma.pecMessage.findFirst({
+        where: { identificativo, direction: 'OUTBOUND' },
+        include: { recipients: true },
+      });
       return m?.state === 'COMPLETED' ? m : undefined;
     });
     const states = Object.fromEntries(message.recipients.map((r) => [r.recipient, r.state]));
-    assert.deepEqual(states, { 'bob@pec.beta.test': 'DELIVERED', 'carol@pec.beta.test': 'DELIVERED', 'dave@example.test': 'RELAYED' });
-    const events = (await A.db.prisma.transmissionLog.findMany({ where: { identificativo } })).map((e) => e.eventType);
-    for (const t of ['SUBMISSION', 'ACCETTAZIONE', 'BUSTA_RELAYED', 'PRESA_IN_CARICO_RECEIVED', 'AVVENUTA_CONSEGNA_RECEIVED']) {
+    assert.deepEqual(states, {
+      'bob@pec.beta.test': 'DELIVERED',
+      'carol@pec.beta.test': 'DELIVERED',
+      'dave@example.test': 'RELAYED',
+    });
+    const events = (await A.db.prisma.transmissionLog.findMany({ where: { identificativo } })).map(
+      (e) => e.eventType,
+    );
+    for (const t of [
+      'SUBMISSION',
+      'ACCETTAZIONE',
+      'BUSTA_RELAYED',
+      'PRESA_IN_CARICO_RECEIVED',
+      'AVVENUTA_CONSEGNA_RECEIVED',
+    ]) {
       assert.ok(events.includes(t), `A logged ${t}`);
     }
-    const atB = (await B.db.prisma.transmissionLog.findMany({ where: { identificativo } })).map((e) => e.eventType).sort();
-    assert.deepEqual(atB, ['AVVENUTA_CONSEGNA_SENT', 'AVVENUTA_CONSEGNA_SENT', 'PRESA_IN_CARICO_SENT', 'RECEIVED', 'RECEIVED']);
+    const atB = (await B.db.prisma.transmissionLog.findMany({ where: { identificativo } }))
+      .map((e) => e.eventType)
+      .sort();
+    assert.deepEqual(atB, [
+      'AVVENUTA_CONSEGNA_SENT',
+      'AVVENUTA_CONSEGNA_SENT',
+      'PRESA_IN_CARICO_SENT',
+      'RECEIVED',
+      'RECEIVED',
+    ]);
   });
 
   it('Bcc → avviso di non accettazione, nothing relayed', async () => {
     const subject = 'Con copia nascosta';
     const before = sink.messages.length;
     await submit({ to: 'bob@pec.beta.test', bcc: 'carol@pec.beta.test', subject });
-    const notice = await waitFor('non accettazione', () => mailbox(A, 'alice@pec.alfa.test').filter(about(subject))[0]);
+    const notice = await waitFor(
+      'non accettazione',
+      () => mailbox(A, 'alice@pec.alfa.test').filter(about(subject))[0],
+    );
     assert.equal(notice.r.kind, 'non-accettazione');
     assert.ok(verifies(notice.raw, A.caFile));
     await new Promise((r) => setTimeout(r, 500));
@@ -191,14 +207,19 @@ describe('PEC exchange between two providers', () => {
     const subject = 'Per zed';
     await submit({ to: 'zed@pec.beta.test', subject });
     const got = await waitFor('mancata consegna', () =>
-      mailbox(A, 'alice@pec.alfa.test').filter(about(subject)).find((m) => m.r.kind === 'errore-consegna'),
+      mailbox(A, 'alice@pec.alfa.test')
+        .filter(about(subject))
+        .find((m) => m.r.kind === 'errore-consegna'),
     );
     assert.equal(got.r.daticert?.dati.consegna, 'zed@pec.beta.test');
     assert.ok(verifies(got.raw, B.caFile));
   });
 
   it('refuses a wrong password, and offers no AUTH without TLS', async () => {
-    await assert.rejects(submit({ to: 'bob@pec.beta.test', subject: 'x' }, { user: 'alice@pec.alfa.test', pass: 'wrong' }), /535|Invalid login/);
+    await assert.rejects(
+      submit({ to: 'bob@pec.beta.test', subject: 'x' }, { user: 'alice@pec.alfa.test', pass: 'wrong' }),
+      /535|Invalid login/,
+    );
     const plain = nodemailer.createTransport({
       host: '127.0.0.1',
       port: A.submissionStarttlsPort,
@@ -224,10 +245,18 @@ describe('PEC exchange between two providers', () => {
       tls: { rejectUnauthorized: false },
       auth: { user: 'alice@pec.alfa.test', pass: password },
     });
-    const consegne = () => mailbox(A, 'alice@pec.alfa.test').filter((m) => m.r.kind === 'avvenuta-consegna' && (m.r.subject ?? '').includes('Burst-'));
+    const consegne = () =>
+      mailbox(A, 'alice@pec.alfa.test').filter(
+        (m) => m.r.kind === 'avvenuta-consegna' && (m.r.subject ?? '').includes('Burst-'),
+      );
     const sending = Promise.all(
       Array.from({ length: count }, (_, i) =>
-        transport.sendMail({ from: 'alice@pec.alfa.test', to: 'bob@pec.beta.test', subject: `Burst-${i}.`, text: `n. ${i}` }),
+        transport.sendMail({
+          from: 'alice@pec.alfa.test',
+          to: 'bob@pec.beta.test',
+          subject: `Burst-${i}.`,
+          text: `n. ${i}`,
+        }),
       ),
     );
     await waitFor('the first consegne', () => consegne().length >= 3, 60_000);
@@ -235,7 +264,11 @@ describe('PEC exchange between two providers', () => {
     await sending;
     transport.close();
     await B.restart();
-    const all = await waitFor(`${count} consegne`, () => (consegne().length >= count ? consegne() : undefined), 240_000);
+    const all = await waitFor(
+      `${count} consegne`,
+      () => (consegne().length >= count ? consegne() : undefined),
+      240_000,
+    );
     // Let any duplicate that would still be on its way arrive before counting.
     await new Promise((r) => setTimeout(r, 3000));
     const perSubject = new Map<string, number>();
@@ -248,9 +281,20 @@ describe('PEC exchange between two providers', () => {
     assert.deepEqual([...new Set(perSubject.values())], [1], 'exactly one consegna per message');
     const stored = mailbox(B, 'bob@pec.beta.test').filter((m) => (m.r.subject ?? '').includes('Burst-'));
     assert.equal(stored.length, count, 'exactly one busta per message in bob’s Maildir');
-    const sentByB = await B.db.prisma.transmissionLog.count({ where: { eventType: 'AVVENUTA_CONSEGNA_SENT', recipient: 'bob@pec.beta.test' } });
-    const burstAtA = await A.db.prisma.pecRecipient.count({ where: { recipient: 'bob@pec.beta.test', state: 'DELIVERED', message: { subject: { startsWith: 'Burst-' } } } });
+    const sentByB = await B.db.prisma.transmissionLog.count({
+      where: { eventType: 'AVVENUTA_CONSEGNA_SENT', recipient: 'bob@pec.beta.test' },
+    });
+    const burstAtA = await A.db.prisma.pecRecipient.count({
+      where: {
+        recipient: 'bob@pec.beta.test',
+        state: 'DELIVERED',
+        message: { subject: { startsWith: 'Burst-' } },
+      },
+    });
     assert.equal(burstAtA, count, 'A’s state: every burst message delivered');
-    assert.ok(sentByB >= count + 1 && sentByB <= count + 1, `B logged ${sentByB} consegne for bob (burst + the first test)`);
+    assert.ok(
+      sentByB >= count + 1 && sentByB <= count + 1,
+      `B logged ${sentByB} consegne for bob (burst + the first test)`,
+    );
   });
 });

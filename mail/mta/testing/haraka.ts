@@ -48,12 +48,19 @@ export interface HarakaProcess {
   kill: () => Promise<void>;
 }
 
-function waitForBanner(port: number, timeoutMs: number, child: ChildProcess): Promise<void> {
+/** Waits for a 220 greeting on `port` or, for an implicit-TLS port (`tls`), for it to accept connections. */
+function waitForBanner(port: number, timeoutMs: number, child: ChildProcess, tls = false): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   return new Promise((resolve, reject) => {
     const attempt = () => {
       if (child.exitCode !== null) return reject(new Error(`haraka exited with ${child.exitCode}`));
       const socket = net.connect({ host: '127.0.0.1', port });
+      if (tls) {
+        socket.once('connect', () => {
+          socket.destroy();
+          resolve();
+        });
+      }
       socket.once('data', (d) => {
         socket.destroy();
         if (d.toString().startsWith('220')) resolve();
@@ -157,6 +164,9 @@ export async function startHaraka(options: HarakaOptions): Promise<HarakaProcess
   child.stderr!.on('data', collect);
   try {
     await waitForBanner(options.port, 30_000, child);
+    // Every listener is up, not only the first (a test may use the submission port at once).
+    for (const port of options.extraPorts ?? []) await waitForBanner(port, 10_000, child);
+    if (options.smtpsPort) await waitForBanner(options.smtpsPort, 10_000, child, true);
   } catch (err) {
     child.kill('SIGKILL');
     throw new Error(`${(err as Error).message}\n${output.slice(-4000)}`);

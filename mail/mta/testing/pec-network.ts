@@ -9,13 +9,37 @@ import path from 'node:path';
 import { findFreePort, startTestDatabase, type TestDatabase } from '@/lib/db/testing';
 import { buildPlugins } from '@/mail/plugins/build';
 import { selfSignedTls, startHaraka, type HarakaProcess } from './haraka';
-import { createMailboxes, issueProviderPki, pkiEnv, writeProviderPkiFiles, type MailboxSpec, type ProviderPki } from './provider-fixture';
+import {
+  createMailboxes,
+  issueProviderPki,
+  pkiEnv,
+  writeProviderPkiFiles,
+  type MailboxSpec,
+  type ProviderPki,
+} from './provider-fixture';
 
 export interface ProviderSetup {
   key: string;
   name: string;
   domain: string;
   mailboxes: MailboxSpec[];
+  /**
+   * MTA processes sharing this provider's database and Maildir root (scale-out), default 1. Node i
+   * routes the other providers to their node i (modulo their count), so traffic splits by node.
+   */
+  nodes?: number;
+}
+
+/** One MTA process of a provider. */
+export interface RunningNode {
+  inboundPort: number;
+  submissionTlsPort: number;
+  submissionStarttlsPort: number;
+  statusPort: number;
+  spoolDir: string;
+  env: NodeJS.ProcessEnv;
+  haraka: HarakaProcess;
+  restart(): Promise<void>;
 }
 
 export interface RunningProvider {
@@ -38,6 +62,8 @@ export interface RunningProvider {
   haraka: HarakaProcess;
   /** Starts this provider's Haraka again (after stop or kill). */
   restart(): Promise<void>;
+  /** Every MTA process; the fields above are those of nodes[0]. */
+  nodes: RunningNode[];
 }
 
 export interface PecNetwork {
@@ -58,13 +84,21 @@ export interface NetworkOptions {
 export async function startPecNetwork(options: NetworkOptions): Promise<PecNetwork> {
   await buildPlugins(['pec_submission', 'pec_reception']);
   const pkis = options.providers.map((p) => issueProviderPki({ name: p.name, domain: p.domain }));
+  const nodePorts = async () => ({
+    inbound: await findFreePort(),
+    tls: await findFreePort(),
+    starttls: await findFreePort(),
+    status: await findFreePort(),
+  });
   const ports = await Promise.all(
-    options.providers.map(async () => ({ inbound: await findFreePort(), tls: await findFreePort(), starttls: await findFreePort(), status: await findFreePort() })),
+    options.providers.map(async (p) => Promise.all(Array.from({ length: p.nodes ?? 1 }, nodePorts))),
   );
-  const routes = [
-    ...options.providers.map((p, i) => `${p.domain}=127.0.0.1:${ports[i].inbound}`),
-    ...Object.entries(options.extraRoutes ?? {}).map(([d, port]) => `${d}=127.0.0.1:${port}`),
-  ].join(',');
+  // Node n of a provider reaches node n (modulo their count) of every other provider.
+  const routesFor = (n: number) =>
+    [
+      ...options.providers.map((p, i) => `${p.domain}=127.0.0.1:${ports[i][n % ports[i].length].inbound}`),
+      ...Object.entries(options.extraRoutes ?? {}).map(([d, port]) => `${d}=127.0.0.1:${port}`),
+    ].join(',');
   const running: Record<string, RunningProvider> = {};
   try {
     for (const [i, p] of options.providers.entries()) {
@@ -79,62 +113,84 @@ export async function startPecNetwork(options: NetworkOptions): Promise<PecNetwo
       const db = await startTestDatabase();
       await createMailboxes(db.prisma, p.name, p.mailboxes);
       const maildirRoot = path.join(dir, 'maildir');
-      const spoolDir = path.join(dir, 'spool');
-      const env: NodeJS.ProcessEnv = {
-        ...process.env,
-        ...pkiEnv(files),
-        ...options.env,
-        DATABASE_URL: db.url,
-        PEC_DATA_DIR: dir,
-        MAILDIR_ROOT: maildirRoot,
-        MTA_SPOOL_DIR: spoolDir,
-        PEC_MAIL_DOMAIN: p.domain,
-        PEC_PROVIDER_NAME: p.name,
-        MTA_HOST: '127.0.0.1',
-        MTA_INBOUND_PORT: String(ports[i].inbound),
-        MTA_SUBMISSION_TLS_PORT: String(ports[i].tls),
-        MTA_SUBMISSION_STARTTLS_PORT: String(ports[i].starttls),
-        MTA_STATUS_PORT: String(ports[i].status),
-        MTA_STATIC_ROUTES: routes,
-      };
-      const launch = () =>
-        startHaraka({
-          port: ports[i].inbound,
-          extraPorts: [ports[i].starttls],
-          smtpsPort: ports[i].tls,
-          tls,
-          plugins: ['tls', 'pec_submission', 'pec_reception'],
-          me: `mx.${p.domain}`,
+      const nodes: RunningNode[] = ports[i].map((np, n) => {
+        const spoolDir = path.join(dir, n === 0 ? 'spool' : `spool-${n}`);
+        const env: NodeJS.ProcessEnv = {
+          ...process.env,
+          ...pkiEnv(files),
+          ...options.env,
+          DATABASE_URL: db.url,
+          PEC_DATA_DIR: dir,
+          MAILDIR_ROOT: maildirRoot,
+          MTA_SPOOL_DIR: spoolDir,
+          PEC_MAIL_DOMAIN: p.domain,
+          PEC_PROVIDER_NAME: p.name,
+          MTA_HOST: '127.0.0.1',
+          MTA_INBOUND_PORT: String(np.inbound),
+          MTA_SUBMISSION_TLS_PORT: String(np.tls),
+          MTA_SUBMISSION_STARTTLS_PORT: String(np.starttls),
+          MTA_STATUS_PORT: String(np.status),
+          MTA_STATIC_ROUTES: routesFor(n),
+        };
+        const launch = () =>
+          startHaraka({
+            port: np.inbound,
+            extraPorts: [np.starttls],
+            smtpsPort: np.tls,
+            tls,
+            plugins: ['tls', 'pec_submission', 'pec_reception'],
+            me: `mx${n === 0 ? '' : n + 1}.${p.domain}`,
+            env,
+            dir: path.join(dir, n === 0 ? 'haraka' : `haraka-${n}`),
+            echo: options.echo,
+          });
+        const node: RunningNode = {
+          inboundPort: np.inbound,
+          submissionTlsPort: np.tls,
+          submissionStarttlsPort: np.starttls,
+          statusPort: np.status,
+          spoolDir,
           env,
-          dir: path.join(dir, 'haraka'),
-          echo: options.echo,
-        });
+          haraka: undefined as unknown as HarakaProcess,
+          async restart() {
+            node.haraka = await launch();
+          },
+        };
+        return node;
+      });
+      const first = nodes[0];
       const provider: RunningProvider = {
         key: p.key,
         name: p.name,
         domain: p.domain,
         host: '127.0.0.1',
-        inboundPort: ports[i].inbound,
-        submissionTlsPort: ports[i].tls,
-        submissionStarttlsPort: ports[i].starttls,
+        inboundPort: first.inboundPort,
+        submissionTlsPort: first.submissionTlsPort,
+        submissionStarttlsPort: first.submissionStarttlsPort,
         caFile,
         tlsCertFile,
         maildirRoot,
-        spoolDir,
+        spoolDir: first.spoolDir,
         pki: pkis[i],
         db,
-        env,
-        haraka: undefined as unknown as HarakaProcess,
-        async restart() {
-          provider.haraka = await launch();
+        env: first.env,
+        get haraka() {
+          return first.haraka;
         },
+        set haraka(h: HarakaProcess) {
+          first.haraka = h;
+        },
+        async restart() {
+          await first.restart();
+        },
+        nodes,
       };
       running[p.key] = provider;
-      provider.haraka = await launch();
+      for (const node of nodes) await node.restart();
     }
   } catch (err) {
     for (const r of Object.values(running)) {
-      await r.haraka?.kill();
+      for (const node of r.nodes) await node.haraka?.kill();
       await r.db.stop();
     }
     throw err;
@@ -142,7 +198,7 @@ export async function startPecNetwork(options: NetworkOptions): Promise<PecNetwo
   return {
     providers: running,
     async stop() {
-      for (const r of Object.values(running)) await r.haraka.stop();
+      for (const r of Object.values(running)) for (const node of r.nodes) await node.haraka?.stop();
       for (const r of Object.values(running)) await r.db.stop();
     },
   };
