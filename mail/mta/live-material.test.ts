@@ -27,7 +27,13 @@ import {
 import { readCertificate } from '@/mail/pec/cms/certificate';
 import { pemToDer, issueProviderCertificate } from '@/mail/pec/testing/test-pki';
 import { createMtaRuntime, type MtaRuntime } from './provider-runtime';
-import { createMailboxes, issueProviderPki, pkiEnv, writeProviderPkiFiles, type ProviderPki } from './testing/provider-fixture';
+import {
+  createMailboxes,
+  issueProviderPki,
+  pkiEnv,
+  writeProviderPkiFiles,
+  type ProviderPki,
+} from './testing/provider-fixture';
 import { startSmtpSink, type SmtpSink } from './testing/smtp-sink';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'pec-live-material-'));
@@ -59,7 +65,11 @@ before(async () => {
   runtime = await createMtaRuntime(config, db.prisma, {
     material: { databaseUrl: db.url, log: (level, line) => logged.push(`${level}: ${line}`) },
   });
-  const alfaSigner = createSigner({ keyPem: alfa.cert.keyPem, certPem: alfa.cert.certPem, chainPem: alfa.cert.chainPem });
+  const alfaSigner = createSigner({
+    keyPem: alfa.cert.keyPem,
+    certPem: alfa.cert.certPem,
+    chainPem: alfa.cert.chainPem,
+  });
   alfaCtx = () => ({ provider: alfa.spec, signer: alfaSigner, now: new Date() });
 });
 
@@ -73,7 +83,15 @@ after(async () => {
 function busta(subject: string): Buffer {
   const ctx = alfaCtx();
   const original = Buffer.from(
-    [`From: alice@pec.alfa.test`, 'To: bob@pec.beta.test', `Subject: ${subject}`, `Message-ID: <${subject.replace(/\W/g, '')}@alfa.test>`, '', 'Testo.', ''].join('\r\n'),
+    [
+      `From: alice@pec.alfa.test`,
+      'To: bob@pec.beta.test',
+      `Subject: ${subject}`,
+      `Message-ID: <${subject.replace(/\W/g, '')}@alfa.test>`,
+      '',
+      'Testo.',
+      '',
+    ].join('\r\n'),
   );
   return messageBytes(
     buildBustaTrasporto({
@@ -86,7 +104,8 @@ function busta(subject: string): Buffer {
   );
 }
 
-const receive = (subject: string) => runtime.reception.receive({ from: 'alice@pec.alfa.test', to: ['bob@pec.beta.test'] }, busta(subject));
+const receive = (subject: string) =>
+  runtime.reception.receive({ from: 'alice@pec.alfa.test', to: ['bob@pec.beta.test'] }, busta(subject));
 
 /** Waits for a condition the reloader makes true; returns how long it took. */
 async function within(ms: number, what: string, ok: () => boolean): Promise<number> {
@@ -107,7 +126,9 @@ async function presaInCaricoSigner(subject: string): Promise<string> {
     return found !== undefined;
   });
   console.log(`# presa in carico ${subject} reached the sink in ${Date.now() - t0} ms`);
-  const report = inspectMessage(found!, { trust: createTrustStore({ certificates: [pemToDer(beta.ca.rootPem)] }) });
+  const report = inspectMessage(found!, {
+    trust: createTrustStore({ certificates: [pemToDer(beta.ca.rootPem)] }),
+  });
   assert.equal(report.kind, 'presa-in-carico');
   assert.equal(report.signature.intact, true);
   assert.equal(report.signature.trusted, true, report.signature.detail ?? '');
@@ -125,7 +146,11 @@ test('a provider added like the portal does is trusted by the running MTA within
     domains: ['PEC.Alfa.test'],
     certificatesPem: alfa.cert.certPem,
   });
-  const took = await within(5000, 'Alfa in the live index', () => runtime.index.byDomain('pec.alfa.test') !== undefined);
+  const took = await within(
+    5000,
+    'Alfa in the live index',
+    () => runtime.index.byDomain('pec.alfa.test') !== undefined,
+  );
   console.log(`# provider added → trusted by the MTA in ${took} ms`);
   assert.equal(runtime.router.isCertified('pec.alfa.test'), true);
   const after = await receive('dopo');
@@ -136,7 +161,11 @@ test('a provider added like the portal does is trusted by the running MTA within
   assert.equal(runtime.material.signerInfo.source, 'files');
 
   await setTrustedProviderDisabled(db.prisma, added.id, true);
-  await within(5000, 'Alfa gone from the live index', () => runtime.index.byDomain('pec.alfa.test') === undefined);
+  await within(
+    5000,
+    'Alfa gone from the live index',
+    () => runtime.index.byDomain('pec.alfa.test') === undefined,
+  );
   assert.equal((await receive('disattivato')).verdict, 'anomalia');
   await setTrustedProviderDisabled(db.prisma, added.id, false);
   await within(5000, 'Alfa back', () => runtime.index.byDomain('pec.alfa.test') !== undefined);
@@ -144,7 +173,11 @@ test('a provider added like the portal does is trusted by the running MTA within
 
 test('a rotation makes new receipts carry the new certificate; a broken certificate keeps the old signer', async () => {
   const filesSha1 = runtime.material.signerInfo.sha1;
-  const next = issueProviderCertificate({ email: beta.serviceAddress, providerName: beta.spec.name, ca: beta.ca });
+  const next = issueProviderCertificate({
+    email: beta.serviceAddress,
+    providerName: beta.spec.name,
+    ca: beta.ca,
+  });
   const { activated } = await rotateSigningCertificate(
     db.prisma,
     { certPem: next.certPem, keyPem: next.keyPem, chainPem: next.chainPem },
@@ -155,14 +188,25 @@ test('a rotation makes new receipts carry the new certificate; a broken certific
   console.log(`# certificate rotated → MTA signs with it in ${took} ms`);
   assert.equal(runtime.material.signerInfo.source, 'database');
   // our own new certificate is in the trusted index too (our own bustas verify after the switch)
-  await within(5000, 'own record', () => runtime.index.byCertificateHash(activated.sha1)?.providerName === beta.spec.name);
+  await within(
+    5000,
+    'own record',
+    () => runtime.index.byCertificateHash(activated.sha1)?.providerName === beta.spec.name,
+  );
   assert.equal((await receive('ruotato')).verdict, 'busta');
   assert.equal(await presaInCaricoSigner('ruotato'), activated.sha1);
 
   // a key that does not match: the reload fails, the MTA keeps signing with the good one
-  const stranger = issueProviderCertificate({ email: beta.serviceAddress, providerName: beta.spec.name, ca: beta.ca });
+  const stranger = issueProviderCertificate({
+    email: beta.serviceAddress,
+    providerName: beta.spec.name,
+    ca: beta.ca,
+  });
   await db.prisma.$transaction(async (tx) => {
-    await tx.providerCertificate.update({ where: { id: activated.id }, data: { privateKeyPem: stranger.keyPem } });
+    await tx.providerCertificate.update({
+      where: { id: activated.id },
+      data: { privateKeyPem: stranger.keyPem },
+    });
     await notifyConfigChanged(tx, 'certificate', activated.sha1);
   });
   await within(5000, 'reload error recorded', () => runtime.material.lastError.signer !== undefined);
@@ -173,9 +217,48 @@ test('a rotation makes new receipts carry the new certificate; a broken certific
   assert.equal(await presaInCaricoSigner('chiave-sbagliata'), activated.sha1);
 
   // the periodic re-read (here called directly) picks up a change whose NOTIFY was never sent
-  await db.prisma.providerCertificate.update({ where: { id: activated.id }, data: { privateKeyPem: next.keyPem } });
+  await db.prisma.providerCertificate.update({
+    where: { id: activated.id },
+    data: { privateKeyPem: next.keyPem },
+  });
   await db.prisma.trustedProvider.updateMany({ data: { disabled: true } });
   await runtime.material.reload();
   assert.equal(runtime.material.lastError.signer, undefined);
   assert.equal(runtime.index.byDomain('pec.alfa.test'), undefined);
+});
+
+test('a company domain verified in the portal is served by the running MTA within seconds', async () => {
+  const org = await db.prisma.organization.create({ data: { kind: 'COMPANY', name: 'Azienda S.r.l.' } });
+  const domain = await db.prisma.domain.create({
+    data: { name: 'pec.azienda.test', kind: 'COMPANY', organizationId: org.id },
+  });
+  await createMailboxes(db.prisma, beta.spec.name, [{ address: 'anna@pec.azienda.test', password: 'x' }]);
+  assert.equal(runtime.reception.isLocal('anna@pec.azienda.test'), false, 'a pending domain is not ours yet');
+  assert.equal(
+    await runtime.reception.acceptsRecipient('anna@pec.azienda.test', 'someone@example.org'),
+    false,
+  );
+
+  // what the portal's "Verify" does when the DNS records are right (lib/dns/domain-check.ts)
+  await db.prisma.$transaction(async (tx) => {
+    await tx.domain.update({
+      where: { id: domain.id },
+      data: { verificationState: 'VERIFIED', verifiedAt: new Date() },
+    });
+    await notifyConfigChanged(tx, 'domain', domain.id);
+  });
+  const took = await within(5000, 'the verified domain served', () =>
+    runtime.reception.isLocal('anna@pec.azienda.test'),
+  );
+  console.log(`# verified domain served after ${took} ms`);
+  assert.equal(
+    await runtime.reception.acceptsRecipient('anna@pec.azienda.test', 'someone@example.org'),
+    true,
+  );
+  assert.equal((await runtime.router.route('anna@pec.azienda.test')).source, 'own-domain');
+  assert.equal(runtime.router.isCertified('pec.azienda.test'), true);
+  assert.ok(
+    runtime.index.byDomain('pec.azienda.test') === undefined ||
+      runtime.index.byDomain('pec.azienda.test')?.providerName === beta.spec.name,
+  );
 });

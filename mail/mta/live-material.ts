@@ -9,6 +9,7 @@ import type { Config } from '@/lib/config';
 import type { PrismaClient } from '@/lib/db/client';
 import { onConfigChanged, type ConfigChangeSubscription } from '@/lib/db/config-changes';
 import type { ProviderIndex, Signer, TrustStore } from '@/mail/pec';
+import type { DomainSet } from './routing';
 import { loadSignerSnapshot, type SignerSnapshot } from './signer-source';
 import { LiveProviderIndex, liveTrustStore, loadTrustSnapshot, type TrustSnapshot } from './trust-source';
 
@@ -72,6 +73,8 @@ export class LiveMtaMaterial {
   /** stable objects handed to the reception point, router, spool: they read the current snapshot */
   readonly trust: TrustStore;
   readonly index: ProviderIndex;
+  /** The domains we serve, as of the current snapshot (portal changes apply on reload). */
+  readonly ownDomains: DomainSet;
   /** the error of the last failed reload of each part, cleared by a successful one */
   readonly lastError: { trust?: string; signer?: string } = {};
   private trustSnapshot: TrustSnapshot;
@@ -92,15 +95,25 @@ export class LiveMtaMaterial {
     this.signerSnapshot = this.wrap(first.signer);
     this.trust = liveTrustStore(() => this.trustSnapshot.trust);
     this.index = new LiveProviderIndex(() => this.trustSnapshot.index);
-    this.log = options.log ?? ((level, line) => (level === 'error' ? console.error : console.log)(`[pec-mta] ${line}`));
+    this.ownDomains = { has: (domain) => this.trustSnapshot.ownDomains.has(domain.toLowerCase()) };
+    this.log =
+      options.log ??
+      ((level, line) => (level === 'error' ? console.error : console.log)(`[pec-mta] ${line}`));
     const debounce = options.debounceMs ?? 200;
     this.trustReloader = new Reloader(() => this.reloadTrust(), debounce);
     this.signerReloader = new Reloader(() => this.reloadSigner(), debounce);
   }
 
   /** Loads both parts (a failure here stops the start: there is nothing older to keep) and starts listening. */
-  static async start(config: Config, db: PrismaClient, options: LiveMaterialOptions = {}): Promise<LiveMtaMaterial> {
-    const [trust, signer] = await Promise.all([loadTrustSnapshot(config, db), loadSignerSnapshot(config, db)]);
+  static async start(
+    config: Config,
+    db: PrismaClient,
+    options: LiveMaterialOptions = {},
+  ): Promise<LiveMtaMaterial> {
+    const [trust, signer] = await Promise.all([
+      loadTrustSnapshot(config, db),
+      loadSignerSnapshot(config, db),
+    ]);
     const live = new LiveMtaMaterial(config, db, options, { trust, signer });
     live.log('info', `trust: ${trust.summary}; signer: ${signer.sha1} from the ${signer.source}`);
     live.subscription = onConfigChanged(
@@ -150,7 +163,10 @@ export class LiveMtaMaterial {
       this.log('info', `trust reloaded: ${next.summary}`);
     } catch (err) {
       this.lastError.trust = (err as Error).message;
-      this.log('error', `trust reload failed, keeping the previous trust (${this.trustSnapshot.summary}): ${(err as Error).message}`);
+      this.log(
+        'error',
+        `trust reload failed, keeping the previous trust (${this.trustSnapshot.summary}): ${(err as Error).message}`,
+      );
     }
   }
 
@@ -164,7 +180,10 @@ export class LiveMtaMaterial {
       this.log('info', `signer reloaded: ${next.sha1} from the ${next.source} (was ${previous})`);
     } catch (err) {
       this.lastError.signer = (err as Error).message;
-      this.log('error', `signer reload failed, still signing with ${this.signerSnapshot.sha1}: ${(err as Error).message}`);
+      this.log(
+        'error',
+        `signer reload failed, still signing with ${this.signerSnapshot.sha1}: ${(err as Error).message}`,
+      );
     }
   }
 

@@ -53,7 +53,8 @@ export async function createMtaRuntime(
   const material = await LiveMtaMaterial.start(config, prisma, { ...options.material, wrapSigner: (s) => timedSigner(s, mtaCounters()) });
   // stable objects reading the current snapshot: the reception point and router keep them
   const { trust, index } = material;
-  const ownDomains = [config.provider.mailDomain];
+  // our configured domain plus every domain verified in the portal, live
+  const ownDomains = material.ownDomains;
   const router = new Router({
     staticRoutes: config.mta.staticRoutes,
     ownDomains,

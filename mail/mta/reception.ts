@@ -28,6 +28,7 @@ import {
 } from '@/mail/pec';
 import { MaildirMessageStore, type MessageStore } from './message-store';
 import type { MessageStateStore } from './message-state';
+import { domainSet, type DomainSet } from './routing';
 import type { Outbox } from './spool';
 import type { TransmissionEvent, TransmissionLogWriter } from './transmission-log';
 import type { VirusScanner } from './virus-scan';
@@ -57,7 +58,7 @@ export interface ReceptionDeps {
   trust: TrustStore;
   index: ProviderIndex;
   /** Our PEC domains: recipients there are ours. */
-  ownDomains: readonly string[];
+  ownDomains: readonly string[] | DomainSet;
   maildirRoot: string;
   /** Where messages go (MTA_DELIVERY): default, written into the Maildirs under maildirRoot. */
   store?: MessageStore;
@@ -114,11 +115,11 @@ class PendingWrites {
 }
 
 export class ReceptionPoint {
-  private readonly ownDomains: Set<string>;
+  private readonly ownDomains: DomainSet;
   private readonly store: MessageStore;
 
   constructor(private readonly deps: ReceptionDeps) {
-    this.ownDomains = new Set(deps.ownDomains.map((d) => d.toLowerCase()));
+    this.ownDomains = domainSet(deps.ownDomains);
     this.store = deps.store ?? new MaildirMessageStore(deps.maildirRoot);
   }
 

@@ -40,10 +40,22 @@ export class NoRouteError extends Error {
   }
 }
 
+/** A set of mail domains that may change while we run (the domains verified in the portal). */
+export interface DomainSet {
+  /** `domain` in lower case. */
+  has(domain: string): boolean;
+}
+
+/** A fixed list as a DomainSet; a live set is used as it is. */
+export function domainSet(domains: readonly string[] | DomainSet | undefined): DomainSet {
+  if (domains && !Array.isArray(domains)) return domains as DomainSet;
+  return new Set(((domains as readonly string[] | undefined) ?? []).map((d) => d.toLowerCase()));
+}
+
 export interface RouterOptions {
   staticRoutes?: Record<string, RelayTarget>;
   /** Our own managed domains and where our reception point listens. */
-  ownDomains?: readonly string[];
+  ownDomains?: readonly string[] | DomainSet;
   ownInbound?: RelayTarget;
   /** Provider index lookup (managedDomains, case-insensitive). */
   isCertifiedDomain?: (domain: string) => boolean;
@@ -56,11 +68,13 @@ const defaultResolveMx: MxResolver = (domain) => dns.resolveMx(domain);
 
 export class Router {
   private readonly staticRoutes: Map<string, RelayTarget>;
-  private readonly ownDomains: Set<string>;
+  private readonly ownDomains: DomainSet;
 
   constructor(private readonly options: RouterOptions = {}) {
-    this.staticRoutes = new Map(Object.entries(options.staticRoutes ?? {}).map(([d, t]) => [d.toLowerCase(), t]));
-    this.ownDomains = new Set((options.ownDomains ?? []).map((d) => d.toLowerCase()));
+    this.staticRoutes = new Map(
+      Object.entries(options.staticRoutes ?? {}).map(([d, t]) => [d.toLowerCase(), t]),
+    );
+    this.ownDomains = domainSet(options.ownDomains);
   }
 
   isCertified(domain: string): boolean {
@@ -93,7 +107,8 @@ export class Router {
     if (records.length === 1 && (records[0].exchange === '' || records[0].exchange === '.')) {
       throw new NoRouteError(domain, 'null MX, domain accepts no mail');
     }
-    if (records.length === 0) return { domain, certified, targets: [{ host: domain, port }], source: 'implicit-mx' };
+    if (records.length === 0)
+      return { domain, certified, targets: [{ host: domain, port }], source: 'implicit-mx' };
     const targets = [...records]
       .sort((a, b) => a.priority - b.priority)
       .map((r) => ({ host: r.exchange.replace(/\.$/, ''), port }));

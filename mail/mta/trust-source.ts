@@ -25,22 +25,29 @@ export interface TrustSnapshot {
   digest: string;
   /** one line for the log: how many providers and anchors, from where */
   summary: string;
+  /** The mail domains we serve (lower case): ours from the configuration and every verified domain. */
+  ownDomains: ReadonlySet<string>;
 }
 
 /** The CA file and index file, those that exist. Unreadable or malformed content throws. */
 function readTrustFiles(config: Config): { cas: Buffer[]; index: ProviderIndex | null; problems: string[] } {
   const { trustCaFile, providerIndexFile } = config.pki;
-  const cas = existsSync(trustCaFile) ? pemCertificates(readFileSync(trustCaFile, 'utf8')).map((der) => readCertificate(der).der) : [];
+  const cas = existsSync(trustCaFile)
+    ? pemCertificates(readFileSync(trustCaFile, 'utf8')).map((der) => readCertificate(der).der)
+    : [];
   if (!existsSync(providerIndexFile)) return { cas, index: null, problems: [] };
   const parsed = parseProviderLdif(readFileSync(providerIndexFile));
   return { cas, index: parsed.index, problems: parsed.problems };
 }
 
 /** Our own entry: our name and service address, our domains, every certificate we publish. */
-async function ownRecord(config: Config, db: PrismaClient): Promise<ProviderRecord | null> {
+async function ownRecord(
+  config: Config,
+  db: PrismaClient,
+  ownDomains: ReadonlySet<string>,
+): Promise<ProviderRecord | null> {
   const certs = await publishedSigningCertificates(db);
   if (certs.length === 0) return null;
-  const verified = await db.domain.findMany({ where: { verificationState: 'VERIFIED' }, select: { name: true } });
   const ders = certs.flatMap((c) => pemCertificates(c.certificatePem));
   return {
     dn: `providerName=${config.provider.name},o=postacert`,
@@ -49,34 +56,53 @@ async function ownRecord(config: Config, db: PrismaClient): Promise<ProviderReco
     certificates: ders,
     certificateHashes: ders.map((d) => readCertificate(d).sha1),
     mailReceipt: config.provider.serviceAddress.toLowerCase(),
-    managedDomains: [...new Set([config.provider.mailDomain, ...verified.map((d) => d.name)].map((d) => d.toLowerCase()))],
+    managedDomains: [...ownDomains],
     ldifLocationUrl: null,
     description: null,
   };
 }
 
-function digestOf(trust: TrustStore, index: ProviderIndex): string {
+/** Our configured domain and the domains verified in the portal: the MTA serves them all. */
+async function servedDomains(config: Config, db: PrismaClient): Promise<ReadonlySet<string>> {
+  const verified = await db.domain.findMany({
+    where: { verificationState: 'VERIFIED' },
+    select: { name: true },
+  });
+  return new Set([config.provider.mailDomain, ...verified.map((d) => d.name)].map((d) => d.toLowerCase()));
+}
+
+function digestOf(trust: TrustStore, index: ProviderIndex, ownDomains: ReadonlySet<string>): string {
   const h = createHash('sha256');
+  h.update(`d:${[...ownDomains].sort().join(',')}\n`);
   for (const a of trust.anchors.map((x) => x.sha1).sort()) h.update(`a:${a}\n`);
   for (const p of index.providers) {
-    h.update(`p:${p.providerName}|${p.mailReceipt}|${p.managedDomains.join(',')}|${p.certificateHashes.join(',')}\n`);
+    h.update(
+      `p:${p.providerName}|${p.mailReceipt}|${p.managedDomains.join(',')}|${p.certificateHashes.join(',')}\n`,
+    );
   }
   return h.digest('hex');
 }
 
 export async function loadTrustSnapshot(config: Config, db: PrismaClient): Promise<TrustSnapshot> {
   const files = readTrustFiles(config);
-  const [{ index: fromDb, disabledDns }, own] = await Promise.all([trustedProviderIndex(db), ownRecord(config, db)]);
-  const fromFile = files.index ? files.index.providers.filter((p) => !disabledDns.has(p.dn.toLowerCase())) : [];
+  const ownDomains = await servedDomains(config, db);
+  const [{ index: fromDb, disabledDns }, own] = await Promise.all([
+    trustedProviderIndex(db),
+    ownRecord(config, db, ownDomains),
+  ]);
+  const fromFile = files.index
+    ? files.index.providers.filter((p) => !disabledDns.has(p.dn.toLowerCase()))
+    : [];
   const index = new ProviderIndex([...fromDb.providers, ...(own ? [own] : []), ...fromFile]);
   const trust = createTrustStore({ certificates: files.cas, index });
   return {
     trust,
     index,
-    digest: digestOf(trust, index),
+    digest: digestOf(trust, index, ownDomains),
+    ownDomains,
     summary:
       `${index.providers.length} providers (database ${fromDb.providers.length}${own ? ' + own record' : ''}, file ${fromFile.length}), ` +
-      `${trust.anchors.length} trust anchors`,
+      `${trust.anchors.length} trust anchors, serving ${[...ownDomains].join(', ')}`,
   };
 }
 
