@@ -15,6 +15,7 @@ import { MessageStateStore } from './message-state';
 import { TimeoutTimers } from './timers';
 import { verifyPassword } from '@/lib/passwords';
 import { countingLog, mtaCounters, timedSigner } from '@/lib/metrics/mta-counters';
+import { localDelivery } from './local-delivery';
 import { ReceptionPoint } from './reception';
 import { SubmissionPoint } from './submission';
 import { SmtpRelay } from './relay';
@@ -50,7 +51,10 @@ export async function createMtaRuntime(
   options: { onOutcome?: (o: SpoolOutcome) => void; material?: Omit<LiveMaterialOptions, 'wrapSigner'> } = {},
 ): Promise<MtaRuntime> {
   // metrics (lib/metrics): signing time and events counted for the status endpoint
-  const material = await LiveMtaMaterial.start(config, prisma, { ...options.material, wrapSigner: (s) => timedSigner(s, mtaCounters()) });
+  const material = await LiveMtaMaterial.start(config, prisma, {
+    ...options.material,
+    wrapSigner: (s) => timedSigner(s, mtaCounters()),
+  });
   // stable objects reading the current snapshot: the reception point and router keep them
   const { trust, index } = material;
   // our configured domain plus every domain verified in the portal, live
@@ -71,10 +75,13 @@ export async function createMtaRuntime(
     archiveDir: path.join(config.dataDir, 'originals'),
     onConsegna: (seconds) => mtaCounters().observeReceiptLatency(seconds),
   });
-  const spool = new OutboundSpool({
+  const ownInbound = { host: config.mta.host, port: config.mta.inboundPort };
+  const spool: OutboundSpool = new OutboundSpool({
     dir: config.spoolDir,
     router,
     relay,
+    // the reception point is built below (it needs the spool as its outbox)
+    deliverLocally: localDelivery((): ReceptionPoint => reception, ownInbound),
     onOutcome: async (o) => {
       options.onOutcome?.(o);
       if (o.entry.label !== 'busta-trasporto' || !o.entry.ref) return;
@@ -85,9 +92,13 @@ export async function createMtaRuntime(
           identificativo: o.entry.ref,
           sender: o.entry.from,
           recipient,
-          counterpartProvider: index.byDomain(recipient.slice(recipient.lastIndexOf('@') + 1))?.providerName ?? null,
+          counterpartProvider:
+            index.byDomain(recipient.slice(recipient.lastIndexOf('@') + 1))?.providerName ?? null,
           outcome: o.type === 'delivered' ? 'OK' : o.type === 'deferred' ? 'ERROR' : 'REFUSED',
-          details: { outcome: o.type, ...(o.type === 'delivered' ? { response: o.result.response } : { reason: o.reason }) },
+          details: {
+            outcome: o.type,
+            ...(o.type === 'delivered' ? { response: o.result.response } : { reason: o.reason }),
+          },
         });
       }
     },
@@ -118,12 +129,15 @@ export async function createMtaRuntime(
   // Antivirus (spec §4.1-4.2): said once at start when it is off or clamd does not answer yet.
   const clamav = config.mta.clamav;
   const scanner = clamav ? new ClamdScanner(clamav) : undefined;
-  if (!clamav) console.warn('[pec-mta] virus scanning DISABLED: MTA_CLAMAV_ADDRESS is not set (production must set it)');
+  if (!clamav)
+    console.warn('[pec-mta] virus scanning DISABLED: MTA_CLAMAV_ADDRESS is not set (production must set it)');
   else if (!(await scanner!.ping()))
-    console.warn(`[pec-mta] clamd at ${describeClamdAddress(clamav.address)} does not answer: mail gets a temporary failure (4xx) until it does`);
+    console.warn(
+      `[pec-mta] clamd at ${describeClamdAddress(clamav.address)} does not answer: mail gets a temporary failure (4xx) until it does`,
+    );
   else console.log(`[pec-mta] virus scanning with clamd at ${describeClamdAddress(clamav.address)}`);
   const virusStore = new VirusStore(config.virusStoreDir);
-  const reception = new ReceptionPoint({
+  const reception: ReceptionPoint = new ReceptionPoint({
     context,
     trust,
     index,

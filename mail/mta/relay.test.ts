@@ -41,7 +41,11 @@ describe('SMTP relay client', () => {
     const target = { host: '127.0.0.1', port: s.port };
     const results = await Promise.all(
       Array.from({ length: 40 }, (_, i) =>
-        r.send(target, { from: 'alice@pec.alfa.test', to: ['bob@pec.beta.test', 'carol@pec.beta.test'] }, message(i)),
+        r.send(
+          target,
+          { from: 'alice@pec.alfa.test', to: ['bob@pec.beta.test', 'carol@pec.beta.test'] },
+          message(i),
+        ),
       ),
     );
     assert.equal(s.messages.length, 40);
@@ -58,14 +62,19 @@ describe('SMTP relay client', () => {
     const s = await sink({ rejectRecipients: ['zed@pec.beta.test'] });
     const r = relay();
     const target = { host: '127.0.0.1', port: s.port };
-    const res = await r.send(target, { from: 'alice@pec.alfa.test', to: ['bob@pec.beta.test', 'zed@pec.beta.test'] }, message(1));
+    const res = await r.send(
+      target,
+      { from: 'alice@pec.alfa.test', to: ['bob@pec.beta.test', 'zed@pec.beta.test'] },
+      message(1),
+    );
     assert.deepEqual(res.accepted, ['bob@pec.beta.test']);
     assert.equal(res.rejected.length, 1);
     assert.equal(res.rejected[0].address, 'zed@pec.beta.test');
     assert.equal(res.rejected[0].code, 550);
     await assert.rejects(
       r.send(target, { from: 'alice@pec.alfa.test', to: ['zed@pec.beta.test'] }, message(2)),
-      (err: unknown) => err instanceof RelayError && err.permanent && err.code === 550 && err.rejected[0]?.code === 550,
+      (err: unknown) =>
+        err instanceof RelayError && err.permanent && err.code === 550 && err.rejected[0]?.code === 550,
     );
     // The pool still works after a failed transaction.
     await r.send(target, { from: 'alice@pec.alfa.test', to: ['bob@pec.beta.test'] }, message(3));
@@ -98,7 +107,11 @@ describe('SMTP relay client', () => {
     assert.equal(plain.messages[0].secure, false);
     const strict = relay({ requireTls: true });
     await assert.rejects(
-      strict.send({ host: '127.0.0.1', port: plain.port }, { from: 'a@pec.alfa.test', to: ['b@example.test'] }, message(2)),
+      strict.send(
+        { host: '127.0.0.1', port: plain.port },
+        { from: 'a@pec.alfa.test', to: ['b@example.test'] },
+        message(2),
+      ),
       RelayError,
     );
     assert.equal(plain.messages.length, 1);
@@ -107,20 +120,27 @@ describe('SMTP relay client', () => {
 
 describe('Router', () => {
   const resolveMx = async (domain: string) => {
-    if (domain === 'pec.beta.test') return [{ exchange: 'mx2.beta.test', priority: 20 }, { exchange: 'mx1.beta.test.', priority: 10 }];
+    if (domain === 'pec.beta.test')
+      return [
+        { exchange: 'mx2.beta.test', priority: 20 },
+        { exchange: 'mx1.beta.test.', priority: 10 },
+      ];
     if (domain === 'nomx.test') throw Object.assign(new Error('no data'), { code: 'ENODATA' });
     if (domain === 'null.test') return [{ exchange: '', priority: 0 }];
     throw Object.assign(new Error('not found'), { code: 'ENOTFOUND' });
   };
   const router = new Router({
-    staticRoutes: { 'Static.test': { host: '127.0.0.1', port: 2600 } },
+    staticRoutes: {
+      'Static.test': { host: '127.0.0.1', port: 2600 },
+      'pec.alfa.test': { host: '127.0.0.1', port: 2601 },
+    },
     ownDomains: ['pec.alfa.test'],
     ownInbound: { host: '127.0.0.1', port: 2525 },
     isCertifiedDomain: (d) => d === 'pec.beta.test' || d === 'static.test',
     resolveMx,
   });
 
-  it('prefers the static table, then our own reception point, then MX by priority', async () => {
+  it('prefers our own reception point (even over a static route), then the static table, then MX by priority', async () => {
     assert.deepEqual(await router.route('x@STATIC.test'), {
       domain: 'static.test',
       certified: true,

@@ -85,11 +85,13 @@ export class Router {
   async route(domainOrAddress: string): Promise<Route> {
     const domain = domainOrAddress.slice(domainOrAddress.lastIndexOf('@') + 1).toLowerCase();
     const certified = this.isCertified(domain);
-    const fixed = this.staticRoutes.get(domain);
-    if (fixed) return { domain, certified, targets: [fixed], source: 'static' };
+    // Our own domains first: their mail never leaves this provider (the spool hands it to our
+    // reception point in-process), whatever the static table says.
     if (this.ownDomains.has(domain) && this.options.ownInbound) {
       return { domain, certified, targets: [this.options.ownInbound], source: 'own-domain' };
     }
+    const fixed = this.staticRoutes.get(domain);
+    if (fixed) return { domain, certified, targets: [fixed], source: 'static' };
     const port = this.options.smtpPort ?? 25;
     let records: MxRecord[];
     try {

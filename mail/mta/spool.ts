@@ -82,6 +82,11 @@ export interface SpoolOptions {
   concurrency?: number;
   /** Told about every recipient's fate (transmission log, state). Errors it throws are ignored. */
   onOutcome?: (outcome: SpoolOutcome) => void | Promise<void>;
+  /**
+   * Delivery to our own domains without an SMTP round trip to ourselves (route source
+   * `own-domain`); answers like a relay. Absent: they go over SMTP to our inbound port.
+   */
+  deliverLocally?: (envelope: { from: string; to: string[] }, data: Buffer) => Promise<RelayResult>;
   /** How long the key of a sent message is remembered; default 48 h (twice a sender's 24 h retry window). */
   tombstoneMs?: number;
 }
@@ -412,11 +417,11 @@ export class OutboundSpool {
     for (const [domain, recipients] of byDomain) {
       try {
         const route = await this.options.router.route(domain);
-        const result = await this.options.relay.send(
-          route.targets,
-          { from: entry.from, to: recipients },
-          data,
-        );
+        const envelope = { from: entry.from, to: recipients };
+        const result =
+          route.source === 'own-domain' && this.options.deliverLocally
+            ? await this.options.deliverLocally(envelope, data)
+            : await this.options.relay.send(route.targets, envelope, data);
         const refused = result.rejected.filter((r) => r.code !== undefined && r.code >= 500);
         const delivered = recipients.filter((r) => result.accepted.includes(r));
         if (delivered.length) await this.report({ type: 'delivered', entry, recipients: delivered, result });
