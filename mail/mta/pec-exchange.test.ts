@@ -234,6 +234,36 @@ describe('PEC exchange between two providers', () => {
     plain.close();
   });
 
+  it('refuses a sender whose own box is full with 452 4.2.2 before DATA, and logs it', async () => {
+    const alice = await A.db.prisma.mailbox.findUniqueOrThrow({ where: { address: 'alice@pec.alfa.test' } });
+    await A.db.prisma.mailbox.update({ where: { id: alice.id }, data: { usedBytes: alice.quotaBytes } });
+    try {
+      const before = readMaildir(A.maildirRoot, 'alice@pec.alfa.test').length;
+      await assert.rejects(
+        submit({ to: 'bob@pec.beta.test', subject: 'Casella piena' }),
+        (err: Error & { responseCode?: number; response?: string }) => {
+          assert.equal(err.responseCode, 452);
+          assert.match(err.response ?? '', /4\.2\.2 mailbox alice@pec\.alfa\.test is full/);
+          return true;
+        },
+      );
+      const refused = await A.db.prisma.transmissionLog.findMany({
+        where: { eventType: 'REFUSED', sender: 'alice@pec.alfa.test' },
+      });
+      assert.equal(refused.length, 1);
+      assert.equal((refused[0].details as { reason?: string }).reason, 'sender mailbox full');
+      await new Promise((r) => setTimeout(r, 500));
+      assert.equal(
+        readMaildir(A.maildirRoot, 'alice@pec.alfa.test').length,
+        before,
+        'no accettazione, nothing issued',
+      );
+      assert.equal(await A.db.prisma.pecMessage.count({ where: { subject: 'Casella piena' } }), 0);
+    } finally {
+      await A.db.prisma.mailbox.update({ where: { id: alice.id }, data: { usedBytes: alice.usedBytes } });
+    }
+  });
+
   it('kill -9 of B during a burst: after restart every message has exactly one consegna', async () => {
     const count = Number(process.env.PEC_BURST ?? 200); // the burst size
     const transport = nodemailer.createTransport({

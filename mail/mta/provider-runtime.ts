@@ -76,6 +76,7 @@ export async function createMtaRuntime(
     onConsegna: (seconds) => mtaCounters().observeReceiptLatency(seconds),
   });
   const ownInbound = { host: config.mta.host, port: config.mta.inboundPort };
+  const mailboxes = new DatabaseMailboxDirectory(prisma);
   const spool: OutboundSpool = new OutboundSpool({
     dir: config.spoolDir,
     router,
@@ -144,7 +145,7 @@ export async function createMtaRuntime(
     ownDomains,
     maildirRoot: config.maildirRoot,
     store,
-    mailboxes: new DatabaseMailboxDirectory(prisma),
+    mailboxes,
     outbox: spool,
     log,
     state,
@@ -159,6 +160,7 @@ export async function createMtaRuntime(
         select: { address: true, passwordHash: true, status: true, expiresAt: true },
       }),
     verifyPassword,
+    senderUsage: (address) => mailboxes.find(address),
     isCertified: (d) => router.isCertified(d),
     outbox: spool,
     log,

@@ -46,6 +46,8 @@ export interface SubmissionDeps {
   state?: MessageStateStore;
   /** How long a successful password check is remembered (0: never); default 60 s. */
   verifiedLoginTtlMs?: number;
+  /** The sender mailbox's quota and usage: no accettazione is issued that its box cannot hold. */
+  senderUsage?: (address: string) => Promise<{ quotaBytes: number; usedBytes?: number } | null>;
   /** Antivirus (spec §4.1); absent: no scan. */
   scanner?: VirusScanner;
   /** Where infected submissions are kept (required with a scanner). */
@@ -91,6 +93,25 @@ export function formalCheck(
     return { cause: 'dimensione-eccessiva', detail: `limite ${input.limits.maxMessageBytes} byte` };
   }
   return null;
+}
+
+/** Room kept for the accettazione in the sender's box (a signed receipt is a few KB). */
+export const accettazioneHeadroomBytes = 32 * 1024;
+
+/**
+ * The sender's own box is full: refused at SMTP level with 452 4.2.2 (pec-spec §3, proposed rule),
+ * before anything is written, so no accettazione is issued that cannot be stored. `code` rather
+ * than instanceof: each Haraka plugin bundle has its own copy of this class.
+ */
+export class SenderMailboxFullError extends Error {
+  readonly code = 'SENDER_MAILBOX_FULL';
+  constructor(address: string) {
+    super(`mailbox ${address} is full: free some space before sending`);
+  }
+}
+
+function isFull(usage: { quotaBytes: number; usedBytes?: number }): boolean {
+  return usage.quotaBytes > 0 && (usage.usedBytes ?? 0) + accettazioneHeadroomBytes > usage.quotaBytes;
 }
 
 export interface SubmissionResult {
@@ -179,11 +200,35 @@ export class SubmissionPoint {
     return { ok: true, reason: 'ok' };
   }
 
+  /**
+   * False when the sender's box lacks room for an accettazione (checked at MAIL FROM and again at
+   * DATA); the refusal is logged, as every refusal is.
+   */
+  async senderHasRoom(address: string, recipients: readonly string[] = []): Promise<boolean> {
+    const usage = await this.deps.senderUsage?.(address.toLowerCase());
+    if (!usage || !isFull(usage)) return true;
+    await this.deps.log.write({
+      type: 'REFUSED',
+      sender: address.toLowerCase(),
+      recipient: recipients.length ? recipients.join(',') : null,
+      outcome: 'REFUSED',
+      details: {
+        reason: 'sender mailbox full',
+        usedBytes: usage.usedBytes ?? null,
+        quotaBytes: usage.quotaBytes,
+      },
+    });
+    return false;
+  }
+
   async submit(
     authUser: string,
     envelope: { from: string; to: string[] },
     raw: Buffer,
   ): Promise<SubmissionResult> {
+    if (!(await this.senderHasRoom(authUser, envelope.to))) {
+      throw new SenderMailboxFullError(authUser);
+    }
     const ctx = this.deps.context();
     const identificativo = newPecMessageId(ctx.now, {
       domain: ctx.provider.domain,

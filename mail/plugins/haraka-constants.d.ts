@@ -8,3 +8,14 @@ declare module 'haraka-constants' {
   export const disconnect: number;
   export const ok: number;
 }
+
+// Enhanced status replies: Haraka answers with a DSN's own code where it honours one (MAIL/RCPT).
+declare module 'haraka-dsn' {
+  class DSN {
+    code: number;
+    reply: string;
+    static mbox_full(msg?: string, code?: number): DSN;
+    static sys_unspecified(msg?: string, code?: number): DSN;
+  }
+  export = DSN;
+}

@@ -4,7 +4,7 @@
  */
 import type { Socket } from 'node:net';
 
-export type Next = (code?: number, message?: string | string[]) => void;
+export type Next = (code?: number, message?: string | string[] | import('haraka-dsn')) => void;
 
 /** An envelope address: `address` is a getter in Haraka 3.3 (@haraka/email-address), a method before. */
 export interface HarakaAddress {

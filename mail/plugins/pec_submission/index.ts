@@ -6,6 +6,7 @@
  * non accettazione. On the reception point's port every hook passes (`next()`) to pec_reception.
  */
 import constants from 'haraka-constants';
+import DSN from 'haraka-dsn';
 import { envelopeAddress, type HarakaConnection, type HarakaPlugin, type Next } from '../haraka';
 import { closeMtaRuntime, isSubmissionPort, mtaRuntime, setNoDelay } from '../runtime';
 
@@ -18,7 +19,9 @@ type AuthCallback = (valid: boolean, opts?: { code: number; message: string }) =
 export function register(this: AuthPlugin): void {
   // SASL PLAIN/LOGIN parsing and the 235/535 replies come from Haraka's own auth base.
   this.inherits('auth/auth_base');
-  mtaRuntime().catch((err: Error) => this.logcrit(`PEC runtime failed to start: ${err.stack ?? err.message}`));
+  mtaRuntime().catch((err: Error) =>
+    this.logcrit(`PEC runtime failed to start: ${err.stack ?? err.message}`),
+  );
 }
 
 export function hook_connect_init(this: HarakaPlugin, next: Next, connection: HarakaConnection): void {
@@ -54,8 +57,23 @@ export function check_plain_passwd(
 export function hook_mail(this: HarakaPlugin, next: Next, connection: HarakaConnection): void {
   if (!isSubmissionPort(connection)) return next();
   if (!connection.tls.enabled) return next(constants.deny, '5.7.10 encryption required');
-  if (!connection.notes.auth_user) return next(constants.deny, '5.7.0 authentication required');
-  next();
+  const authUser = connection.notes.auth_user;
+  if (typeof authUser !== 'string') return next(constants.deny, '5.7.0 authentication required');
+  // A sender whose own box is full could not store its accettazione: 452 4.2.2 before DATA.
+  mtaRuntime()
+    .then((rt) => rt.submission.senderHasRoom(authUser))
+    .then((room) =>
+      room
+        ? next()
+        : next(
+            constants.denysoft,
+            DSN.mbox_full(`mailbox ${authUser} is full: free some space before sending`, 452),
+          ),
+    )
+    .catch((err: Error) => {
+      this.logerror(`mail ${authUser}: ${err.message}`);
+      next(constants.denysoft, DSN.sys_unspecified('temporary failure, try again later', 451));
+    });
 }
 
 export function hook_rcpt(this: HarakaPlugin, next: Next, connection: HarakaConnection): void {
@@ -80,10 +98,17 @@ export function hook_queue_outbound(this: HarakaPlugin, next: Next, connection: 
         { from: envelopeAddress(txn.mail_from), to: txn.rcpt_to.map(envelopeAddress) },
         raw,
       );
-      this.loginfo(`${txn.uuid} ${result.accepted ? 'accettazione' : `non accettazione (${result.cause})`} ${result.identificativo}`);
+      this.loginfo(
+        `${txn.uuid} ${result.accepted ? 'accettazione' : `non accettazione (${result.cause})`} ${result.identificativo}`,
+      );
       // Either way the answer is a signed notice in the sender's mailbox: SMTP says "queued".
-      next(constants.ok, result.accepted ? `accettato ${result.identificativo}` : `non accettato: ${result.cause}`);
-    })().catch((err: Error) => {
+      next(
+        constants.ok,
+        result.accepted ? `accettato ${result.identificativo}` : `non accettato: ${result.cause}`,
+      );
+    })().catch((err: Error & { code?: string }) => {
+      // At end of DATA Haraka answers every temporary refusal with 450; the enhanced code says why.
+      if (err.code === 'SENDER_MAILBOX_FULL') return next(constants.denysoft, `4.2.2 ${err.message}`);
       this.logerror(`submission ${txn.uuid}: ${err.stack ?? err.message}`);
       next(constants.denysoft, '4.3.0 temporary failure, try again later');
     });
