@@ -44,12 +44,24 @@ async function plainRelay(tmp: string): Promise<{ perSecond: number; p50: number
     hostList: ['pec.beta.test'],
     configFiles: { 'smtp_forward.ini': `host=127.0.0.1\nport=${sink.port}\nenable_tls=false\n` },
   });
-  const transport = nodemailer.createTransport({ pool: true, maxConnections: concurrency, host: '127.0.0.1', port, secure: false, ignoreTLS: true });
+  const transport = nodemailer.createTransport({
+    pool: true,
+    maxConnections: concurrency,
+    host: '127.0.0.1',
+    port,
+    secure: false,
+    ignoreTLS: true,
+  });
   const latencies: number[] = [];
   const start = Date.now();
   await runPool(count, async (i) => {
     const t0 = Date.now();
-    await transport.sendMail({ from: 'alice@pec.alfa.test', to: 'bob@pec.beta.test', subject: `plain ${i}`, text: 'x'.repeat(2000) });
+    await transport.sendMail({
+      from: 'alice@pec.alfa.test',
+      to: 'bob@pec.beta.test',
+      subject: `plain ${i}`,
+      text: 'x'.repeat(2000),
+    });
     latencies.push(Date.now() - t0);
   });
   await sink.waitFor(count, 120_000);
@@ -60,14 +72,40 @@ async function plainRelay(tmp: string): Promise<{ perSecond: number; p50: number
   return { perSecond: count / seconds, p50: percentile(latencies, 50), p95: percentile(latencies, 95) };
 }
 
-async function pecExchange(tmp: string): Promise<{ perSecond: number; p50: number; p95: number }> {
+/** CPU seconds (user + system) a process has used so far, from /proc. */
+function cpuSeconds(pid: number | undefined): number {
+  if (!pid) return NaN;
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    .replace(/^.*\) /, '')
+    .split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+}
+
+interface ProviderCost {
+  cpuMsPerMessage: number;
+  statementsPerMessage: number;
+}
+
+async function pecExchange(
+  tmp: string,
+): Promise<{ perSecond: number; p50: number; p95: number; cost: Record<string, ProviderCost> }> {
   const password = 'Bench-123-xyz';
   const net = await startPecNetwork({
     dir: path.join(tmp, 'pec'),
     echo: process.env.PEC_BENCH_ECHO === '1',
     providers: [
-      { key: 'A', name: 'Alfa PEC S.p.A.', domain: 'pec.alfa.test', mailboxes: [{ address: 'alice@pec.alfa.test', password }] },
-      { key: 'B', name: 'Beta PEC S.r.l.', domain: 'pec.beta.test', mailboxes: [{ address: 'bob@pec.beta.test', password }] },
+      {
+        key: 'A',
+        name: 'Alfa PEC S.p.A.',
+        domain: 'pec.alfa.test',
+        mailboxes: [{ address: 'alice@pec.alfa.test', password }],
+      },
+      {
+        key: 'B',
+        name: 'Beta PEC S.r.l.',
+        domain: 'pec.beta.test',
+        mailboxes: [{ address: 'bob@pec.beta.test', password }],
+      },
     ],
   });
   try {
@@ -81,11 +119,33 @@ async function pecExchange(tmp: string): Promise<{ perSecond: number; p50: numbe
       tls: { rejectUnauthorized: false },
       auth: { user: 'alice@pec.alfa.test', pass: password },
     });
+    // What each provider spends per message: MTA CPU and committed SQL transactions (statements
+    // outside a transaction count one each), measured from here to the last consegna.
+    const xacts = async (p: (typeof net.providers)[string]) =>
+      Number(
+        (
+          await p.db.prisma.$queryRaw<
+            { n: bigint }[]
+          >`SELECT xact_commit AS n FROM pg_stat_database WHERE datname = current_database()`
+        )[0].n,
+      );
+    const before = Object.fromEntries(
+      await Promise.all(
+        Object.entries(net.providers).map(
+          async ([k, p]) => [k, { cpu: cpuSeconds(p.haraka.child.pid), xacts: await xacts(p) }] as const,
+        ),
+      ),
+    );
     const submittedAt = new Map<number, number>();
     const start = Date.now();
     await runPool(count, async (i) => {
       submittedAt.set(i, Date.now());
-      await transport.sendMail({ from: 'alice@pec.alfa.test', to: 'bob@pec.beta.test', subject: `pec ${i}`, text: 'x'.repeat(2000) });
+      await transport.sendMail({
+        from: 'alice@pec.alfa.test',
+        to: 'bob@pec.beta.test',
+        subject: `pec ${i}`,
+        text: 'x'.repeat(2000),
+      });
     });
     transport.close();
     // consegne land in alice's Maildir: their file time is the arrival time.
@@ -96,13 +156,28 @@ async function pecExchange(tmp: string): Promise<{ perSecond: number; p50: numbe
       consegne = readdirSync(dir)
         .map((n) => ({ n, raw: readFileSync(path.join(dir, n), 'latin1') }))
         .filter((f) => /X-Ricevuta: avvenuta-consegna/i.test(f.raw))
-        .map((f) => ({ i: Number(/Subject: CONSEGNA: pec (\d+)/.exec(f.raw)?.[1]), at: statSync(path.join(dir, f.n)).mtimeMs }));
+        .map((f) => ({
+          i: Number(/Subject: CONSEGNA: pec (\d+)/.exec(f.raw)?.[1]),
+          at: statSync(path.join(dir, f.n)).mtimeMs,
+        }));
       if (consegne.length >= count) break;
       await new Promise((r) => setTimeout(r, 200));
     }
+    const cost: Record<string, ProviderCost> = {};
+    for (const [k, p] of Object.entries(net.providers)) {
+      cost[k] = {
+        cpuMsPerMessage: ((cpuSeconds(p.haraka.child.pid) - before[k].cpu) * 1000) / count,
+        statementsPerMessage: ((await xacts(p)) - before[k].xacts) / count,
+      };
+    }
     const seconds = (Math.max(...consegne.map((c) => c.at)) - start) / 1000;
     const latencies = consegne.map((c) => c.at - (submittedAt.get(c.i) ?? start));
-    return { perSecond: consegne.length / seconds, p50: percentile(latencies, 50), p95: percentile(latencies, 95) };
+    return {
+      perSecond: consegne.length / seconds,
+      p50: percentile(latencies, 50),
+      p95: percentile(latencies, 95),
+      cost,
+    };
   } finally {
     await net.stop();
   }
@@ -114,10 +189,23 @@ async function main(): Promise<void> {
     const plain = await plainRelay(tmp);
     const pec = await pecExchange(tmp);
     const f = (n: number) => n.toFixed(1);
-    console.log(`messages: ${count}, concurrency ${concurrency}, load average ${os.loadavg()[0].toFixed(1)} on ${os.cpus().length} cores`);
-    console.log(`plain Haraka relay (smtp_forward → sink): ${f(plain.perSecond)} msg/s, accept latency p50 ${plain.p50} ms, p95 ${plain.p95} ms`);
-    console.log(`PEC A→B fully delivered with all receipts: ${f(pec.perSecond)} msg/s, submission→consegna p50 ${Math.round(pec.p50)} ms, p95 ${Math.round(pec.p95)} ms`);
-    console.log(`ratio PEC / plain relay throughput: ${(pec.perSecond / plain.perSecond).toFixed(2)}x (target ≥ 1.0x; p95 target < 500 ms)`);
+    console.log(
+      `messages: ${count}, concurrency ${concurrency}, load average ${os.loadavg()[0].toFixed(1)} on ${os.cpus().length} cores`,
+    );
+    console.log(
+      `plain Haraka relay (smtp_forward → sink): ${f(plain.perSecond)} msg/s, accept latency p50 ${plain.p50} ms, p95 ${plain.p95} ms`,
+    );
+    console.log(
+      `PEC A→B fully delivered with all receipts: ${f(pec.perSecond)} msg/s, submission→consegna p50 ${Math.round(pec.p50)} ms, p95 ${Math.round(pec.p95)} ms`,
+    );
+    for (const [k, c] of Object.entries(pec.cost)) {
+      console.log(
+        `provider ${k}: MTA CPU ${c.cpuMsPerMessage.toFixed(1)} ms per message, ${c.statementsPerMessage.toFixed(1)} SQL transactions per message`,
+      );
+    }
+    console.log(
+      `ratio PEC / plain relay throughput: ${(pec.perSecond / plain.perSecond).toFixed(2)}x (target ≥ 1.0x; p95 target < 500 ms)`,
+    );
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }
