@@ -4,6 +4,13 @@
  * `updated_at`) so quota checks need no Maildir scan.
  * Raw statements: these run several times per message, where Prisma's per-call cost showed up in
  * the exchange profile (see transmission-log-db.ts for the figures).
+ *
+ * Each address is remembered for a short while (default 1.5 s): one message asks for the same
+ * mailbox at MAIL, RCPT and DATA, for its accettazione and for its consegna, and a busy sender for
+ * every message. A portal change (suspension, expiry, quota, a new or deleted mailbox) still reaches
+ * the MTA within that TTL, i.e. within seconds. Usage counted here stays in step with the cache; a
+ * delivery by another MTA node shows within the TTL (the quota may be overrun by what the other
+ * nodes store meanwhile; Dovecot's own quota covers that case under LMTP).
  */
 import type { PrismaClient } from '@/lib/db/client';
 import type { LocalMailbox, MailboxDirectory } from './reception';
@@ -17,26 +24,82 @@ interface MailboxRow {
   ordinary_mail_policy: string;
 }
 
+interface CachedMailbox {
+  mailbox: LocalMailbox | null;
+  until: number;
+}
+
+/** Bounds memory when many distinct addresses are asked for (RCPT probes for unknown ones). */
+const maxCachedAddresses = 10_000;
+
 export class DatabaseMailboxDirectory implements MailboxDirectory {
-  constructor(private readonly prisma: PrismaClient) {}
+  private readonly cache = new Map<string, CachedMailbox>();
+  /** Concurrent misses for one address share one query. */
+  private readonly reading = new Map<string, Promise<LocalMailbox | null>>();
+  private readonly ttlMs: number;
+
+  constructor(
+    private readonly prisma: PrismaClient,
+    options: { ttlMs?: number } = {},
+  ) {
+    this.ttlMs = options.ttlMs ?? 1500;
+  }
 
   async find(address: string): Promise<LocalMailbox | null> {
-    const [m] = await this.prisma.$queryRaw<MailboxRow[]>`
-      SELECT address, status::text AS status, expires_at, quota_bytes, used_bytes, ordinary_mail_policy::text AS ordinary_mail_policy
-      FROM mailboxes WHERE address = ${address.toLowerCase()}`;
-    if (!m) return null;
-    return {
-      address: m.address,
-      status: m.status,
-      expiresAt: m.expires_at,
-      quotaBytes: Number(m.quota_bytes),
-      usedBytes: Number(m.used_bytes),
-      ordinaryMail: m.ordinary_mail_policy === 'REFUSE' ? 'refuse' : 'anomalia',
-    };
+    const key = address.toLowerCase();
+    const cached = this.fresh(key);
+    if (cached) return cached.mailbox && { ...cached.mailbox };
+    let read = this.reading.get(key);
+    if (!read) {
+      read = this.read(key).finally(() => this.reading.delete(key));
+      this.reading.set(key, read);
+    }
+    const mailbox = await read;
+    return mailbox && { ...mailbox };
   }
 
   async recordDelivery(address: string, bytes: number): Promise<void> {
-    await this.prisma.$executeRaw`
-      UPDATE mailboxes SET used_bytes = used_bytes + ${bytes} WHERE address = ${address.toLowerCase()}`;
+    const key = address.toLowerCase();
+    // A fresh "no such mailbox" (our service address, usually): nothing to count.
+    const cached = this.fresh(key);
+    if (cached && !cached.mailbox) return;
+    const [row] = await this.prisma.$queryRaw<{ used_bytes: bigint }[]>`
+      UPDATE mailboxes SET used_bytes = used_bytes + ${bytes} WHERE address = ${key} RETURNING used_bytes`;
+    // a read that started before this update may land after it: let it, then put the count right
+    await this.reading.get(key)?.catch(() => undefined);
+    const entry = this.cache.get(key);
+    if (!row) this.remember(key, null);
+    else if (entry?.mailbox) entry.mailbox.usedBytes = Math.max(entry.mailbox.usedBytes ?? 0, Number(row.used_bytes));
+  }
+
+  private fresh(key: string): CachedMailbox | undefined {
+    const cached = this.cache.get(key);
+    if (cached && cached.until > Date.now()) return cached;
+    if (cached) this.cache.delete(key);
+    return undefined;
+  }
+
+  private remember(key: string, mailbox: LocalMailbox | null): void {
+    if (this.ttlMs <= 0) return;
+    if (this.cache.size >= maxCachedAddresses) this.cache.clear();
+    this.cache.set(key, { mailbox, until: Date.now() + this.ttlMs });
+  }
+
+  private async read(key: string): Promise<LocalMailbox | null> {
+    const [m] = await this.prisma.$queryRaw<MailboxRow[]>`
+      SELECT address, status::text AS status, expires_at, quota_bytes, used_bytes, ordinary_mail_policy::text AS ordinary_mail_policy
+      FROM mailboxes WHERE address = ${key}`;
+    const mailbox: LocalMailbox | null = m
+      ? {
+          address: m.address,
+          status: m.status,
+          expiresAt: m.expires_at,
+          quotaBytes: Number(m.quota_bytes),
+          usedBytes: Number(m.used_bytes),
+          ordinaryMail: m.ordinary_mail_policy === 'REFUSE' ? 'refuse' : 'anomalia',
+        }
+      : null;
+    this.remember(key, mailbox);
+    return mailbox;
   }
 }

@@ -4,14 +4,13 @@
  * submits with nodemailer over implicit TLS; every system message must verify with openssl.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import nodemailer from 'nodemailer';
 import { inspectMessage, type InspectReport } from '@/mail/pec';
-import { readMaildir, waitFor, type StoredMessage } from './testing/observe';
+import { readMaildir, verifiesWithOpenssl, waitFor, type StoredMessage } from './testing/observe';
 import { startPecNetwork, type PecNetwork, type RunningProvider } from './testing/pec-network';
 import { startSmtpSink, type SmtpSink } from './testing/smtp-sink';
 
@@ -88,15 +87,7 @@ function mailbox(p: RunningProvider, address: string): StoredMessage[] {
 
 const waitForAsync = waitFor;
 
-function verifies(raw: Buffer, caFile: string): boolean {
-  const file = path.join(tmp, `v-${Math.random().toString(36).slice(2)}.eml`);
-  writeFileSync(file, raw);
-  return (
-    spawnSync('openssl', ['smime', '-verify', '-CAfile', caFile, '-in', file, '-out', '/dev/null'], {
-      stdio: 'ignore',
-    }).status === 0
-  );
-}
+const verifies = verifiesWithOpenssl;
 
 const about = (subject: string) => (m: { r: InspectReport }) => (m.r.subject ?? '').includes(subject);
 
@@ -237,6 +228,9 @@ describe('PEC exchange between two providers', () => {
   it('refuses a sender whose own box is full with 452 4.2.2 before DATA, and logs it', async () => {
     const alice = await A.db.prisma.mailbox.findUniqueOrThrow({ where: { address: 'alice@pec.alfa.test' } });
     await A.db.prisma.mailbox.update({ where: { id: alice.id }, data: { usedBytes: alice.quotaBytes } });
+    // the MTA remembers a mailbox for 1.5 s (mailbox-directory.ts): a portal change shows after that
+    const mailboxCacheMs = 1600;
+    await new Promise((r) => setTimeout(r, mailboxCacheMs));
     try {
       const before = readMaildir(A.maildirRoot, 'alice@pec.alfa.test').length;
       await assert.rejects(
@@ -261,6 +255,7 @@ describe('PEC exchange between two providers', () => {
       assert.equal(await A.db.prisma.pecMessage.count({ where: { subject: 'Casella piena' } }), 0);
     } finally {
       await A.db.prisma.mailbox.update({ where: { id: alice.id }, data: { usedBytes: alice.usedBytes } });
+      await new Promise((r) => setTimeout(r, mailboxCacheMs));
     }
   });
 
