@@ -20,11 +20,15 @@
  */
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
-import path from 'node:path';
 import nodemailer from 'nodemailer';
 import type { PrismaClient } from '@/lib/db/client';
-import { maildirPath } from './maildir';
-import { TemporaryStoreError, type MessageStore, type StoreOutcome, type StoreRequest } from './message-store';
+import { listDelivered } from './maildir';
+import {
+  TemporaryStoreError,
+  type MessageStore,
+  type StoreOutcome,
+  type StoreRequest,
+} from './message-store';
 
 export const deliveryKeyHeader = 'X-PEC-Delivery-Key';
 
@@ -50,7 +54,10 @@ export class DatabaseLmtpDeliveryRecords implements LmtpDeliveryRecords {
 
   async add(keyHash: string, recipient: string): Promise<void> {
     // a retry that stored again (crash window, Maildir not readable) meets its own earlier row
-    await this.prisma.lmtpDelivery.createMany({ data: [{ keyHash, recipient: recipient.toLowerCase() }], skipDuplicates: true });
+    await this.prisma.lmtpDelivery.createMany({
+      data: [{ keyHash, recipient: recipient.toLowerCase() }],
+      skipDuplicates: true,
+    });
   }
 
   async prune(before: Date): Promise<void> {
@@ -141,12 +148,14 @@ export class LmtpMessageStore implements MessageStore {
     } catch (err) {
       const e = err as SmtpError;
       const answer = e.rejectedErrors?.[0] ?? e;
-      if (!answer.responseCode) throw new TemporaryStoreError(`LMTP ${this.where()}: ${e.message}`, { cause: err });
+      if (!answer.responseCode)
+        throw new TemporaryStoreError(`LMTP ${this.where()}: ${e.message}`, { cause: err });
       code = answer.responseCode;
       response = answer.response ?? e.message;
     }
     const outcome = classifyLmtpAnswer(code, response);
-    if (outcome === 'temporary') throw new TemporaryStoreError(`LMTP ${this.where()} for ${address}: ${response}`);
+    if (outcome === 'temporary')
+      throw new TemporaryStoreError(`LMTP ${this.where()} for ${address}: ${response}`);
     if (outcome.stored && keyHash) {
       // right after the 250: the crash window (see above) is this one insert
       await this.options.records.add(keyHash, address);
@@ -166,21 +175,20 @@ export class LmtpMessageStore implements MessageStore {
 
   /** Looks for the key header in the copies stored within the retention period (retry path only). */
   private async foundInMaildir(recipient: string, keyHash: string): Promise<boolean> {
-    const dir = maildirPath(this.options.maildirRoot!, recipient);
     const since = (Date.now() - this.retentionMs) / 1000;
     const needle = Buffer.from(`\n${deliveryKeyHeader}: ${keyHash}`);
     const head = Buffer.alloc(16 * 1024);
-    for (const sub of ['new', 'cur']) {
-      let names: string[];
-      try {
-        names = await fs.readdir(path.join(dir, sub));
-      } catch {
-        continue;
-      }
+    // A file a reader moved from new/ to cur/ after the listing is not found where listed: list again.
+    for (let pass = 0; pass < 2; pass++) {
+      let moved = false;
       // Maildir names start with the delivery time in seconds
-      for (const name of names.filter((n) => Number.parseInt(n, 10) >= since)) {
-        const file = await fs.open(path.join(dir, sub, name), 'r').catch(() => null);
-        if (!file) continue; // moved between new/ and cur/ meanwhile: seen in the other listing or next retry
+      for (const { file: name, name: base } of await listDelivered(this.options.maildirRoot!, recipient)) {
+        if (Number.parseInt(base, 10) < since) continue;
+        const file = await fs.open(name, 'r').catch(() => null);
+        if (!file) {
+          moved = true;
+          continue;
+        }
         try {
           const { bytesRead } = await file.read(head, 0, head.length, 0);
           // the header sits among the first few Dovecot adds on top
@@ -189,6 +197,7 @@ export class LmtpMessageStore implements MessageStore {
           await file.close();
         }
       }
+      if (!moved) break;
     }
     return false;
   }

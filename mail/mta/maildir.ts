@@ -53,7 +53,8 @@ export function maildirPath(root: string, address: string): string {
 
 /** Creates `tmp`, `new` and `cur` (mode 0700, as Dovecot does) when missing. */
 export async function ensureMaildir(dir: string): Promise<void> {
-  for (const sub of ['tmp', 'new', 'cur']) await fs.mkdir(path.join(dir, sub), { recursive: true, mode: 0o700 });
+  for (const sub of ['tmp', 'new', 'cur'])
+    await fs.mkdir(path.join(dir, sub), { recursive: true, mode: 0o700 });
 }
 
 let sequence = 0;
@@ -119,18 +120,23 @@ export function keyedName(deliveryKey: string): string {
  * with flags appended). Scans `cur/`: meant for the rare retry path, not every delivery.
  */
 export async function isStored(root: string, address: string, deliveryKey: string): Promise<boolean> {
-  const dir = maildirPath(root, address);
   const base = keyedName(deliveryKey);
-  for (const sub of ['new', 'cur']) {
-    let names: string[];
-    try {
-      names = await fs.readdir(path.join(dir, sub));
-    } catch {
-      continue;
-    }
-    if (names.some((n) => n.startsWith(`${base}.`))) return true;
-  }
+  for (const { name } of await listDelivered(root, address)) if (name.startsWith(`${base}.`)) return true;
   return false;
+}
+
+/** The files of a Maildir's `new/` and `cur/` (a missing folder lists nothing). */
+export async function listDelivered(
+  root: string,
+  address: string,
+): Promise<{ file: string; name: string }[]> {
+  const dir = maildirPath(root, address);
+  const found: { file: string; name: string }[] = [];
+  for (const sub of ['new', 'cur']) {
+    const names = await fs.readdir(path.join(dir, sub)).catch(() => [] as string[]);
+    for (const name of names) found.push({ file: path.join(dir, sub, name), name });
+  }
+  return found;
 }
 
 export interface StoredMessage {
@@ -159,7 +165,9 @@ export async function storeInMaildir(
       throw new QuotaExceededError(address.toLowerCase(), options.quotaBytes, used, data.length);
     }
   }
-  const name = options.deliveryKey ? `${keyedName(options.deliveryKey)}.${hostPart},S=${data.length}` : uniqueMessageName(data.length);
+  const name = options.deliveryKey
+    ? `${keyedName(options.deliveryKey)}.${hostPart},S=${data.length}`
+    : uniqueMessageName(data.length);
   const tmpPath = path.join(dir, 'tmp', name);
   const newPath = path.join(dir, 'new', name);
   // 'wx': a name collision must fail loudly rather than overwrite another delivery. A keyed name is

@@ -7,16 +7,22 @@
  * - clean mail still flows; clamd down → temporary failure (4xx) at both points, and the same mail goes through later.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import nodemailer from 'nodemailer';
-import { buildBustaTrasporto, createSigner, inspectMessage, messageBytes, newPecMessageId, type InspectReport, type PecRecipient } from '@/mail/pec';
-import { maildirPath } from './maildir';
+import {
+  buildBustaTrasporto,
+  createSigner,
+  messageBytes,
+  newPecMessageId,
+  type InspectReport,
+  type PecRecipient,
+} from '@/mail/pec';
 import { MessageStateStore } from './message-state';
 import { eicar, eicarSignatureName, startTestClamd, type TestClamd } from './testing/clamd';
+import { readMaildir, verifiesWithOpenssl, waitFor, type StoredMessage } from './testing/observe';
 import { startPecNetwork, type PecNetwork, type RunningProvider } from './testing/pec-network';
 import { VirusStore } from './virus-store';
 
@@ -34,8 +40,18 @@ before(async () => {
     echo: process.env.PEC_TEST_ECHO === '1',
     env: { MTA_CLAMAV_ADDRESS: clamd.address, MTA_CLAMAV_TIMEOUT_MS: '5000' },
     providers: [
-      { key: 'A', name: 'Alfa PEC S.p.A.', domain: 'pec.alfa.test', mailboxes: [{ address: 'alice@pec.alfa.test', password }] },
-      { key: 'B', name: 'Beta PEC S.r.l.', domain: 'pec.beta.test', mailboxes: [{ address: 'bob@pec.beta.test', password }] },
+      {
+        key: 'A',
+        name: 'Alfa PEC S.p.A.',
+        domain: 'pec.alfa.test',
+        mailboxes: [{ address: 'alice@pec.alfa.test', password }],
+      },
+      {
+        key: 'B',
+        name: 'Beta PEC S.r.l.',
+        domain: 'pec.beta.test',
+        mailboxes: [{ address: 'bob@pec.beta.test', password }],
+      },
     ],
   });
   A = net.providers.A;
@@ -73,7 +89,11 @@ function bustaFromA(subject: string, attachment: Buffer): Buffer {
 }
 
 function buildInfectedBusta(subject: string, attachment: Buffer) {
-  const signer = createSigner({ keyPem: A.pki.cert.keyPem, certPem: A.pki.cert.certPem, chainPem: A.pki.cert.chainPem });
+  const signer = createSigner({
+    keyPem: A.pki.cert.keyPem,
+    certPem: A.pki.cert.certPem,
+    chainPem: A.pki.cert.chainPem,
+  });
   const ctx = { provider: { name: A.name, domain: A.domain }, signer, now: new Date() };
   const original = Buffer.from(
     [
@@ -99,12 +119,19 @@ function buildInfectedBusta(subject: string, attachment: Buffer) {
   );
   const identificativo = newPecMessageId(ctx.now, { domain: A.domain });
   const recipients: PecRecipient[] = [{ address: 'bob@pec.beta.test', tipo: 'certificato', field: 'to' }];
-  const raw = messageBytes(buildBustaTrasporto({ ctx, original, sender: 'alice@pec.alfa.test', recipients, identificativo }));
+  const raw = messageBytes(
+    buildBustaTrasporto({ ctx, original, sender: 'alice@pec.alfa.test', recipients, identificativo }),
+  );
   return { raw, identificativo, original, recipients };
 }
 
 async function sendToB(raw: Buffer): Promise<void> {
-  const transport = nodemailer.createTransport({ host: '127.0.0.1', port: B.inboundPort, secure: false, ignoreTLS: true });
+  const transport = nodemailer.createTransport({
+    host: '127.0.0.1',
+    port: B.inboundPort,
+    secure: false,
+    ignoreTLS: true,
+  });
   try {
     await transport.sendMail({ envelope: { from: 'alice@pec.alfa.test', to: ['bob@pec.beta.test'] }, raw });
   } finally {
@@ -112,58 +139,21 @@ async function sendToB(raw: Buffer): Promise<void> {
   }
 }
 
-const inspected = new Map<string, { raw: Buffer; r: InspectReport }>();
-function mailbox(p: RunningProvider, address: string): { raw: Buffer; r: InspectReport }[] {
-  const dir = path.join(maildirPath(p.maildirRoot, address), 'new');
-  let names: string[] = [];
-  try {
-    names = readdirSync(dir);
-  } catch {
-    return [];
-  }
-  return names.map((n) => {
-    const file = path.join(dir, n);
-    let got = inspected.get(file);
-    if (!got) {
-      const raw = readFileSync(file);
-      got = { raw, r: inspectMessage(raw) };
-      inspected.set(file, got);
-    }
-    return got;
-  });
+function mailbox(p: RunningProvider, address: string): StoredMessage[] {
+  return readMaildir(p.maildirRoot, address);
 }
 const about = (subject: string) => (m: { r: InspectReport }) => (m.r.subject ?? '').includes(subject);
+const waitForAsync = waitFor;
 
-async function waitFor<T>(what: string, fn: () => T | undefined | false, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+const verifies = verifiesWithOpenssl;
 
-async function waitForAsync<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
-function verifies(raw: Buffer, caFile: string): boolean {
-  const file = path.join(tmp, `v-${Math.random().toString(36).slice(2)}.eml`);
-  writeFileSync(file, raw);
-  return spawnSync('openssl', ['smime', '-verify', '-CAfile', caFile, '-in', file, '-out', '/dev/null'], { stdio: 'ignore' }).status === 0;
-}
-
-const header = (raw: Buffer, name: string) => new RegExp(`^${name}:\\s*(.*)$`, 'mi').exec(raw.toString('latin1').split('\r\n\r\n')[0])?.[1]?.trim();
+const header = (raw: Buffer, name: string) =>
+  new RegExp(`^${name}:\\s*(.*)$`, 'mi').exec(raw.toString('latin1').split('\r\n\r\n')[0])?.[1]?.trim();
 // Haraka answers a DENYSOFT at DATA with 450 (4.3.0): temporary, the sender keeps the message and retries.
-const temporaryFailure = (err: Error & { responseCode?: number }) => err.responseCode === 450 && /4\.3\.0/.test(err.message);
-const virusRows = (p: RunningProvider) => p.db.prisma.transmissionLog.findMany({ where: { eventType: 'VIRUS' }, orderBy: { occurredAt: 'asc' } });
+const temporaryFailure = (err: Error & { responseCode?: number }) =>
+  err.responseCode === 450 && /4\.3\.0/.test(err.message);
+const virusRows = (p: RunningProvider) =>
+  p.db.prisma.transmissionLog.findMany({ where: { eventType: 'VIRUS' }, orderBy: { occurredAt: 'asc' } });
 
 describe('antivirus at the access and reception points (real clamd)', () => {
   it('clean mail still flows: accettazione and consegna', async () => {
@@ -182,12 +172,18 @@ describe('antivirus at the access and reception points (real clamd)', () => {
     const subject = 'Fattura infetta';
     const info = await submit(subject, eicar);
     assert.match(info.response, /^250 .*non accettato: virus/);
-    const notice = await waitFor('non accettazione per virus', () => mailbox(A, 'alice@pec.alfa.test').filter(about(subject))[0]);
+    const notice = await waitFor(
+      'non accettazione per virus',
+      () => mailbox(A, 'alice@pec.alfa.test').filter(about(subject))[0],
+    );
     assert.equal(notice.r.kind, 'non-accettazione');
     assert.match(notice.r.subject ?? '', /^AVVISO DI NON ACCETTAZIONE PER VIRUS: /);
     assert.equal(header(notice.raw, 'X-VerificaSicurezza'), 'errore');
     assert.equal(notice.r.daticert?.errore, 'virus');
-    assert.match(notice.r.daticert?.dati.erroreEsteso ?? '', new RegExp(eicarSignatureName.replace(/\./g, '\\.')));
+    assert.match(
+      notice.r.daticert?.dati.erroreEsteso ?? '',
+      new RegExp(eicarSignatureName.replace(/\./g, '\\.')),
+    );
     assert.ok(verifies(notice.raw, A.caFile), 'the notice is signed by A');
 
     const identificativo = notice.r.daticert!.dati.identificativo;
@@ -195,15 +191,23 @@ describe('antivirus at the access and reception points (real clamd)', () => {
     assert.equal(rows.length, 1);
     assert.equal(rows[0].outcome, 'REFUSED');
     assert.equal((rows[0].details as { virus?: string }).virus, eicarSignatureName);
-    const stored = (await new VirusStore(path.join(A.env.PEC_DATA_DIR!, 'virus-store')).list()).filter((s) => s.identificativo === identificativo);
+    const stored = (await new VirusStore(path.join(A.env.PEC_DATA_DIR!, 'virus-store')).list()).filter(
+      (s) => s.identificativo === identificativo,
+    );
     assert.equal(stored.length, 1);
     assert.equal(stored[0].stage, 'access-point');
-    assert.ok(readFileSync(stored[0].messageFile).includes(eicar.toString('base64').slice(0, 40)), 'the message as submitted');
+    assert.ok(
+      readFileSync(stored[0].messageFile).includes(eicar.toString('base64').slice(0, 40)),
+      'the message as submitted',
+    );
     // nothing was relayed: no busta at B, no busta row, no accettazione
     await new Promise((r) => setTimeout(r, 500));
     assert.equal(mailbox(B, 'bob@pec.beta.test').filter(about(subject)).length, 0);
-    const events = (await A.db.prisma.transmissionLog.findMany({ where: { identificativo } })).map((e) => e.eventType);
-    for (const t of ['SUBMISSION', 'VIRUS', 'NON_ACCETTAZIONE']) assert.ok(events.includes(t), `A logged ${t}`);
+    const events = (await A.db.prisma.transmissionLog.findMany({ where: { identificativo } })).map(
+      (e) => e.eventType,
+    );
+    for (const t of ['SUBMISSION', 'VIRUS', 'NON_ACCETTAZIONE'])
+      assert.ok(events.includes(t), `A logged ${t}`);
     for (const t of ['ACCETTAZIONE', 'BUSTA_RELAYED']) assert.ok(!events.includes(t), `A did not log ${t}`);
   });
 
@@ -212,7 +216,11 @@ describe('antivirus at the access and reception points (real clamd)', () => {
     const busta = buildInfectedBusta(subject, eicar);
     const raw = busta.raw;
     // A's state knows the message, as when A's own scanner missed the virus and accepted it
-    await new MessageStateStore(A.db.prisma, { preavvisoSeconds: 43200, mancataConsegnaSeconds: 86400, archiveDir: path.join(tmp, 'archive') }).recordSubmission({
+    await new MessageStateStore(A.db.prisma, {
+      preavvisoSeconds: 43200,
+      mancataConsegnaSeconds: 86400,
+      archiveDir: path.join(tmp, 'archive'),
+    }).recordSubmission({
       identificativo: busta.identificativo,
       originalMessageId: '<Bustainfetta@client.alfa.test>',
       sender: 'alice@pec.alfa.test',
@@ -225,7 +233,9 @@ describe('antivirus at the access and reception points (real clamd)', () => {
     });
     await sendToB(raw);
     const rilevazione = await waitFor('rilevazione virus at A', () =>
-      mailbox(A, 'posta-certificata@pec.alfa.test').filter(about(subject)).find((m) => m.r.kind === 'rilevazione-virus'),
+      mailbox(A, 'posta-certificata@pec.alfa.test')
+        .filter(about(subject))
+        .find((m) => m.r.kind === 'rilevazione-virus'),
     );
     assert.match(rilevazione.r.subject ?? '', /^PROBLEMA DI SICUREZZA: /);
     assert.equal(header(rilevazione.raw, 'X-Mittente'), 'alice@pec.alfa.test');
@@ -233,7 +243,9 @@ describe('antivirus at the access and reception points (real clamd)', () => {
     assert.ok(verifies(rilevazione.raw, B.caFile), 'rilevazione signed by B');
 
     const mancata = await waitFor('mancata consegna per virus for alice', () =>
-      mailbox(A, 'alice@pec.alfa.test').filter(about(subject)).find((m) => m.r.kind === 'errore-consegna'),
+      mailbox(A, 'alice@pec.alfa.test')
+        .filter(about(subject))
+        .find((m) => m.r.kind === 'errore-consegna'),
     );
     assert.match(mancata.r.subject ?? '', /^AVVISO DI MANCATA CONSEGNA PER VIRUS: /);
     assert.equal(header(mancata.raw, 'X-VerificaSicurezza'), 'errore');
@@ -244,17 +256,30 @@ describe('antivirus at the access and reception points (real clamd)', () => {
     assert.equal(mailbox(B, 'bob@pec.beta.test').filter(about(subject)).length, 0, 'bob never gets it');
     const identificativo = rilevazione.r.daticert!.dati.identificativo;
     const atB = (await virusRows(B)).filter((r) => r.identificativo === identificativo);
-    assert.deepEqual(atB.map((r) => [r.recipient, r.outcome]), [['bob@pec.beta.test', 'REFUSED']]);
-    const storedAtB = (await new VirusStore(path.join(B.env.PEC_DATA_DIR!, 'virus-store')).list()).filter((s) => s.identificativo === identificativo);
-    assert.deepEqual(storedAtB.map((s) => [s.stage, s.counterpartProvider, s.virus]), [['reception-point', A.name, eicarSignatureName]]);
+    assert.deepEqual(
+      atB.map((r) => [r.recipient, r.outcome]),
+      [['bob@pec.beta.test', 'REFUSED']],
+    );
+    const storedAtB = (await new VirusStore(path.join(B.env.PEC_DATA_DIR!, 'virus-store')).list()).filter(
+      (s) => s.identificativo === identificativo,
+    );
+    assert.deepEqual(
+      storedAtB.map((s) => [s.stage, s.counterpartProvider, s.virus]),
+      [['reception-point', A.name, eicarSignatureName]],
+    );
     const kept = readFileSync(storedAtB[0].messageFile);
-    assert.ok(kept.subarray(kept.length - raw.length).equals(raw), 'the busta as received (after the Received: line Haraka adds)');
+    assert.ok(
+      kept.subarray(kept.length - raw.length).equals(raw),
+      'the busta as received (after the Received: line Haraka adds)',
+    );
     // A's own VIRUS row (the rilevazione received) is written before A answers B
     assert.equal((await virusRows(A)).filter((r) => r.identificativo === identificativo).length, 1);
 
     // A's state: bob failed for the virus, so no preavviso or 24 h notice will follow
     const atAState = await waitForAsync('bob FAILED at A', async () => {
-      const r = await A.db.prisma.pecRecipient.findFirst({ where: { recipient: 'bob@pec.beta.test', message: { identificativo, direction: 'OUTBOUND' } } });
+      const r = await A.db.prisma.pecRecipient.findFirst({
+        where: { recipient: 'bob@pec.beta.test', message: { identificativo, direction: 'OUTBOUND' } },
+      });
       return r?.state === 'FAILED' ? r : undefined;
     });
     assert.match(atAState.failureReason ?? '', /virus/);
@@ -262,7 +287,12 @@ describe('antivirus at the access and reception points (real clamd)', () => {
     // the same busta again (as after a crash of B before its answer): nothing is sent twice
     await sendToB(raw);
     await new Promise((r) => setTimeout(r, 1500));
-    assert.equal(mailbox(A, 'posta-certificata@pec.alfa.test').filter(about(subject)).filter((m) => m.r.kind === 'rilevazione-virus').length, 1);
+    assert.equal(
+      mailbox(A, 'posta-certificata@pec.alfa.test')
+        .filter(about(subject))
+        .filter((m) => m.r.kind === 'rilevazione-virus').length,
+      1,
+    );
     assert.equal(mailbox(A, 'alice@pec.alfa.test').filter(about(subject)).length, 1);
   });
 
@@ -273,13 +303,24 @@ describe('antivirus at the access and reception points (real clamd)', () => {
       const busta = bustaFromA('Busta mentre clamd dorme', Buffer.from('pulito'));
       await assert.rejects(sendToB(busta), temporaryFailure);
       await new Promise((r) => setTimeout(r, 300));
-      assert.equal(mailbox(A, 'alice@pec.alfa.test').filter(about('Mentre clamd dorme')).length, 0, 'no accettazione for unscanned mail');
-      assert.equal(mailbox(B, 'bob@pec.beta.test').filter(about('clamd dorme')).length, 0, 'nothing delivered unscanned');
+      assert.equal(
+        mailbox(A, 'alice@pec.alfa.test').filter(about('Mentre clamd dorme')).length,
+        0,
+        'no accettazione for unscanned mail',
+      );
+      assert.equal(
+        mailbox(B, 'bob@pec.beta.test').filter(about('clamd dorme')).length,
+        0,
+        'nothing delivered unscanned',
+      );
 
       await clamd.start();
       assert.match((await submit('Mentre clamd dorme', Buffer.from('pulito'))).response, /^250 .*accettato/);
       await sendToB(busta);
-      await waitFor('both delivered to bob', () => mailbox(B, 'bob@pec.beta.test').filter(about('clamd dorme')).length === 2);
+      await waitFor(
+        'both delivered to bob',
+        () => mailbox(B, 'bob@pec.beta.test').filter(about('clamd dorme')).length === 2,
+      );
     } finally {
       await clamd.start(); // no-op when already running
     }

@@ -2,7 +2,9 @@
  * What end-to-end MTA tests look at: the messages in a provider's Maildir (inspected by the PEC
  * engine, each file once) and a condition awaited by polling.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { inspectMessage, type InspectReport } from '@/mail/pec';
 import { maildirPath } from '../maildir';
@@ -48,5 +50,21 @@ export async function waitFor<T>(
     if (v) return v;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 150));
+  }
+}
+
+/** Whether `openssl smime -verify` accepts the message with `caFile` as the only trust anchor. */
+export function verifiesWithOpenssl(raw: Buffer, caFile: string): boolean {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'pec-verify-'));
+  try {
+    const file = path.join(dir, 'message.eml');
+    writeFileSync(file, raw);
+    return (
+      spawnSync('openssl', ['smime', '-verify', '-CAfile', caFile, '-in', file, '-out', '/dev/null'], {
+        stdio: 'ignore',
+      }).status === 0
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 }
