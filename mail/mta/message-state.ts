@@ -99,24 +99,42 @@ export class MessageStateStore {
     reason?: string,
   ): Promise<number> {
     const addresses = recipients.map((r) => r.toLowerCase());
-    // One UPDATE per receipt, guarded by the states it may move from: a duplicate changes nothing.
-    const moved = await this.prisma.$queryRaw<{ created_at: Date }[]>`
-      UPDATE pec_recipients r
-      SET state = ${kind === 'presa-in-carico' ? 'TAKEN_IN_CHARGE' : kind === 'avvenuta-consegna' ? 'DELIVERED' : 'FAILED'}::"RecipientState",
-          taken_in_charge_at = CASE WHEN ${kind === 'presa-in-carico'} THEN ${at}::timestamptz ELSE r.taken_in_charge_at END,
-          delivered_at = CASE WHEN ${kind === 'avvenuta-consegna'} THEN ${at}::timestamptz ELSE r.delivered_at END,
-          failed_at = CASE WHEN ${kind === 'errore-consegna'} THEN ${at}::timestamptz ELSE r.failed_at END,
-          failure_reason = CASE WHEN ${kind === 'errore-consegna'} THEN ${reason ?? 'errore-consegna'} ELSE r.failure_reason END,
-          updated_at = now()
-      FROM pec_messages m
-      WHERE m.id = r.message_id AND m.identificativo = ${identificativo} AND m.direction = 'OUTBOUND'
-        AND r.recipient = ANY(${addresses}::text[])
-        AND r.state = ANY(${kind === 'presa-in-carico' ? ['ACCEPTED', 'RELAYED'] : ['ACCEPTED', 'RELAYED', 'TAKEN_IN_CHARGE']}::"RecipientState"[])
-      RETURNING r.created_at`;
+    const settles = kind !== 'presa-in-carico';
+    // One statement per receipt: the recipients' UPDATE, guarded by the states it may move from (a
+    // duplicate changes nothing), and the message's completion when no other certified recipient is
+    // still open. That check reads the statement's snapshot: a receipt for another recipient of the
+    // same message committed meanwhile is not in it, so when the message stays open a second,
+    // fresh statement looks again (the later of two concurrent receipts always sees both).
+    const moved = await this.prisma.$queryRaw<{ created_at: Date; completed: boolean }[]>`
+      WITH moved AS (
+        UPDATE pec_recipients r
+        SET state = ${kind === 'presa-in-carico' ? 'TAKEN_IN_CHARGE' : kind === 'avvenuta-consegna' ? 'DELIVERED' : 'FAILED'}::"RecipientState",
+            taken_in_charge_at = CASE WHEN ${kind === 'presa-in-carico'} THEN ${at}::timestamptz ELSE r.taken_in_charge_at END,
+            delivered_at = CASE WHEN ${kind === 'avvenuta-consegna'} THEN ${at}::timestamptz ELSE r.delivered_at END,
+            failed_at = CASE WHEN ${kind === 'errore-consegna'} THEN ${at}::timestamptz ELSE r.failed_at END,
+            failure_reason = CASE WHEN ${kind === 'errore-consegna'} THEN ${reason ?? 'errore-consegna'} ELSE r.failure_reason END,
+            updated_at = now()
+        FROM pec_messages m
+        WHERE m.id = r.message_id AND m.identificativo = ${identificativo} AND m.direction = 'OUTBOUND'
+          AND r.recipient = ANY(${addresses}::text[])
+          AND r.state = ANY(${settles ? ['ACCEPTED', 'RELAYED', 'TAKEN_IN_CHARGE'] : ['ACCEPTED', 'RELAYED']}::"RecipientState"[])
+        RETURNING r.id, r.message_id, r.created_at
+      ),
+      completed AS (
+        UPDATE pec_messages m SET state = 'COMPLETED', updated_at = now()
+        WHERE ${settles} AND m.id IN (SELECT message_id FROM moved) AND m.state <> 'COMPLETED'
+          AND NOT EXISTS (
+            SELECT 1 FROM pec_recipients r
+            WHERE r.message_id = m.id AND r.certified AND r.state NOT IN ('DELIVERED', 'FAILED')
+              AND r.id NOT IN (SELECT id FROM moved)
+          )
+        RETURNING m.id
+      )
+      SELECT created_at, EXISTS (SELECT 1 FROM completed) AS completed FROM moved`;
     // the recipient row is written with the accettazione (recordSubmission)
     if (kind === 'avvenuta-consegna')
       for (const r of moved) this.options.onConsegna?.((at.getTime() - r.created_at.getTime()) / 1000);
-    if (moved.length > 0 && kind !== 'presa-in-carico') await this.completeIfSettled(identificativo);
+    if (settles && moved.length > 0 && !moved[0].completed) await this.completeIfSettled(identificativo);
     return moved.length;
   }
 
