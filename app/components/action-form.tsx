@@ -4,7 +4,15 @@
  * every answer and, with `keepMessage`, the answer as a lasting callout (for things shown once,
  * such as a new password). Works with JavaScript off too (plain form post).
  */
-import { createContext, startTransition, useActionState, useContext, useEffect, useRef, type ReactNode } from 'react';
+import {
+  createContext,
+  startTransition,
+  useActionState,
+  useContext,
+  useEffect,
+  useRef,
+  type ReactNode,
+} from 'react';
 import type { FormState } from '@/lib/audit/server';
 import { useToast } from './toaster';
 
@@ -62,7 +70,10 @@ export function ActionForm({
       >
         {children}
         {keepMessage && state?.ok ? (
-          <div role="status" className="rounded-md border border-emerald-200 bg-emerald-50 p-3 text-sm text-emerald-900 break-words">
+          <div
+            role="status"
+            className="rounded-md border border-emerald-200 bg-emerald-50 p-3 text-sm text-emerald-900 break-words"
+          >
             {state.message}
           </div>
         ) : null}
@@ -78,7 +89,15 @@ const variants = {
   danger: 'bg-red-600 text-white hover:bg-red-700 focus-visible:ring-red-500',
 };
 
-function SubmitButton({ label, variant, pending }: { label: string; variant: keyof typeof variants; pending: boolean }) {
+function SubmitButton({
+  label,
+  variant,
+  pending,
+}: {
+  label: string;
+  variant: keyof typeof variants;
+  pending: boolean;
+}) {
   return (
     <button
       type="submit"
@@ -131,7 +150,9 @@ export function Field({
         aria-invalid={error ? true : undefined}
         aria-describedby={error ? `${id}-error` : undefined}
         className={`mt-1 block w-full rounded-md border px-3 py-2 text-sm shadow-sm focus:outline-none focus:ring-2 ${
-          error ? 'border-red-400 focus:ring-red-300' : 'border-slate-300 focus:border-blue-500 focus:ring-blue-200'
+          error
+            ? 'border-red-400 focus:ring-red-300'
+            : 'border-slate-300 focus:border-blue-500 focus:ring-blue-200'
         }`}
       />
       {error ? (
@@ -179,7 +200,15 @@ export function SelectField({
   );
 }
 
-export function CheckboxField({ name, label, defaultChecked }: { name: string; label: string; defaultChecked?: boolean }) {
+export function CheckboxField({
+  name,
+  label,
+  defaultChecked,
+}: {
+  name: string;
+  label: string;
+  defaultChecked?: boolean;
+}) {
   return (
     <label className="flex items-start gap-2 text-sm text-slate-700">
       <input
@@ -190,5 +219,36 @@ export function CheckboxField({ name, label, defaultChecked }: { name: string; l
       />
       <span>{label}</span>
     </label>
+  );
+}
+
+/** The two fields of a password change: the current password, then the new one with its policy hint. */
+export function PasswordChangeFields({
+  currentLabel,
+  newLabel,
+  hint,
+}: {
+  currentLabel: string;
+  newLabel: string;
+  hint: string;
+}) {
+  return (
+    <>
+      <Field
+        name="currentPassword"
+        label={currentLabel}
+        type="password"
+        autoComplete="current-password"
+        required
+      />
+      <Field
+        name="newPassword"
+        label={newLabel}
+        type="password"
+        autoComplete="new-password"
+        required
+        hint={hint}
+      />
+    </>
   );
 }

@@ -15,7 +15,7 @@ import { mebibyte } from '@/lib/mailboxes/holder';
 import { searchAuditEvents } from '@/lib/queries/audit-events';
 import { getOwnMailbox, renewalContact } from '@/lib/queries/holder';
 import { requireActor } from '@/lib/session';
-import { ActionForm, Field } from '@/app/components/action-form';
+import { ActionForm, PasswordChangeFields } from '@/app/components/action-form';
 import { Card, EmptyState, PageHeader } from '@/app/components/ui';
 import { MailboxStatusBadge } from '../mailboxes/status-badge';
 import { changeOwnMailboxPassword } from './actions';
@@ -35,13 +35,16 @@ export default async function MyMailboxPage() {
   const days = Math.ceil((m.expiresAt.getTime() - Date.now()) / dayMs);
   const used = Number(m.usedBytes / mebibyte);
   const total = Number(m.quotaBytes / mebibyte);
-  const percent = total > 0 ? Math.min(100, Math.round((Number(m.usedBytes) / Number(m.quotaBytes)) * 100)) : 0;
+  const percent =
+    total > 0 ? Math.min(100, Math.round((Number(m.usedBytes) / Number(m.quotaBytes)) * 100)) : 0;
   const contact = renewalContact(m);
   const expiry = formatDate(locale, m.expiresAt);
   const row = (label: string, value: ReactNode, testId?: string) => (
     <div className="grid grid-cols-3 gap-2 py-2">
       <dt className="text-slate-500">{label}</dt>
-      <dd className="col-span-2 break-words text-slate-900" data-testid={testId}>{value}</dd>
+      <dd className="col-span-2 break-words text-slate-900" data-testid={testId}>
+        {value}
+      </dd>
     </div>
   );
 
@@ -51,29 +54,46 @@ export default async function MyMailboxPage() {
         title={t('holder.title')}
         subtitle={t('holder.subtitle')}
         actions={
-          <Link href="/my-mailbox/history" className="inline-flex items-center rounded-md bg-blue-700 px-4 py-2 text-sm font-medium text-white hover:bg-blue-800" data-testid="history-link">
+          <Link
+            href="/my-mailbox/history"
+            className="inline-flex items-center rounded-md bg-blue-700 px-4 py-2 text-sm font-medium text-white hover:bg-blue-800"
+            data-testid="history-link"
+          >
             {t('holder.historyOpen')}
           </Link>
         }
       />
       {m.status === 'EXPIRED' || m.status === 'SUSPENDED' ? (
-        <div role="alert" className="mb-6 rounded-lg border border-amber-300 bg-amber-50 px-4 py-3 text-sm text-amber-900" data-testid="mailbox-notice">
-          {m.status === 'EXPIRED' ? t('holder.expiredNotice') : t('holder.suspendedNotice', { organization: contact.name })}
+        <div
+          role="alert"
+          className="mb-6 rounded-lg border border-amber-300 bg-amber-50 px-4 py-3 text-sm text-amber-900"
+          data-testid="mailbox-notice"
+        >
+          {m.status === 'EXPIRED'
+            ? t('holder.expiredNotice')
+            : t('holder.suspendedNotice', { organization: contact.name })}
         </div>
       ) : null}
       <div className="grid gap-6 lg:grid-cols-2">
         <div className="space-y-6">
           <Card>
-            <p className="break-all font-mono text-lg text-slate-900" data-testid="own-address">{m.address}</p>
+            <p className="break-all font-mono text-lg text-slate-900" data-testid="own-address">
+              {m.address}
+            </p>
             <dl className="mt-3 divide-y divide-slate-100 text-sm">
               {row(t('holder.holderName'), [m.holderName, m.holderSurname].filter(Boolean).join(' '))}
-              {row(t('holder.status'), <MailboxStatusBadge status={m.status} label={t(`mailboxes.statuses.${m.status}`)} />, 'own-status')}
+              {row(
+                t('holder.status'),
+                <MailboxStatusBadge status={m.status} label={t(`mailboxes.statuses.${m.status}`)} />,
+                'own-status',
+              )}
               {row(
                 t('holder.expiry'),
                 <>
                   {expiry}{' '}
                   <span className={days <= 30 ? 'text-amber-700' : 'text-slate-500'}>
-                    ({days >= 0 ? t('holder.expiresIn', { days }) : t('holder.expiredSince', { days: -days })})
+                    ({days >= 0 ? t('holder.expiresIn', { days }) : t('holder.expiredSince', { days: -days })}
+                    )
                   </span>
                 </>,
                 'own-expiry',
@@ -82,8 +102,14 @@ export default async function MyMailboxPage() {
                 t('holder.quota'),
                 <>
                   <span data-testid="own-quota">{t('holder.quotaOf', { used, total, percent })}</span>
-                  <span className="mt-1.5 block h-2 w-full overflow-hidden rounded-full bg-slate-100" aria-hidden>
-                    <span className={`block h-full rounded-full ${percent >= 90 ? 'bg-red-500' : 'bg-blue-600'}`} style={{ width: `${percent}%` }} />
+                  <span
+                    className="mt-1.5 block h-2 w-full overflow-hidden rounded-full bg-slate-100"
+                    aria-hidden
+                  >
+                    <span
+                      className={`block h-full rounded-full ${percent >= 90 ? 'bg-red-500' : 'bg-blue-600'}`}
+                      style={{ width: `${percent}%` }}
+                    />
                   </span>
                 </>,
               )}
@@ -97,21 +123,25 @@ export default async function MyMailboxPage() {
                 ? t('holder.renewAutomatic', { date: expiry })
                 : t('holder.renewManual', { organization: contact.name, date: expiry })}
             </p>
-            {contact.email ? <p className="mt-2 text-sm text-slate-600">{t('holder.renewContact', { email: contact.email })}</p> : null}
+            {contact.email ? (
+              <p className="mt-2 text-sm text-slate-600">
+                {t('holder.renewContact', { email: contact.email })}
+              </p>
+            ) : null}
           </Card>
         </div>
         <div className="space-y-6">
           <Card title={t('holder.passwordTitle')}>
             <p className="mb-4 text-sm text-slate-600">{t('holder.passwordHelp')}</p>
-            <ActionForm action={changeOwnMailboxPassword} submitLabel={t('common.save')} testId="change-mailbox-password">
+            <ActionForm
+              action={changeOwnMailboxPassword}
+              submitLabel={t('common.save')}
+              testId="change-mailbox-password"
+            >
               <input type="hidden" name="id" value={m.id} />
-              <Field name="currentPassword" label={t('holder.currentPassword')} type="password" autoComplete="current-password" required />
-              <Field
-                name="newPassword"
-                label={t('holder.newPassword')}
-                type="password"
-                autoComplete="new-password"
-                required
+              <PasswordChangeFields
+                currentLabel={t('holder.currentPassword')}
+                newLabel={t('holder.newPassword')}
                 hint={t('holder.passwordHint').replace('12', String(minPasswordLength))}
               />
             </ActionForm>
@@ -122,14 +152,19 @@ export default async function MyMailboxPage() {
             ) : (
               <ul className="divide-y divide-slate-100" data-testid="own-activity">
                 {activity.rows.map((e) => (
-                  <li key={e.id} className="flex flex-col gap-0.5 py-2 text-sm sm:flex-row sm:items-center sm:justify-between">
+                  <li
+                    key={e.id}
+                    className="flex flex-col gap-0.5 py-2 text-sm sm:flex-row sm:items-center sm:justify-between"
+                  >
                     <span className="font-medium text-slate-900">{auditActionName(locale, e.action)}</span>
                     <span className="text-xs text-slate-500">{formatDateTime(locale, e.occurredAt)}</span>
                   </li>
                 ))}
               </ul>
             )}
-            <Link href="/audit" className="mt-3 inline-block text-sm text-blue-800 hover:underline">{t('holder.activityAll')} →</Link>
+            <Link href="/audit" className="mt-3 inline-block text-sm text-blue-800 hover:underline">
+              {t('holder.activityAll')} →
+            </Link>
           </Card>
         </div>
       </div>
