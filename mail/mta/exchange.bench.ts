@@ -11,7 +11,7 @@ import nodemailer from 'nodemailer';
 import { findFreePort } from '@/lib/db/testing';
 import { maildirPath } from './maildir';
 import { startHaraka } from './testing/haraka';
-import { startPecNetwork } from './testing/pec-network';
+import { alfaBeta, startPecNetwork } from './testing/pec-network';
 import { startSmtpSink } from './testing/smtp-sink';
 
 const count = Number(process.env.PEC_BENCH_MESSAGES ?? 100);
@@ -93,20 +93,7 @@ async function pecExchange(
   const net = await startPecNetwork({
     dir: path.join(tmp, 'pec'),
     echo: process.env.PEC_BENCH_ECHO === '1',
-    providers: [
-      {
-        key: 'A',
-        name: 'Alfa PEC S.p.A.',
-        domain: 'pec.alfa.test',
-        mailboxes: [{ address: 'alice@pec.alfa.test', password }],
-      },
-      {
-        key: 'B',
-        name: 'Beta PEC S.r.l.',
-        domain: 'pec.beta.test',
-        mailboxes: [{ address: 'bob@pec.beta.test', password }],
-      },
-    ],
+    providers: alfaBeta(password),
   });
   try {
     const A = net.providers.A;

@@ -11,7 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import nodemailer from 'nodemailer';
 import { inspectMessage, type InspectReport } from '@/mail/pec';
 import { readMaildir, verifiesWithOpenssl, waitFor, type StoredMessage } from './testing/observe';
-import { startPecNetwork, type PecNetwork, type RunningProvider } from './testing/pec-network';
+import { alfaBeta, startPecNetwork, type PecNetwork, type RunningProvider } from './testing/pec-network';
 import { startSmtpSink, type SmtpSink } from './testing/smtp-sink';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'pec-exchange-'));
@@ -27,23 +27,7 @@ before(async () => {
     dir: tmp,
     echo: process.env.PEC_TEST_ECHO === '1',
     extraRoutes: { 'example.test': sink.port },
-    providers: [
-      {
-        key: 'A',
-        name: 'Alfa PEC S.p.A.',
-        domain: 'pec.alfa.test',
-        mailboxes: [{ address: 'alice@pec.alfa.test', password }],
-      },
-      {
-        key: 'B',
-        name: 'Beta PEC S.r.l.',
-        domain: 'pec.beta.test',
-        mailboxes: [
-          { address: 'bob@pec.beta.test', password },
-          { address: 'carol@pec.beta.test', password },
-        ],
-      },
-    ],
+    providers: alfaBeta(password, ['bob', 'carol']),
   });
   A = net.providers.A;
   B = net.providers.B;

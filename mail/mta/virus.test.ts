@@ -23,7 +23,7 @@ import {
 import { MessageStateStore } from './message-state';
 import { eicar, eicarSignatureName, startTestClamd, type TestClamd } from './testing/clamd';
 import { readMaildir, verifiesWithOpenssl, waitFor, type StoredMessage } from './testing/observe';
-import { startPecNetwork, type PecNetwork, type RunningProvider } from './testing/pec-network';
+import { alfaBeta, startPecNetwork, type PecNetwork, type RunningProvider } from './testing/pec-network';
 import { VirusStore } from './virus-store';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'pec-virus-'));
@@ -39,20 +39,7 @@ before(async () => {
     dir: tmp,
     echo: process.env.PEC_TEST_ECHO === '1',
     env: { MTA_CLAMAV_ADDRESS: clamd.address, MTA_CLAMAV_TIMEOUT_MS: '5000' },
-    providers: [
-      {
-        key: 'A',
-        name: 'Alfa PEC S.p.A.',
-        domain: 'pec.alfa.test',
-        mailboxes: [{ address: 'alice@pec.alfa.test', password }],
-      },
-      {
-        key: 'B',
-        name: 'Beta PEC S.r.l.',
-        domain: 'pec.beta.test',
-        mailboxes: [{ address: 'bob@pec.beta.test', password }],
-      },
-    ],
+    providers: alfaBeta(password),
   });
   A = net.providers.A;
   B = net.providers.B;

@@ -66,6 +66,24 @@ export interface RunningProvider {
   nodes: RunningNode[];
 }
 
+/** The usual pair: Alfa with alice, Beta with bob (and the other local parts given), one password. */
+export function alfaBeta(password: string, betaLocalParts: string[] = ['bob']): ProviderSetup[] {
+  return [
+    {
+      key: 'A',
+      name: 'Alfa PEC S.p.A.',
+      domain: 'pec.alfa.test',
+      mailboxes: [{ address: 'alice@pec.alfa.test', password }],
+    },
+    {
+      key: 'B',
+      name: 'Beta PEC S.r.l.',
+      domain: 'pec.beta.test',
+      mailboxes: betaLocalParts.map((local) => ({ address: `${local}@pec.beta.test`, password })),
+    },
+  ];
+}
+
 export interface PecNetwork {
   providers: Record<string, RunningProvider>;
   stop(): Promise<void>;
