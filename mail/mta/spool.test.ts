@@ -211,5 +211,17 @@ describe('Outbound spool', () => {
     assert.equal(beta.messages.length, 2, 'not sent while held');
     held.spool.release(heldIds.map((q) => q.id));
     await beta.waitFor(3);
+
+    // Held entries whose state could not be recorded are discarded: never sent, nothing left.
+    const discardedDir = path.join(tmp, 'discarded');
+    const dropping = setup(discardedDir, routes);
+    await dropping.spool.start();
+    const dropped = await dropping.spool.enqueueAll([busta, accettazione], { hold: true });
+    await dropping.spool.discard(dropped.map((q) => q.id));
+    dropping.spool.release(dropped.map((q) => q.id)); // a late release finds nothing
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(beta.messages.length, 3, 'nothing discarded was sent');
+    assert.deepEqual(readdirSync(discardedDir), []);
+    assert.equal(dropping.spool.size(), 0);
   });
 });

@@ -62,6 +62,7 @@ export interface Outbox {
     options?: { hold?: boolean },
   ): Promise<readonly EnqueueResult[]>;
   release(ids: readonly string[]): void;
+  discard(ids: readonly string[]): Promise<void>;
 }
 
 export type SpoolOutcome =
@@ -279,6 +280,21 @@ export class OutboundSpool {
       if (!this.held.delete(id) || !entry) continue;
       if (!this.stopped) this.schedule(entry);
     }
+  }
+
+  /**
+   * Removes entries still held (never sent): the caller could not record their state and refuses
+   * the message instead, so the client's retry is the only copy that will go out.
+   */
+  async discard(ids: readonly string[]): Promise<void> {
+    for (const id of ids) {
+      const entry = this.entries.get(id);
+      if (!this.held.delete(id) || !entry) continue;
+      await fs.unlink(this.envelopeFile(id)).catch(() => undefined);
+      await fs.unlink(this.dataFile(id)).catch(() => undefined);
+      this.entries.delete(id);
+    }
+    await syncDir(this.options.dir);
   }
 
   /** One entry: data and envelope written and fsynced at once, then renamed data first, envelope last. */

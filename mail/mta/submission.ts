@@ -315,7 +315,8 @@ export class SubmissionPoint {
     const accettazione = buildAccettazione({ ctx, facts: busta.facts ?? facts });
     // The busta and its accettazione are queued as one: after a crash both exist or neither does
     // (and then the client, which never heard 250, sends again). They are held until the state is
-    // recorded, so a fast receipt always finds its message; a crash in between still sends them.
+    // recorded, so a fast receipt always finds its message; a crash in between still sends them,
+    // a failure to record discards them and refuses the message.
     const queued = await this.deps.outbox.enqueueAll(
       [
         {
@@ -331,6 +332,7 @@ export class SubmissionPoint {
       ],
       { hold: true },
     );
+    const ids = queued.map((q) => q.id);
     try {
       await this.deps.state?.recordSubmission({
         identificativo,
@@ -343,9 +345,12 @@ export class SubmissionPoint {
         original: raw,
         acceptedAt: ctx.now,
       });
-    } finally {
-      this.deps.outbox.release(queued.map((q) => q.id));
+    } catch (err) {
+      // No state, no 250: the held busta and accettazione never leave, the client retries.
+      await this.deps.outbox.discard(ids);
+      throw err;
     }
+    this.deps.outbox.release(ids);
     await this.deps.log.write({
       ...base,
       type: 'ACCETTAZIONE',
