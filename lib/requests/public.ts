@@ -8,8 +8,7 @@ import type { PrismaClient } from '@/lib/db';
 import { ActionError } from '@/lib/audit/action';
 import { recordAuditEvent, type AuditContext } from '@/lib/audit/record';
 import { activationFormData, activationSchema } from './form';
-import { checkActivation } from './specs';
-import { nextRequestStatus } from './state-machine';
+import { fileActivationRequest } from './specs';
 import type { StoredScan } from './signed-scan';
 
 const sha256 = (value: string) => createHash('sha256').update(value).digest('hex');
@@ -18,11 +17,16 @@ export type PublicSubmission =
   | { ok: true; id: string; token: string }
   | { ok: false; messageKey: string; fieldErrors?: Record<string, string> };
 
-export async function submitPublicActivation(db: PrismaClient, raw: unknown, context: AuditContext): Promise<PublicSubmission> {
+export async function submitPublicActivation(
+  db: PrismaClient,
+  raw: unknown,
+  context: AuditContext,
+): Promise<PublicSubmission> {
   const parsed = activationSchema.safeParse(raw);
   if (!parsed.success) {
     const fieldErrors: Record<string, string> = {};
-    for (const issue of parsed.error.issues) fieldErrors[String(issue.path[0] ?? '_')] ??= 'requests.errors.required';
+    for (const issue of parsed.error.issues)
+      fieldErrors[String(issue.path[0] ?? '_')] ??= 'requests.errors.required';
     return { ok: false, messageKey: 'requests.errors.form', fieldErrors };
   }
   const input = parsed.data;
@@ -31,19 +35,10 @@ export async function submitPublicActivation(db: PrismaClient, raw: unknown, con
     const id = await db.$transaction(async (tx) => {
       const provider = await tx.organization.findFirst({ where: { kind: 'PROVIDER' }, select: { id: true } });
       if (!provider) throw new ActionError('requests.errors.unavailable');
-      const address = await checkActivation(tx, input, null);
-      const request = await tx.mailboxRequest.create({
-        data: {
-          kind: 'ACTIVATION',
-          status: nextRequestStatus('DRAFT', 'submit'),
-          requestedAddress: address,
-          domainId: input.domainId,
-          plan: input.plan,
-          durationYears: input.durationYears,
-          requesterOrganizationId: provider.id,
-          formData: { ...activationFormData(input), publicAccessSha256: sha256(token) },
-          submittedAt: new Date(),
-        },
+      const request = await fileActivationRequest(tx, input, {
+        organizationId: provider.id,
+        availabilityFor: null,
+        extraFormData: { publicAccessSha256: sha256(token) },
       });
       await recordAuditEvent(tx, context, {
         action: 'request.create_public',
@@ -57,7 +52,8 @@ export async function submitPublicActivation(db: PrismaClient, raw: unknown, con
     });
     return { ok: true, id, token };
   } catch (err) {
-    if (err instanceof ActionError) return { ok: false, messageKey: err.messageKey, fieldErrors: err.fieldErrors };
+    if (err instanceof ActionError)
+      return { ok: false, messageKey: err.messageKey, fieldErrors: err.fieldErrors };
     throw err;
   }
 }
@@ -65,7 +61,10 @@ export async function submitPublicActivation(db: PrismaClient, raw: unknown, con
 /** The request behind a public link, or null when the id or the token does not match. */
 export async function findPublicRequest(db: PrismaClient, id: string, token: string | undefined) {
   if (!token || !/^[0-9a-f-]{36}$/i.test(id)) return null;
-  const request = await db.mailboxRequest.findUnique({ where: { id }, include: { domain: { select: { name: true } } } });
+  const request = await db.mailboxRequest.findUnique({
+    where: { id },
+    include: { domain: { select: { name: true } } },
+  });
   const stored = (request?.formData as { publicAccessSha256?: string } | undefined)?.publicAccessSha256;
   if (!request || !stored) return null;
   const a = Buffer.from(stored, 'hex');

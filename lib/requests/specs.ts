@@ -7,21 +7,37 @@ import { z } from 'zod';
 import type { MailboxRequest } from '@/prisma/generated/client';
 import { ActionError, type ActionSpec } from '@/lib/audit/action';
 import type { AuditContext } from '@/lib/audit/record';
-import { canDecideRequest, canManageMailbox, canSubmitRequest, canViewRequest, type Actor } from '@/lib/permissions';
+import {
+  canDecideRequest,
+  canManageMailbox,
+  canSubmitRequest,
+  canViewRequest,
+  type Actor,
+} from '@/lib/permissions';
 import { getMailboxForActor } from '@/lib/queries/mailboxes';
 import { getOrganizationForActor } from '@/lib/queries/organizations';
 import { getRequestForActor, type RequestDetail } from '@/lib/queries/requests';
 import { checkAddressAvailability } from './availability';
-import { activationFormData, activationProblems, activationSchema, renewalProblems, renewalSchema } from './form';
+import {
+  activationFormData,
+  activationProblems,
+  activationSchema,
+  renewalProblems,
+  renewalSchema,
+} from './form';
 import { applyRenewal, provisionActivation } from './provisioning';
 import { nextRequestStatus } from './state-machine';
 
 type Tx = Parameters<NonNullable<ActionSpec<z.ZodType, unknown, unknown>['load']>>[0]['tx'];
 
-const auditOf = (actor: Actor): AuditContext => ({ actorUserId: actor.userId, actorEmail: actor.email, actorRole: actor.role });
+const auditOf = (actor: Actor): AuditContext => ({
+  actorUserId: actor.userId,
+  actorEmail: actor.email,
+  actorRole: actor.role,
+});
 
 /** Form problems and address availability, as field errors the form shows beside each field. */
-export async function checkActivation(
+async function checkActivation(
   tx: Tx,
   input: z.output<typeof activationSchema>,
   organizationId: string | null,
@@ -38,6 +54,38 @@ export async function checkActivation(
   return address;
 }
 
+/**
+ * Checks the activation form and the requested address, then files the request as submitted: the
+ * one path of the reseller form and the public form. `availabilityFor` is the company whose own
+ * domains count (null on the public form); `extraFormData` is stored beside the form's fields.
+ */
+export async function fileActivationRequest(
+  tx: Tx,
+  input: z.output<typeof activationSchema>,
+  requester: {
+    organizationId: string;
+    userId?: string;
+    availabilityFor: string | null;
+    extraFormData?: Record<string, string>;
+  },
+): Promise<MailboxRequest> {
+  const address = await checkActivation(tx, input, requester.availabilityFor);
+  return tx.mailboxRequest.create({
+    data: {
+      kind: 'ACTIVATION',
+      status: nextRequestStatus('DRAFT', 'submit'),
+      requestedAddress: address,
+      domainId: input.domainId,
+      plan: input.plan,
+      durationYears: input.durationYears,
+      requesterOrganizationId: requester.organizationId,
+      requesterUserId: requester.userId,
+      formData: { ...activationFormData(input), ...requester.extraFormData },
+      submittedAt: new Date(),
+    },
+  });
+}
+
 const createActivationInput = activationSchema.extend({ organizationId: z.string().uuid() });
 type Org = NonNullable<Awaited<ReturnType<typeof getOrganizationForActor>>>;
 
@@ -46,24 +94,21 @@ export const createActivationSpec: ActionSpec<typeof createActivationInput, Org,
   entityType: 'MailboxRequest',
   input: createActivationInput,
   load: ({ actor, input, tx }) => getOrganizationForActor(tx, actor, input.organizationId),
-  authorize: ({ actor, target }) => !!target && target.kind === 'COMPANY' && canSubmitRequest(actor, target.id),
+  authorize: ({ actor, target }) =>
+    !!target && target.kind === 'COMPANY' && canSubmitRequest(actor, target.id),
   async run({ actor, input, target, tx }) {
-    const address = await checkActivation(tx, input, target!.id);
-    const request = await tx.mailboxRequest.create({
-      data: {
-        kind: 'ACTIVATION',
-        status: nextRequestStatus('DRAFT', 'submit'),
-        requestedAddress: address,
-        domainId: input.domainId,
-        plan: input.plan,
-        durationYears: input.durationYears,
-        requesterOrganizationId: target!.id,
-        requesterUserId: actor.userId,
-        formData: activationFormData(input),
-        submittedAt: new Date(),
-      },
+    const request = await fileActivationRequest(tx, input, {
+      organizationId: target!.id,
+      userId: actor.userId,
+      availabilityFor: target!.id,
     });
-    return { result: { id: request.id }, entityId: request.id, organizationId: target!.id, before: null, after: request };
+    return {
+      result: { id: request.id },
+      entityId: request.id,
+      organizationId: target!.id,
+      before: null,
+      after: request,
+    };
   },
 };
 
@@ -74,7 +119,8 @@ export const createRenewalSpec: ActionSpec<typeof renewalSchema, Mailbox, { id: 
   entityType: 'MailboxRequest',
   input: renewalSchema,
   load: ({ actor, input, tx }) => getMailboxForActor(tx, actor, input.mailboxId),
-  authorize: ({ actor, target }) => !!target && canManageMailbox(actor, target) && canSubmitRequest(actor, target.organizationId),
+  authorize: ({ actor, target }) =>
+    !!target && canManageMailbox(actor, target) && canSubmitRequest(actor, target.organizationId),
   async run({ actor, input, target, tx }) {
     const mailbox = target!;
     const problems = renewalProblems(input);
@@ -109,7 +155,13 @@ export const createRenewalSpec: ActionSpec<typeof renewalSchema, Mailbox, { id: 
         submittedAt: new Date(),
       },
     });
-    return { result: { id: request.id }, entityId: request.id, organizationId: mailbox.organizationId, before: null, after: request };
+    return {
+      result: { id: request.id },
+      entityId: request.id,
+      organizationId: mailbox.organizationId,
+      before: null,
+      after: request,
+    };
   },
 };
 
@@ -122,7 +174,14 @@ async function lockRequest(tx: Tx, actor: Actor, id: string): Promise<RequestDet
 }
 
 function plain(request: RequestDetail): MailboxRequest {
-  const { domain: _d, mailbox: _m, requesterOrganization: _o, requesterUser: _u, decidedBy: _b, ...row } = request;
+  const {
+    domain: _d,
+    mailbox: _m,
+    requesterOrganization: _o,
+    requesterUser: _u,
+    decidedBy: _b,
+    ...row
+  } = request;
   return row;
 }
 
@@ -151,16 +210,41 @@ export const approveRequestSpec: ActionSpec<typeof byId, RequestDetail, Approval
     let result: ApprovalResult;
     if (request.kind === 'ACTIVATION') {
       const p = await provisionActivation(tx, request, auditOf(actor), now);
-      result = { id: request.id, kind: 'ACTIVATION', address: p.mailbox.address, mailboxId: p.mailbox.id, expiresAt: p.mailbox.expiresAt, password: p.password };
+      result = {
+        id: request.id,
+        kind: 'ACTIVATION',
+        address: p.mailbox.address,
+        mailboxId: p.mailbox.id,
+        expiresAt: p.mailbox.expiresAt,
+        password: p.password,
+      };
     } else {
       const m = await applyRenewal(tx, request, auditOf(actor), now);
-      result = { id: request.id, kind: 'RENEWAL', address: m.address, mailboxId: m.id, expiresAt: m.expiresAt };
+      result = {
+        id: request.id,
+        kind: 'RENEWAL',
+        address: m.address,
+        mailboxId: m.id,
+        expiresAt: m.expiresAt,
+      };
     }
     const after = await tx.mailboxRequest.update({
       where: { id: request.id },
-      data: { status: provisioned, mailboxId: result.mailboxId, decidedByUserId: actor.userId, decidedAt: now, provisionedAt: now },
+      data: {
+        status: provisioned,
+        mailboxId: result.mailboxId,
+        decidedByUserId: actor.userId,
+        decidedAt: now,
+        provisionedAt: now,
+      },
     });
-    return { result, entityId: request.id, organizationId: request.requesterOrganizationId, before: request, after };
+    return {
+      result,
+      entityId: request.id,
+      organizationId: request.requesterOrganizationId,
+      before: request,
+      after,
+    };
   },
 };
 
@@ -177,9 +261,20 @@ export const rejectRequestSpec: ActionSpec<typeof rejectInput, RequestDetail, { 
     if (request.status !== 'SUBMITTED') throw new ActionError('requests.errors.state');
     const after = await tx.mailboxRequest.update({
       where: { id: request.id },
-      data: { status: nextRequestStatus(request.status, 'reject'), decisionReason: input.reason, decidedByUserId: actor.userId, decidedAt: new Date() },
+      data: {
+        status: nextRequestStatus(request.status, 'reject'),
+        decisionReason: input.reason,
+        decidedByUserId: actor.userId,
+        decidedAt: new Date(),
+      },
     });
-    return { result: { id: request.id }, entityId: request.id, organizationId: request.requesterOrganizationId, before: request, after };
+    return {
+      result: { id: request.id },
+      entityId: request.id,
+      organizationId: request.requesterOrganizationId,
+      before: request,
+      after,
+    };
   },
 };
 
@@ -191,12 +286,23 @@ export const cancelRequestSpec: ActionSpec<typeof cancelInput, RequestDetail, { 
   entityType: 'MailboxRequest',
   input: cancelInput,
   load: ({ actor, input, tx }) => lockRequest(tx, actor, input.id),
-  authorize: ({ actor, target }) => !!target && canViewRequest(actor, target) && canSubmitRequest(actor, target.requesterOrganizationId),
+  authorize: ({ actor, target }) =>
+    !!target && canViewRequest(actor, target) && canSubmitRequest(actor, target.requesterOrganizationId),
   async run({ target, tx }) {
     const request = plain(target!);
-    if (request.status !== 'SUBMITTED' && request.status !== 'DRAFT') throw new ActionError('requests.errors.state');
-    const after = await tx.mailboxRequest.update({ where: { id: request.id }, data: { status: nextRequestStatus(request.status, 'cancel') } });
-    return { result: { id: request.id }, entityId: request.id, organizationId: request.requesterOrganizationId, before: request, after };
+    if (request.status !== 'SUBMITTED' && request.status !== 'DRAFT')
+      throw new ActionError('requests.errors.state');
+    const after = await tx.mailboxRequest.update({
+      where: { id: request.id },
+      data: { status: nextRequestStatus(request.status, 'cancel') },
+    });
+    return {
+      result: { id: request.id },
+      entityId: request.id,
+      organizationId: request.requesterOrganizationId,
+      before: request,
+      after,
+    };
   },
 };
 
@@ -216,10 +322,15 @@ export const attachScanSpec: ActionSpec<typeof scanInput, RequestDetail, { id: s
   authorize: ({ actor, target }) => !!target && canSubmitRequest(actor, target.requesterOrganizationId),
   async run({ input, target, tx }) {
     const request = plain(target!);
-    if (request.status !== 'SUBMITTED' && request.status !== 'DRAFT') throw new ActionError('requests.errors.state');
+    if (request.status !== 'SUBMITTED' && request.status !== 'DRAFT')
+      throw new ActionError('requests.errors.state');
     const after = await tx.mailboxRequest.update({
       where: { id: request.id },
-      data: { signedScanPath: input.relativePath, signedScanSha256: input.sha256, signedScanName: input.name },
+      data: {
+        signedScanPath: input.relativePath,
+        signedScanSha256: input.sha256,
+        signedScanName: input.name,
+      },
     });
     return {
       result: { id: request.id },
