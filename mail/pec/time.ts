@@ -16,7 +16,7 @@ export interface PecLocalTime {
   zona: string;
 }
 
-interface LocalParts {
+export interface LocalParts {
   year: number;
   month: number;
   day: number;
@@ -49,7 +49,8 @@ function formatterFor(timeZone: string): Intl.DateTimeFormat {
   return f;
 }
 
-function localParts(instant: Date, timeZone: string): LocalParts {
+/** The wall-clock fields of an instant in a zone, with the zone's offset then (DST aware). */
+export function localParts(instant: Date, timeZone: string): LocalParts {
   if (Number.isNaN(instant.getTime())) throw new RangeError('Invalid date');
   const parts: Record<string, number> = {};
   for (const p of formatterFor(timeZone).formatToParts(instant)) {
