@@ -110,6 +110,55 @@ function SubmitButton({
 }
 
 /** A labelled input whose error (from the action's answer) shows beneath it. */
+/** A field's label, with the required mark; `spacing` goes before the common classes. */
+export function FieldLabel({
+  id,
+  label,
+  required,
+  spacing,
+}: {
+  id: string;
+  label: string;
+  required?: boolean;
+  spacing?: string;
+}) {
+  return (
+    <label htmlFor={id} className={`${spacing ? `${spacing} ` : ''}block text-sm font-medium text-slate-700`}>
+      {label}
+      {required ? <span className="text-red-600"> *</span> : null}
+    </label>
+  );
+}
+
+/** Border and focus ring of a text control, red while its field has an error. */
+export function fieldBorder(error: string | undefined): string {
+  return error
+    ? 'border-red-400 focus:ring-red-300'
+    : 'border-slate-300 focus:border-blue-500 focus:ring-blue-200';
+}
+
+/** Beneath a field: its error, else its hint. */
+export function FieldNote({
+  error,
+  hint,
+  errorId,
+  testId,
+}: {
+  error?: string;
+  hint?: string;
+  errorId?: string;
+  testId?: string;
+}) {
+  if (error) {
+    return (
+      <p id={errorId} className="mt-1 text-xs text-red-600" data-testid={testId}>
+        {error}
+      </p>
+    );
+  }
+  return hint ? <p className="mt-1 text-xs text-slate-500">{hint}</p> : null;
+}
+
 export function Field({
   name,
   label,
@@ -135,10 +184,7 @@ export function Field({
   const id = `f-${name}`;
   return (
     <div>
-      <label htmlFor={id} className="block text-sm font-medium text-slate-700">
-        {label}
-        {required ? <span className="text-red-600"> *</span> : null}
-      </label>
+      <FieldLabel id={id} label={label} required={required} />
       <input
         id={id}
         name={name}
@@ -149,19 +195,9 @@ export function Field({
         inputMode={inputMode}
         aria-invalid={error ? true : undefined}
         aria-describedby={error ? `${id}-error` : undefined}
-        className={`mt-1 block w-full rounded-md border px-3 py-2 text-sm shadow-sm focus:outline-none focus:ring-2 ${
-          error
-            ? 'border-red-400 focus:ring-red-300'
-            : 'border-slate-300 focus:border-blue-500 focus:ring-blue-200'
-        }`}
+        className={`mt-1 block w-full rounded-md border px-3 py-2 text-sm shadow-sm focus:outline-none focus:ring-2 ${fieldBorder(error)}`}
       />
-      {error ? (
-        <p id={`${id}-error`} className="mt-1 text-xs text-red-600">
-          {error}
-        </p>
-      ) : hint ? (
-        <p className="mt-1 text-xs text-slate-500">{hint}</p>
-      ) : null}
+      <FieldNote error={error} hint={hint} errorId={`${id}-error`} />
     </div>
   );
 }
@@ -180,9 +216,7 @@ export function SelectField({
   const error = useContext(FieldErrors)?.[name];
   return (
     <div>
-      <label htmlFor={`f-${name}`} className="block text-sm font-medium text-slate-700">
-        {label}
-      </label>
+      <FieldLabel id={`f-${name}`} label={label} />
       <select
         id={`f-${name}`}
         name={name}
@@ -195,7 +229,7 @@ export function SelectField({
           </option>
         ))}
       </select>
-      {error ? <p className="mt-1 text-xs text-red-600">{error}</p> : null}
+      <FieldNote error={error} />
     </div>
   );
 }

@@ -4,7 +4,7 @@
  * PEM certificates, LDIF. A binary DER certificate (.cer) is turned into PEM on the way.
  */
 import { useEffect, useRef, useState } from 'react';
-import { useFieldError } from '@/app/components/action-form';
+import { FieldLabel, FieldNote, fieldBorder, useFieldError } from '@/app/components/action-form';
 
 function derToPem(bytes: Uint8Array): string {
   let binary = '';
@@ -46,7 +46,9 @@ export function TextFileField({
   const id = `f-${name}`;
   return (
     <div>
-      <label htmlFor={`${id}-file`} className="block text-sm font-medium text-slate-700">{fileLabel}</label>
+      <label htmlFor={`${id}-file`} className="block text-sm font-medium text-slate-700">
+        {fileLabel}
+      </label>
       <input
         id={`${id}-file`}
         type="file"
@@ -56,16 +58,16 @@ export function TextFileField({
           const file = e.target.files?.[0];
           if (!file) return;
           const bytes = new Uint8Array(await file.arrayBuffer());
-          const content = certificates && bytes[0] === 0x30 ? derToPem(bytes) : new TextDecoder().decode(bytes);
+          const content =
+            certificates && bytes[0] === 0x30 ? derToPem(bytes) : new TextDecoder().decode(bytes);
           // several certificate files can be added one after the other
-          setText((previous) => (certificates && previous.trim() ? `${previous.trim()}\n${content}` : content));
+          setText((previous) =>
+            certificates && previous.trim() ? `${previous.trim()}\n${content}` : content,
+          );
           e.target.value = '';
         }}
       />
-      <label htmlFor={id} className="mt-3 block text-sm font-medium text-slate-700">
-        {label}
-        {required ? <span className="text-red-600"> *</span> : null}
-      </label>
+      <FieldLabel id={id} label={label} required={required} spacing="mt-3" />
       <textarea
         ref={area}
         id={id}
@@ -75,36 +77,43 @@ export function TextFileField({
         onChange={(e) => setText(e.target.value)}
         spellCheck={false}
         aria-invalid={error ? true : undefined}
-        className={`mt-1 block w-full rounded-md border px-3 py-2 font-mono text-xs shadow-sm focus:outline-none focus:ring-2 ${
-          error ? 'border-red-400 focus:ring-red-300' : 'border-slate-300 focus:border-blue-500 focus:ring-blue-200'
-        }`}
+        className={`mt-1 block w-full rounded-md border px-3 py-2 font-mono text-xs shadow-sm focus:outline-none focus:ring-2 ${fieldBorder(error)}`}
       />
-      {error ? <p className="mt-1 text-xs text-red-600">{error}</p> : hint ? <p className="mt-1 text-xs text-slate-500">{hint}</p> : null}
+      <FieldNote error={error} hint={hint} />
     </div>
   );
 }
 
 /** A plain labelled text area (domains list), its error beneath. */
-export function TextAreaField({ name, label, hint, defaultValue, rows = 3, required }: { name: string; label: string; hint?: string; defaultValue?: string; rows?: number; required?: boolean }) {
+export function TextAreaField({
+  name,
+  label,
+  hint,
+  defaultValue,
+  rows = 3,
+  required,
+}: {
+  name: string;
+  label: string;
+  hint?: string;
+  defaultValue?: string;
+  rows?: number;
+  required?: boolean;
+}) {
   const error = useFieldError(name);
   const id = `f-${name}`;
   return (
     <div>
-      <label htmlFor={id} className="block text-sm font-medium text-slate-700">
-        {label}
-        {required ? <span className="text-red-600"> *</span> : null}
-      </label>
+      <FieldLabel id={id} label={label} required={required} />
       <textarea
         id={id}
         name={name}
         rows={rows}
         defaultValue={defaultValue}
         aria-invalid={error ? true : undefined}
-        className={`mt-1 block w-full rounded-md border px-3 py-2 text-sm shadow-sm focus:outline-none focus:ring-2 ${
-          error ? 'border-red-400 focus:ring-red-300' : 'border-slate-300 focus:border-blue-500 focus:ring-blue-200'
-        }`}
+        className={`mt-1 block w-full rounded-md border px-3 py-2 text-sm shadow-sm focus:outline-none focus:ring-2 ${fieldBorder(error)}`}
       />
-      {error ? <p className="mt-1 text-xs text-red-600">{error}</p> : hint ? <p className="mt-1 text-xs text-slate-500">{hint}</p> : null}
+      <FieldNote error={error} hint={hint} />
     </div>
   );
 }

@@ -5,7 +5,7 @@
  * and a live, debounced availability check of the requested address. Server errors show too.
  */
 import { useCallback, useEffect, useRef, useState, type ReactNode } from 'react';
-import { useFieldError } from '@/app/components/action-form';
+import { FieldLabel, FieldNote, fieldBorder, useFieldError } from '@/app/components/action-form';
 import { activationProblems, holderKinds, requirementsOf, type HolderKind } from '@/lib/requests/form';
 
 export interface DomainChoice {
@@ -18,25 +18,28 @@ export interface DomainChoice {
 type Labels = Record<string, string>;
 
 const inputClass = (error?: string) =>
-  `mt-1 block w-full rounded-md border px-3 py-2 text-sm shadow-sm focus:outline-none focus:ring-2 ${
-    error ? 'border-red-400 focus:ring-red-300' : 'border-slate-300 focus:border-blue-500 focus:ring-blue-200'
-  }`;
+  `mt-1 block w-full rounded-md border px-3 py-2 text-sm shadow-sm focus:outline-none focus:ring-2 ${fieldBorder(error)}`;
 
-function Row({ name, label, required, error, hint, children }: { name: string; label: string; required?: boolean; error?: string; hint?: string; children: ReactNode }) {
+function Row({
+  name,
+  label,
+  required,
+  error,
+  hint,
+  children,
+}: {
+  name: string;
+  label: string;
+  required?: boolean;
+  error?: string;
+  hint?: string;
+  children: ReactNode;
+}) {
   return (
     <div>
-      <label htmlFor={`f-${name}`} className="block text-sm font-medium text-slate-700">
-        {label}
-        {required ? <span className="text-red-600"> *</span> : null}
-      </label>
+      <FieldLabel id={`f-${name}`} label={label} required={required} />
       {children}
-      {error ? (
-        <p id={`f-${name}-error`} className="mt-1 text-xs text-red-600" data-testid={`error-${name}`}>
-          {error}
-        </p>
-      ) : hint ? (
-        <p className="mt-1 text-xs text-slate-500">{hint}</p>
-      ) : null}
+      <FieldNote error={error} hint={hint} errorId={`f-${name}-error`} testId={`error-${name}`} />
     </div>
   );
 }
@@ -107,7 +110,11 @@ export function ActivationFields({
       const v = values();
       if (!v.localPart?.trim() || !v.domainId) return setAvailability(null);
       setAvailability({ state: 'checking' });
-      const q = new URLSearchParams({ localPart: v.localPart.trim(), domainId: v.domainId, ...(v.organizationId ? { organizationId: v.organizationId } : {}) });
+      const q = new URLSearchParams({
+        localPart: v.localPart.trim(),
+        domainId: v.domainId,
+        ...(v.organizationId ? { organizationId: v.organizationId } : {}),
+      });
       try {
         const res = await fetch(`${availabilityUrl}?${q}`, { cache: 'no-store' });
         const body = (await res.json()) as { availability: string; address?: string };
@@ -138,9 +145,19 @@ export function ActivationFields({
     domainId: useFieldError('domainId'),
     acceptTerms: useFieldError('acceptTerms'),
   };
-  const errorOf = (name: string) => (touched.has(name) && problems[name] ? messages[problems[name]] ?? problems[name] : serverErrors[name]);
+  const errorOf = (name: string) =>
+    touched.has(name) && problems[name] ? (messages[problems[name]] ?? problems[name]) : serverErrors[name];
 
-  const text = (name: string, required: boolean, extra: { hint?: string; inputMode?: 'numeric' | 'email' | 'text'; type?: string; autoComplete?: string } = {}) => {
+  const text = (
+    name: string,
+    required: boolean,
+    extra: {
+      hint?: string;
+      inputMode?: 'numeric' | 'email' | 'text';
+      type?: string;
+      autoComplete?: string;
+    } = {},
+  ) => {
     const error = errorOf(name);
     return (
       <Row name={name} label={labels[name]} required={required} error={error} hint={extra.hint}>
@@ -170,7 +187,12 @@ export function ActivationFields({
   const availabilityText = availability
     ? (messages[`availability.${availability.state}`] ?? '').replace('{address}', availability.address ?? '')
     : '';
-  const availabilityTone = availability?.state === 'available' ? 'text-emerald-700' : availability?.state === 'checking' ? 'text-slate-500' : 'text-red-600';
+  const availabilityTone =
+    availability?.state === 'available'
+      ? 'text-emerald-700'
+      : availability?.state === 'checking'
+        ? 'text-slate-500'
+        : 'text-red-600';
   const localPartError = errorOf('localPart');
 
   return (
@@ -239,7 +261,12 @@ export function ActivationFields({
       {section(
         labels['section.contacts'],
         <div className="grid gap-4 sm:grid-cols-2">
-          {text('contactEmail', true, { type: 'email', inputMode: 'email', hint: labels['hint.contactEmail'], autoComplete: 'email' })}
+          {text('contactEmail', true, {
+            type: 'email',
+            inputMode: 'email',
+            hint: labels['hint.contactEmail'],
+            autoComplete: 'email',
+          })}
           {text('phone', true, { type: 'tel', autoComplete: 'tel' })}
         </div>,
       )}
@@ -262,7 +289,12 @@ export function ActivationFields({
             </Row>
             <span className="hidden pt-8 text-center text-slate-500 sm:block">@</span>
             <Row name="domainId" label={labels.domainId} required error={serverErrors.domainId}>
-              <select id="f-domainId" name="domainId" onChange={() => onEdit('domainId')} className={inputClass(serverErrors.domainId)}>
+              <select
+                id="f-domainId"
+                name="domainId"
+                onChange={() => onEdit('domainId')}
+                className={inputClass(serverErrors.domainId)}
+              >
                 {usable.map((d) => (
                   <option key={d.id} value={d.id}>
                     {d.name}
@@ -271,7 +303,12 @@ export function ActivationFields({
               </select>
             </Row>
           </div>
-          <p role="status" aria-live="polite" data-testid="availability" className={`min-h-5 text-sm ${availabilityTone}`}>
+          <p
+            role="status"
+            aria-live="polite"
+            data-testid="availability"
+            className={`min-h-5 text-sm ${availabilityTone}`}
+          >
             {availabilityText}
           </p>
         </>,
@@ -309,13 +346,22 @@ export function ActivationFields({
 
       <div>
         <label className="flex items-start gap-2 text-sm text-slate-700">
-          <input type="checkbox" name="acceptTerms" onChange={() => onEdit('acceptTerms')} className="mt-0.5 h-4 w-4 rounded border-slate-300 text-blue-700 focus:ring-blue-500" />
+          <input
+            type="checkbox"
+            name="acceptTerms"
+            onChange={() => onEdit('acceptTerms')}
+            className="mt-0.5 h-4 w-4 rounded border-slate-300 text-blue-700 focus:ring-blue-500"
+          />
           <span>
             {labels.acceptTerms}
             <span className="text-red-600"> *</span>
           </span>
         </label>
-        {errorOf('acceptTerms') ? <p className="mt-1 text-xs text-red-600" data-testid="error-acceptTerms">{errorOf('acceptTerms')}</p> : null}
+        {errorOf('acceptTerms') ? (
+          <p className="mt-1 text-xs text-red-600" data-testid="error-acceptTerms">
+            {errorOf('acceptTerms')}
+          </p>
+        ) : null}
       </div>
     </div>
   );
