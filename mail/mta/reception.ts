@@ -240,7 +240,17 @@ export class ReceptionPoint {
     }
 
     if (scan.infected) {
-      await this.refuseInfected(ctx, facts, base, raw, pending, scan.virus, mailReceipt ?? undefined, result, records);
+      await this.refuseInfected(
+        ctx,
+        facts,
+        base,
+        raw,
+        pending,
+        scan.virus,
+        mailReceipt ?? undefined,
+        result,
+        records,
+      );
       await records.settled();
       return result;
     }
@@ -283,20 +293,18 @@ export class ReceptionPoint {
         key: `consegna ${facts.identificativo} ${recipient}`,
       });
       result.issued.push(receipt.kind);
-      // The log row is on record before the state settles (once settled, a retry skips this
-      // recipient); both go alongside the next recipient's delivery.
-      const logged = this.deps.log.write({
-        ...base,
-        type: failure ? 'MANCATA_CONSEGNA_SENT' : 'AVVENUTA_CONSEGNA_SENT',
-        recipient,
-        outcome: failure ? 'ERROR' : 'OK',
-        details: { messageId: receipt.messageId, ...(failure ? { reason: failure.text } : {}) },
-        once: true,
-      });
-      records.add(
-        logged.then(() =>
-          this.deps.state?.settleInbound(facts.identificativo, recipient, !failure, failure?.text),
-        ),
+      this.logThenSettle(
+        records,
+        facts.identificativo,
+        {
+          ...base,
+          type: failure ? 'MANCATA_CONSEGNA_SENT' : 'AVVENUTA_CONSEGNA_SENT',
+          recipient,
+          outcome: failure ? 'ERROR' : 'OK',
+          details: { messageId: receipt.messageId, ...(failure ? { reason: failure.text } : {}) },
+        },
+        !failure,
+        failure?.text,
       );
     }
     await records.settled();
@@ -343,16 +351,44 @@ export class ReceptionPoint {
       }
       const reason = `rilevato virus: ${virus}`;
       result.failed.push({ recipient, reason });
-      const logged = this.deps.log.write({
-        ...base,
-        type: 'VIRUS',
-        recipient,
-        outcome: 'REFUSED',
-        details: { stage: 'reception-point', virus, virusStoreId: kept.id, messageId: notice?.messageId ?? null, to: mailReceipt ?? null },
-        once: true,
-      });
-      records.add(logged.then(() => this.deps.state?.settleInbound(facts.identificativo, recipient, false, reason)));
+      this.logThenSettle(
+        records,
+        facts.identificativo,
+        {
+          ...base,
+          type: 'VIRUS',
+          recipient,
+          outcome: 'REFUSED',
+          details: {
+            stage: 'reception-point',
+            virus,
+            virusStoreId: kept.id,
+            messageId: notice?.messageId ?? null,
+            to: mailReceipt ?? null,
+          },
+        },
+        false,
+        reason,
+      );
     }
+  }
+
+  /**
+   * A recipient's final event of an inbound busta: the log row (once) goes on record before the
+   * state settles, because once settled a retried busta skips this recipient; both run alongside
+   * the next recipient's delivery and are awaited before the 250.
+   */
+  private logThenSettle(
+    records: PendingWrites,
+    identificativo: string,
+    event: TransmissionEvent & { recipient: string },
+    delivered: boolean,
+    reason?: string,
+  ): void {
+    const logged = this.deps.log.write({ ...event, once: true });
+    records.add(
+      logged.then(() => this.deps.state?.settleInbound(identificativo, event.recipient, delivered, reason)),
+    );
   }
 
   /**
@@ -410,7 +446,8 @@ export class ReceptionPoint {
       deliveryKey,
     });
     if (!stored.stored) {
-      if (stored.refusal === 'over-quota') return { errore: 'altro', text: `5.2.2 - ${provider} - casella piena` };
+      if (stored.refusal === 'over-quota')
+        return { errore: 'altro', text: `5.2.2 - ${provider} - casella piena` };
       if (stored.refusal === 'unknown-mailbox')
         return { errore: 'no-dest', text: `5.1.1 - ${provider} - indirizzo non valido` };
       return { errore: 'altro', text: `5.3.0 - ${provider} - messaggio rifiutato dalla casella` };
@@ -486,7 +523,11 @@ export class ReceptionPoint {
           recipient,
           counterpartProvider: report.signature.provider,
           outcome: stored.stored ? 'OK' : 'ERROR',
-          details: { kind: report.kind, consegna: report.daticert?.dati.consegna ?? null, ...(stored.stored ? {} : { notStored: stored.detail }) },
+          details: {
+            kind: report.kind,
+            consegna: report.daticert?.dati.consegna ?? null,
+            ...(stored.stored ? {} : { notStored: stored.detail }),
+          },
         }),
       );
     }
@@ -580,7 +621,10 @@ export class ReceptionPoint {
         usedBytes: mailbox.usedBytes,
       });
       if (!stored.stored) {
-        result.failed.push({ recipient, reason: stored.refusal === 'over-quota' ? 'mailbox full' : stored.detail });
+        result.failed.push({
+          recipient,
+          reason: stored.refusal === 'over-quota' ? 'mailbox full' : stored.detail,
+        });
         continue;
       }
       await this.deps.mailboxes.recordDelivery?.(recipient, data.length);
