@@ -99,7 +99,10 @@ describe('ClamdScanner (real clamd)', () => {
   it('an ERROR answer (stream over clamd’s StreamMaxLength) is a failure, not a verdict', async () => {
     await assert.rejects(
       clamd.scanner.scan(Buffer.alloc(9 * 1024 * 1024, 'a')),
-      (err: Error) => err instanceof VirusScanUnavailableError && /size limit exceeded/i.test(err.message),
+      // clamd answers "INSTREAM size limit exceeded" and closes; when its close races one of our
+      // writes the answer is lost in the kernel and the client says the stream was cut off.
+      (err: Error) =>
+        err instanceof VirusScanUnavailableError && /size limit exceeded|closed the connection after \d+ bytes, before answering/i.test(err.message),
     );
   });
 });

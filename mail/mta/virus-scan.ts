@@ -62,7 +62,7 @@ export class ClamdScanner implements VirusScanner {
   /** True when clamd answers PONG. */
   async ping(): Promise<boolean> {
     try {
-      return (await this.exchange((s) => s.write('zPING\0'))) === 'PONG';
+      return (await this.exchange((write) => write(Buffer.from('zPING\0')))) === 'PONG';
     } catch {
       return false;
     }
@@ -70,18 +70,20 @@ export class ClamdScanner implements VirusScanner {
 
   async scan(data: Buffer | readonly Buffer[]): Promise<ScanVerdict> {
     const parts = Buffer.isBuffer(data) ? [data] : data;
-    const answer = await this.exchange((s) => {
-      s.write('zINSTREAM\0');
+    const answer = await this.exchange(async (write, answered) => {
+      await write(Buffer.from('zINSTREAM\0'));
       for (const part of parts) {
         for (let at = 0; at < part.length; at += this.chunkBytes) {
+          // clamd answers early and closes when the stream passes its StreamMaxLength: stop there,
+          // a further write would fail with EPIPE and lose the answer.
+          if (answered()) return;
           const chunk = part.subarray(at, at + this.chunkBytes);
           const size = Buffer.alloc(4);
           size.writeUInt32BE(chunk.length);
-          s.write(size);
-          s.write(chunk);
+          await write(Buffer.concat([size, chunk]));
         }
       }
-      s.write(Buffer.alloc(4)); // zero length: end of stream
+      if (!answered()) await write(Buffer.alloc(4)); // zero length: end of stream
     });
     // "stream: OK", "stream: <signature> FOUND", or "<reason> ERROR" (e.g. size limit exceeded).
     if (/:\s*OK$/.test(answer)) return { infected: false };
@@ -90,8 +92,12 @@ export class ClamdScanner implements VirusScanner {
     throw new VirusScanUnavailableError(`clamd answered "${answer}"`);
   }
 
-  /** One command on a fresh connection (z-commands: the answer ends with NUL). */
-  private exchange(send: (socket: net.Socket) => void): Promise<string> {
+  /**
+   * One command on a fresh connection (z-commands: the answer ends with NUL). `send` writes with
+   * backpressure, one piece at a time, each after a turn of the event loop: an answer clamd sent
+   * meanwhile is read before the next write, never lost to a write error on a socket clamd closed.
+   */
+  private exchange(send: (write: (piece: Buffer) => Promise<void>, answered: () => boolean) => Promise<void>): Promise<string> {
     const where = describeClamdAddress(this.options.address);
     return new Promise((resolve, reject) => {
       const a = this.options.address;
@@ -107,24 +113,41 @@ export class ClamdScanner implements VirusScanner {
         else resolve(answer!);
       };
       const timer = setTimeout(() => finish(new VirusScanUnavailableError(`${where}: no answer within ${this.timeoutMs} ms`)), this.timeoutMs);
-      const answered = (): string | undefined => {
+      const answerText = (): string | undefined => {
         const all = Buffer.concat(received);
         const end = all.indexOf(0);
         return end >= 0 ? all.subarray(0, end).toString('utf8').trim() : undefined;
       };
-      socket.on('connect', () => send(socket));
+      const write = (piece: Buffer) =>
+        new Promise<void>((done, failed) => {
+          // setImmediate runs after the poll phase, so data clamd already sent has been read.
+          setImmediate(() => {
+            if (settled || socket.destroyed) return done();
+            socket.write(piece, (err) => (err ? failed(err) : done()));
+          });
+        });
+      socket.on('connect', () => {
+        send(write, () => settled || received.length > 0).catch(() => {
+          // The socket's own 'error'/'close' handlers settle the exchange.
+        });
+      });
       socket.on('data', (d: Buffer) => {
         received.push(d);
-        const answer = answered();
+        const answer = answerText();
         if (answer !== undefined) finish(null, answer);
       });
       // clamd may close early (size limit) after writing its answer: prefer the answer to the error.
-      socket.on('error', (err) => {
-        const answer = answered();
-        finish(answer !== undefined ? null : new VirusScanUnavailableError(`${where}: ${err.message}`), answer);
+      socket.on('error', (err: NodeJS.ErrnoException) => {
+        const answer = answerText();
+        if (answer !== undefined) return finish(null, answer);
+        // A write that races clamd's close fails with EPIPE/ECONNRESET, and Node discards the socket
+        // with the answer clamd may have sent unread in it: say what is known rather than "write EPIPE".
+        const cutOff = (err.code === 'EPIPE' || err.code === 'ECONNRESET') && socket.bytesWritten > 0;
+        const reason = cutOff ? `clamd closed the connection after ${socket.bytesWritten} bytes, before answering (stream over its StreamMaxLength?)` : err.message;
+        finish(new VirusScanUnavailableError(`${where}: ${reason}`));
       });
       socket.on('close', () => {
-        const answer = answered() ?? Buffer.concat(received).toString('utf8').trim();
+        const answer = answerText() ?? Buffer.concat(received).toString('utf8').trim();
         finish(answer ? null : new VirusScanUnavailableError(`${where}: connection closed without an answer`), answer);
       });
     });
