@@ -50,11 +50,19 @@ describe('ClamdScanner (real clamd)', () => {
   });
 
   it('finds EICAR base64-encoded in a MIME attachment, and streams large data in chunks', async () => {
-    assert.deepEqual(await clamd.scanner.scan(mimeWith(eicar)), { infected: true, virus: eicarSignatureName });
-    assert.deepEqual(await clamd.scanner.scan(mimeWith(Buffer.from('%PDF-1.4 innocuo'))), { infected: false });
+    assert.deepEqual(await clamd.scanner.scan(mimeWith(eicar)), {
+      infected: true,
+      virus: eicarSignatureName,
+    });
+    assert.deepEqual(await clamd.scanner.scan(mimeWith(Buffer.from('%PDF-1.4 innocuo'))), {
+      infected: false,
+    });
     const small = new ClamdScanner({ address: { host: clamd.host, port: clamd.port }, chunkBytes: 1000 });
     const big = Buffer.concat([Buffer.alloc(3 * 1024 * 1024, 'a'), eicar, Buffer.from('\r\n')]);
-    assert.deepEqual(await small.scan([big.subarray(0, 12345), big.subarray(12345)]), { infected: true, virus: eicarSignatureName });
+    assert.deepEqual(await small.scan([big.subarray(0, 12345), big.subarray(12345)]), {
+      infected: true,
+      virus: eicarSignatureName,
+    });
   });
 
   it('speaks to clamd over its unix socket too', async () => {
@@ -66,7 +74,9 @@ describe('ClamdScanner (real clamd)', () => {
   it('parses TCP and unix socket addresses', () => {
     assert.deepEqual(parseClamdAddress('clamav:3310'), { host: 'clamav', port: 3310 });
     assert.deepEqual(parseClamdAddress('tcp://127.0.0.1:3310'), { host: '127.0.0.1', port: 3310 });
-    assert.deepEqual(parseClamdAddress('unix:/run/clamav/clamd.ctl'), { socketPath: '/run/clamav/clamd.ctl' });
+    assert.deepEqual(parseClamdAddress('unix:/run/clamav/clamd.ctl'), {
+      socketPath: '/run/clamav/clamd.ctl',
+    });
     assert.deepEqual(parseClamdAddress('/run/clamav/clamd.ctl'), { socketPath: '/run/clamav/clamd.ctl' });
     assert.throws(() => parseClamdAddress('clamav'), /not a clamd address/);
     assert.throws(() => parseClamdAddress('clamav:99999'), /not a clamd address/);
@@ -102,7 +112,8 @@ describe('ClamdScanner (real clamd)', () => {
       // clamd answers "INSTREAM size limit exceeded" and closes; when its close races one of our
       // writes the answer is lost in the kernel and the client says the stream was cut off.
       (err: Error) =>
-        err instanceof VirusScanUnavailableError && /size limit exceeded|closed the connection after \d+ bytes, before answering/i.test(err.message),
+        err instanceof VirusScanUnavailableError &&
+        /size limit exceeded|closed the connection after \d+ bytes, before answering/i.test(err.message),
     );
   });
 });

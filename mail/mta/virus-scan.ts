@@ -42,7 +42,8 @@ export function parseClamdAddress(value: string): ClamdAddress {
   if (v.startsWith('/')) return { socketPath: v };
   const m = /^(?:tcp:\/\/)?([A-Za-z0-9.-]+|\[[0-9a-fA-F:]+\]):(\d{1,5})$/.exec(v);
   const port = m ? Number(m[2]) : NaN;
-  if (!m || port < 1 || port > 65535) throw new Error(`not a clamd address: ${value} (host:port or unix:/path)`);
+  if (!m || port < 1 || port > 65535)
+    throw new Error(`not a clamd address: ${value} (host:port or unix:/path)`);
   return { host: m[1].replace(/^\[|\]$/g, ''), port };
 }
 
@@ -97,11 +98,16 @@ export class ClamdScanner implements VirusScanner {
    * backpressure, one piece at a time, each after a turn of the event loop: an answer clamd sent
    * meanwhile is read before the next write, never lost to a write error on a socket clamd closed.
    */
-  private exchange(send: (write: (piece: Buffer) => Promise<void>, answered: () => boolean) => Promise<void>): Promise<string> {
+  private exchange(
+    send: (write: (piece: Buffer) => Promise<void>, answered: () => boolean) => Promise<void>,
+  ): Promise<string> {
     const where = describeClamdAddress(this.options.address);
     return new Promise((resolve, reject) => {
       const a = this.options.address;
-      const socket = 'socketPath' in a ? net.createConnection({ path: a.socketPath }) : net.createConnection({ host: a.host, port: a.port });
+      const socket =
+        'socketPath' in a
+          ? net.createConnection({ path: a.socketPath })
+          : net.createConnection({ host: a.host, port: a.port });
       const received: Buffer[] = [];
       let settled = false;
       const finish = (err: Error | null, answer?: string) => {
@@ -112,7 +118,10 @@ export class ClamdScanner implements VirusScanner {
         if (err) reject(err);
         else resolve(answer!);
       };
-      const timer = setTimeout(() => finish(new VirusScanUnavailableError(`${where}: no answer within ${this.timeoutMs} ms`)), this.timeoutMs);
+      const timer = setTimeout(
+        () => finish(new VirusScanUnavailableError(`${where}: no answer within ${this.timeoutMs} ms`)),
+        this.timeoutMs,
+      );
       const answerText = (): string | undefined => {
         const all = Buffer.concat(received);
         const end = all.indexOf(0);
@@ -143,12 +152,17 @@ export class ClamdScanner implements VirusScanner {
         // A write that races clamd's close fails with EPIPE/ECONNRESET, and Node discards the socket
         // with the answer clamd may have sent unread in it: say what is known rather than "write EPIPE".
         const cutOff = (err.code === 'EPIPE' || err.code === 'ECONNRESET') && socket.bytesWritten > 0;
-        const reason = cutOff ? `clamd closed the connection after ${socket.bytesWritten} bytes, before answering (stream over its StreamMaxLength?)` : err.message;
+        const reason = cutOff
+          ? `clamd closed the connection after ${socket.bytesWritten} bytes, before answering (stream over its StreamMaxLength?)`
+          : err.message;
         finish(new VirusScanUnavailableError(`${where}: ${reason}`));
       });
       socket.on('close', () => {
         const answer = answerText() ?? Buffer.concat(received).toString('utf8').trim();
-        finish(answer ? null : new VirusScanUnavailableError(`${where}: connection closed without an answer`), answer);
+        finish(
+          answer ? null : new VirusScanUnavailableError(`${where}: connection closed without an answer`),
+          answer,
+        );
       });
     });
   }
