@@ -72,17 +72,18 @@ async function plainRelay(tmp: string): Promise<{ perSecond: number; p50: number
   return { perSecond: count / seconds, p50: percentile(latencies, 50), p95: percentile(latencies, 95) };
 }
 
-/** CPU seconds (user + system) a process has used so far, from /proc. */
-function cpuSeconds(pid: number | undefined): number {
-  if (!pid) return NaN;
+/** CPU seconds a process has used so far, from /proc: user and system (kernel: syscalls, loopback TCP). */
+function cpuSeconds(pid: number | undefined): { user: number; system: number } {
+  if (!pid) return { user: NaN, system: NaN };
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8')
     .replace(/^.*\) /, '')
     .split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+  return { user: Number(fields[11]) / 100, system: Number(fields[12]) / 100 }; // clock ticks (USER_HZ = 100)
 }
 
 interface ProviderCost {
   cpuMsPerMessage: number;
+  systemMsPerMessage: number;
   statementsPerMessage: number;
 }
 
@@ -152,8 +153,10 @@ async function pecExchange(
     }
     const cost: Record<string, ProviderCost> = {};
     for (const [k, p] of Object.entries(net.providers)) {
+      const cpu = cpuSeconds(p.haraka.child.pid);
       cost[k] = {
-        cpuMsPerMessage: ((cpuSeconds(p.haraka.child.pid) - before[k].cpu) * 1000) / count,
+        cpuMsPerMessage: ((cpu.user + cpu.system - before[k].cpu.user - before[k].cpu.system) * 1000) / count,
+        systemMsPerMessage: ((cpu.system - before[k].cpu.system) * 1000) / count,
         statementsPerMessage: ((await xacts(p)) - before[k].xacts) / count,
       };
     }
@@ -187,7 +190,7 @@ async function main(): Promise<void> {
     );
     for (const [k, c] of Object.entries(pec.cost)) {
       console.log(
-        `provider ${k}: MTA CPU ${c.cpuMsPerMessage.toFixed(1)} ms per message, ${c.statementsPerMessage.toFixed(1)} SQL transactions per message`,
+        `provider ${k}: MTA CPU ${c.cpuMsPerMessage.toFixed(1)} ms per message (system ${c.systemMsPerMessage.toFixed(1)}), ${c.statementsPerMessage.toFixed(1)} SQL transactions per message`,
       );
     }
     console.log(
