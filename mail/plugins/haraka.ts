@@ -47,6 +47,8 @@ export interface HarakaPlugin {
   name: string;
   register_hook(hook: string, method: string, priority?: number): void;
   loginfo(msg: string): void;
+  /** Shown at the default level (LOG_LEVEL info → Haraka NOTICE): one summary line per message. */
+  lognotice(msg: string): void;
   logerror(msg: string): void;
   logcrit(msg: string): void;
 }

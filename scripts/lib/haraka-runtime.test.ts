@@ -6,7 +6,13 @@ import { PassThrough } from 'node:stream';
 import { after, describe, test } from 'node:test';
 import { loadConfig } from '@/lib/config';
 import { isPortOpen, freePort } from './free-port';
-import { harakaSourceDir, listenAddress, pluginsDir, prepareHarakaRuntime, setMainIniValue } from './haraka-runtime';
+import {
+  harakaSourceDir,
+  listenAddress,
+  pluginsDir,
+  prepareHarakaRuntime,
+  setMainIniValue,
+} from './haraka-runtime';
 import { repoRoot } from './portal-build';
 import { SmtpDialogue } from './smtp-dialogue';
 import { SupervisedProcess } from './supervised-process';
@@ -52,6 +58,8 @@ describe('Haraka from the generated runtime directory', () => {
     assert.match(smtpIni, new RegExp(`^listen=127\\.0\\.0\\.1:${port}$`, 'm'));
     assert.match(smtpIni, /^nodes=0$/m);
     assert.equal(readFileSync(path.join(dir, 'config', 'host_list'), 'utf8'), 'pec.prova.test\n');
+    // LOG_LEVEL info (the default) is Haraka's NOTICE: no per-hook INFO trace on every message.
+    assert.match(readFileSync(path.join(dir, 'config', 'log.ini'), 'utf8'), /^level=notice$/m);
     // The source template is untouched.
     assert.match(
       readFileSync(path.join(harakaSourceDir, 'config', 'smtp.ini'), 'utf8'),
@@ -97,6 +105,16 @@ describe('Haraka from the generated runtime directory', () => {
     }
     assert.equal(await isPortOpen(port), false);
     assert.match(output, /^\[mta\] .*Listening on 127\.0\.0\.1:/m);
+  });
+
+  test("LOG_LEVEL sets Haraka's level (debug → info, warn → warn)", () => {
+    const levelFor = (LOG_LEVEL: string) => {
+      const dir = prepareHarakaRuntime(loadConfig({ PEC_DATA_DIR: dataDir, LOG_LEVEL }));
+      return /^level=(\w+)$/m.exec(readFileSync(path.join(dir, 'config', 'log.ini'), 'utf8'))?.[1];
+    };
+    assert.equal(levelFor('debug'), 'info');
+    assert.equal(levelFor('warn'), 'warn');
+    assert.equal(levelFor('error'), 'error');
   });
 
   test('plugins/ links to mail/plugins, where the compiled PEC plugins are', () => {

@@ -62,16 +62,34 @@ export interface HarakaRuntimeOptions {
   configFiles?: Record<string, string>;
   /** Folder holding `config/` (the template); default mail/haraka. */
   sourceDir?: string;
+  /** LOG_LEVEL of lib/config.ts; default the template's log.ini. */
+  logLevel?: Config['logLevel'];
 }
+
+/**
+ * Haraka's level for our LOG_LEVEL. Haraka's INFO traces every hook of every transaction (a dozen
+ * stdout writes per message, a few % of the MTA's CPU under load); NOTICE keeps one line per
+ * connection, sender, recipient, queue outcome and disconnect, which is what operators read.
+ */
+export const harakaLogLevel: Record<Config['logLevel'], string> = {
+  debug: 'info',
+  info: 'notice',
+  warn: 'warn',
+  error: 'error',
+};
 
 let ffdhe2048Pem: string | undefined;
 
 /** The RFC 7919 ffdhe2048 group as DH PARAMETERS PEM: a standard group, so nothing to generate. */
 function ffdhe2048(): string {
   if (!ffdhe2048Pem) {
-    const r = spawnSync('openssl', ['genpkey', '-genparam', '-algorithm', 'DH', '-pkeyopt', 'group:ffdhe2048'], {
-      encoding: 'utf8',
-    });
+    const r = spawnSync(
+      'openssl',
+      ['genpkey', '-genparam', '-algorithm', 'DH', '-pkeyopt', 'group:ffdhe2048'],
+      {
+        encoding: 'utf8',
+      },
+    );
     if (r.status !== 0) throw new Error(`openssl genpkey -genparam failed: ${r.stderr || r.error?.message}`);
     ffdhe2048Pem = r.stdout;
   }
@@ -100,6 +118,11 @@ export function writeHarakaRuntime(options: HarakaRuntimeOptions): string {
     smtpIni = setMainIniValue(smtpIni, 'force_shutdown_timeout', String(options.forceShutdownSeconds));
   }
   writeFileSync(smtpIniPath, smtpIni);
+  if (options.logLevel) {
+    const logIniPath = path.join(configDir, 'log.ini');
+    const logIni = existsSync(logIniPath) ? readFileSync(logIniPath, 'utf8') : '[main]\n';
+    writeFileSync(logIniPath, setMainIniValue(logIni, 'level', harakaLogLevel[options.logLevel]));
+  }
 
   if (options.tls) {
     // Copied in: Haraka reads key= and cert= relative to its config folder.
@@ -148,8 +171,11 @@ export function prepareHarakaRuntime(
       certPem: readFileSync(options.tls.certFile, 'utf8'),
     },
     plugins: pec ? ['tls', ...pecPlugins] : undefined,
-    me: existsSync(path.join(options.sourceDir ?? harakaSourceDir, 'config', 'me')) ? undefined : config.provider.mailDomain,
+    me: existsSync(path.join(options.sourceDir ?? harakaSourceDir, 'config', 'me'))
+      ? undefined
+      : config.provider.mailDomain,
     hostList: [config.provider.mailDomain],
     sourceDir: options.sourceDir,
+    logLevel: config.logLevel,
   });
 }

@@ -47,7 +47,7 @@ export function hook_queue(this: HarakaPlugin, next: Next, connection: HarakaCon
         { from: envelopeAddress(txn.mail_from), to: txn.rcpt_to.map(envelopeAddress) },
         raw,
       );
-      this.loginfo(
+      this.lognotice(
         `${txn.uuid} ${result.verdict}: delivered [${result.delivered.join(', ')}] failed [${result.failed.map((f) => f.recipient).join(', ')}] issued [${result.issued.join(', ')}]`,
       );
       if (!result.accept) return next(constants.deny, result.reason ?? '5.7.1 refused');

@@ -98,7 +98,7 @@ export function hook_queue_outbound(this: HarakaPlugin, next: Next, connection: 
         { from: envelopeAddress(txn.mail_from), to: txn.rcpt_to.map(envelopeAddress) },
         raw,
       );
-      this.loginfo(
+      this.lognotice(
         `${txn.uuid} ${result.accepted ? 'accettazione' : `non accettazione (${result.cause})`} ${result.identificativo}`,
       );
       // Either way the answer is a signed notice in the sender's mailbox: SMTP says "queued".
