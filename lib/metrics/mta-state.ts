@@ -69,8 +69,9 @@ export interface MtaStateOptions {
 async function countSpoolEntries(dir: string | undefined): Promise<number | null> {
   if (!dir) return null;
   try {
-    // one envelope (.json) per queued message; .eml data files and .tmp leftovers are not entries
-    return (await fs.readdir(dir)).filter((name) => name.endsWith('.json')).length;
+    // one .msg file per queued message (mail/mta/spool-file.ts), or one .json envelope in the layout
+    // an MTA not yet restarted after the upgrade still has; .eml, .sent and .tmp files are not entries
+    return (await fs.readdir(dir)).filter((name) => name.endsWith('.msg') || name.endsWith('.json')).length;
   } catch {
     return null;
   }

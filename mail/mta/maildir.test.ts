@@ -46,7 +46,8 @@ describe('Maildir delivery', () => {
     assert.equal(await maildirUsage(dir), 600);
     await assert.rejects(
       storeInMaildir(root, 'quota@pec.beta.test', Buffer.alloc(500, 'b'), { quotaBytes: 1000 }),
-      (err: unknown) => err instanceof QuotaExceededError && err.usedBytes === 600 && err.messageBytes === 500,
+      (err: unknown) =>
+        err instanceof QuotaExceededError && err.usedBytes === 600 && err.messageBytes === 500,
     );
     assert.equal(readdirSync(path.join(dir, 'new')).length, 1);
     assert.deepEqual(readdirSync(path.join(dir, 'tmp')), []);
@@ -70,8 +71,29 @@ describe('Maildir delivery', () => {
     assert.equal(await isStored(root, 'dan@pec.beta.test', key), true);
   });
 
+  it('still delivers into a Maildir deleted after an earlier delivery (recreated on ENOENT)', async () => {
+    const dir = maildirPath(root, 'erin@pec.beta.test');
+    await storeInMaildir(root, 'erin@pec.beta.test', 'first');
+    rmSync(dir, { recursive: true });
+    const stored = await storeInMaildir(root, 'erin@pec.beta.test', 'second');
+    assert.equal(readFileSync(stored.path, 'utf8'), 'second');
+    for (const sub of ['tmp', 'new', 'cur']) assert.equal(statSync(path.join(dir, sub)).mode & 0o777, 0o700);
+    // Only new/ gone (a careless cleanup): the tmp file written meanwhile still reaches new/.
+    rmSync(path.join(dir, 'new'), { recursive: true });
+    const third = await storeInMaildir(root, 'erin@pec.beta.test', 'third');
+    assert.deepEqual(readdirSync(path.join(dir, 'new')), [third.name]);
+    assert.deepEqual(readdirSync(path.join(dir, 'tmp')), []);
+  });
+
   it('refuses addresses that would escape the root', async () => {
-    for (const bad of ['../x@pec.beta.test', 'a/b@pec.beta.test', '..@pec.beta.test', 'a@..', 'noat', 'a@b/c.test']) {
+    for (const bad of [
+      '../x@pec.beta.test',
+      'a/b@pec.beta.test',
+      '..@pec.beta.test',
+      'a@..',
+      'noat',
+      'a@b/c.test',
+    ]) {
       await assert.rejects(storeInMaildir(root, bad, 'x'), InvalidMailboxAddressError, bad);
     }
   });

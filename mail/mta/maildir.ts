@@ -10,6 +10,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { syncDirectory } from './dir-sync';
 
 export class QuotaExceededError extends Error {
   constructor(
@@ -55,6 +56,35 @@ export function maildirPath(root: string, address: string): string {
 export async function ensureMaildir(dir: string): Promise<void> {
   for (const sub of ['tmp', 'new', 'cur'])
     await fs.mkdir(path.join(dir, sub), { recursive: true, mode: 0o700 });
+  knownMaildirs.add(dir);
+}
+
+/**
+ * Maildirs this process has created or seen: a delivery into one skips the three mkdir calls. One
+ * deleted behind our back is recreated when a write into it fails with ENOENT. Bounded, so a
+ * provider with many mailboxes does not keep them all: forgetting one costs three mkdir calls.
+ */
+const knownMaildirs = new Set<string>();
+const knownMaildirsMax = 10_000;
+
+async function ensureKnownMaildir(dir: string): Promise<void> {
+  if (knownMaildirs.has(dir)) return;
+  if (knownMaildirs.size >= knownMaildirsMax) knownMaildirs.clear();
+  await ensureMaildir(dir);
+}
+
+const isMissing = (err: unknown) => (err as NodeJS.ErrnoException).code === 'ENOENT';
+
+/** Runs a file operation inside a known Maildir; if the Maildir has gone, recreates it and retries once. */
+async function inMaildir<T>(dir: string, operation: () => Promise<T>): Promise<T> {
+  try {
+    return await operation();
+  } catch (err) {
+    if (!isMissing(err)) throw err;
+    knownMaildirs.delete(dir);
+    await ensureMaildir(dir);
+    return operation();
+  }
 }
 
 let sequence = 0;
@@ -87,15 +117,6 @@ export async function maildirUsage(dir: string): Promise<number> {
     }
   }
   return total;
-}
-
-async function fsyncDir(dir: string): Promise<void> {
-  const handle = await fs.open(dir, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
 }
 
 export interface StoreOptions {
@@ -158,7 +179,7 @@ export async function storeInMaildir(
 ): Promise<StoredMessage> {
   const data = typeof raw === 'string' ? Buffer.from(raw, 'utf8') : raw;
   const dir = maildirPath(root, address);
-  await ensureMaildir(dir);
+  await ensureKnownMaildir(dir);
   if (options.quotaBytes) {
     const used = options.usedBytes ?? (await maildirUsage(dir));
     if (used + data.length > options.quotaBytes) {
@@ -172,7 +193,7 @@ export async function storeInMaildir(
   const newPath = path.join(dir, 'new', name);
   // 'wx': a name collision must fail loudly rather than overwrite another delivery. A keyed name is
   // ours alone, and a tmp file under it is the leftover of a crashed attempt: overwrite it.
-  const handle = await fs.open(tmpPath, options.deliveryKey ? 'w' : 'wx', 0o600);
+  const handle = await inMaildir(dir, () => fs.open(tmpPath, options.deliveryKey ? 'w' : 'wx', 0o600));
   try {
     await handle.writeFile(data);
     await handle.sync();
@@ -182,7 +203,15 @@ export async function storeInMaildir(
     throw err;
   }
   await handle.close();
-  await fs.rename(tmpPath, newPath);
-  await fsyncDir(path.join(dir, 'new'));
+  try {
+    await fs.rename(tmpPath, newPath);
+  } catch (err) {
+    // new/ removed between the open and here: recreate it and move the (still present) tmp file.
+    if (!isMissing(err)) throw err;
+    await ensureMaildir(dir);
+    await fs.rename(tmpPath, newPath);
+  }
+  // Concurrent deliveries into the same new/ share one directory fsync.
+  await syncDirectory(path.join(dir, 'new'));
   return { path: newPath, name, size: data.length };
 }

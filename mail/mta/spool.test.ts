@@ -3,8 +3,9 @@ import {
   mkdirSync,
   mkdtempSync,
   readdirSync,
-  readFileSync,
+  renameSync,
   rmSync,
+  statSync,
   unlinkSync,
   writeFileSync,
 } from 'node:fs';
@@ -94,7 +95,9 @@ describe('Outbound spool', () => {
     );
     while (!first.outcomes.some((o) => o.type === 'deferred')) await new Promise((r) => setTimeout(r, 20));
     await first.spool.stop();
-    assert.equal(readdirSync(dir).filter((n) => n.endsWith('.json')).length, 1);
+    const left = readdirSync(dir);
+    assert.equal(left.length, 1, 'one file per entry');
+    assert.match(left[0], /\.msg$/);
 
     // The same folder, a new process' worth of objects, and a next hop that now answers.
     const up = await sink();
@@ -171,16 +174,15 @@ describe('Outbound spool', () => {
       data: Buffer.from('Subject: accettazione\r\n\r\n'),
     };
 
-    // Crash after the commit point: data files and the batch file, no envelope yet → both are sent.
+    // Crash after the commit point: the group file is in place, not yet linked under every
+    // member's name → both are sent.
     const committed = path.join(tmp, 'batch-committed');
     mkdirSync(committed);
     const writer = setup(committed, routes);
     const ids = await writer.spool.enqueueAll([busta, accettazione], { hold: true }); // never started: nothing sent
-    const entries = ids.map(({ id }) => ({
-      ...JSON.parse(readFileSync(path.join(committed, `${id}.json`), 'utf8')),
-    }));
-    for (const { id } of ids) unlinkSync(path.join(committed, `${id}.json`));
-    writeFileSync(path.join(committed, `${ids[0].id}.batch`), JSON.stringify(entries));
+    assert.deepEqual(readdirSync(committed).sort(), ids.map(({ id }) => `${id}.msg`).sort());
+    renameSync(path.join(committed, `${ids[0].id}.msg`), path.join(committed, `${ids[0].id}.group`));
+    unlinkSync(path.join(committed, `${ids[1].id}.msg`));
     const recovered = setup(committed, routes);
     await recovered.spool.start();
     await beta.waitFor(2);
@@ -191,12 +193,16 @@ describe('Outbound spool', () => {
     ]);
     assert.deepEqual(readdirSync(committed), []);
 
-    // Crash before the commit point: data files only → nothing is sent, the folder is cleaned.
+    // Crash before the commit point: only the group's temporary file → nothing is sent, the folder is cleaned.
     const uncommitted = path.join(tmp, 'batch-uncommitted');
     mkdirSync(uncommitted);
     const early = setup(uncommitted, routes);
     const earlyIds = await early.spool.enqueueAll([busta, accettazione], { hold: true });
-    for (const { id } of earlyIds) unlinkSync(path.join(uncommitted, `${id}.json`));
+    renameSync(
+      path.join(uncommitted, `${earlyIds[0].id}.msg`),
+      path.join(uncommitted, `${earlyIds[0].id}.group.tmp`),
+    );
+    unlinkSync(path.join(uncommitted, `${earlyIds[1].id}.msg`));
     const restarted = setup(uncommitted, routes);
     await restarted.spool.start();
     await restarted.spool.idle();
@@ -223,5 +229,82 @@ describe('Outbound spool', () => {
     assert.equal(beta.messages.length, 3, 'nothing discarded was sent');
     assert.deepEqual(readdirSync(discardedDir), []);
     assert.equal(dropping.spool.size(), 0);
+  });
+
+  it('sends a batch member left behind on its own, from its own file, after a restart', async () => {
+    const beta = await sink();
+    const down = await sink();
+    const downPort = down.port;
+    await down.close();
+    const dir = path.join(tmp, 'batch-split');
+    const first = setup(dir, {
+      'pec.beta.test': { host: '127.0.0.1', port: beta.port },
+      'pec.gamma.test': { host: '127.0.0.1', port: downPort },
+    });
+    await first.spool.start();
+    const big = Buffer.from(`${'g'.repeat(78)}\r\n`.repeat(2500)); // beyond the first read of a spool file
+    const [, late] = await first.spool.enqueueAll([
+      {
+        envelope: { from: 'alice@pec.alfa.test', to: ['bob@pec.beta.test'] },
+        data: Buffer.from('to beta\r\n'),
+      },
+      {
+        envelope: { from: 'alice@pec.alfa.test', to: ['carl@pec.gamma.test'] },
+        data: [big, Buffer.from('end')],
+      },
+    ]);
+    while (!first.outcomes.some((o) => o.type === 'deferred')) await new Promise((r) => setTimeout(r, 20));
+    await first.spool.stop();
+    assert.equal(beta.messages[0].raw.toString(), 'to beta\r\n');
+    assert.deepEqual(readdirSync(dir), [`${late.id}.msg`]);
+    assert.equal(statSync(path.join(dir, `${late.id}.msg`)).nlink, 1, 'rewritten alone on deferral');
+
+    const gamma = await sink();
+    const second = setup(dir, { 'pec.gamma.test': { host: '127.0.0.1', port: gamma.port } });
+    await second.spool.start();
+    await gamma.waitFor(1);
+    await second.spool.idle();
+    assert.deepEqual(gamma.messages[0].raw, Buffer.concat([big, Buffer.from('end\r\n')]));
+    assert.deepEqual(readdirSync(dir), []);
+  });
+
+  it('delivers what the previous layout (envelope + data file per entry) left queued', async () => {
+    const beta = await sink();
+    const dir = path.join(tmp, 'legacy');
+    mkdirSync(dir);
+    const now = new Date().toISOString();
+    const envelope = (id: string, extra: object = {}) => ({
+      id,
+      from: 'alice@pec.alfa.test',
+      to: ['bob@pec.beta.test'],
+      attempts: 1,
+      createdAt: now,
+      nextAttemptAt: now,
+      ...extra,
+    });
+    const file = (name: string, content: string | object) =>
+      writeFileSync(path.join(dir, name), typeof content === 'string' ? content : JSON.stringify(content));
+    file('queued.json', envelope('queued'));
+    file('queued.eml', 'Subject: queued\r\n\r\n');
+    // a batch committed before the crash: its envelopes listed in the .batch file only
+    file('b1.batch', [envelope('b1'), envelope('b2')]);
+    file('b1.eml', 'Subject: b1\r\n\r\n');
+    file('b2.eml', 'Subject: b2\r\n\r\n');
+    // a keyed entry sent just before the crash (tombstone written, envelope still there)
+    file('k-sent.json', envelope('k-sent', { keyed: true }));
+    file('k-sent.eml', 'Subject: already sent\r\n\r\n');
+    file('k-sent.sent', '');
+    file('orphan.eml', 'never acknowledged');
+    file('half.json.tmp', '{');
+    const { spool } = setup(dir, { 'pec.beta.test': { host: '127.0.0.1', port: beta.port } });
+    await spool.start();
+    await beta.waitFor(3);
+    await spool.idle();
+    assert.deepEqual(beta.messages.map((m) => m.raw.toString()).sort(), [
+      'Subject: b1\r\n\r\n',
+      'Subject: b2\r\n\r\n',
+      'Subject: queued\r\n\r\n',
+    ]);
+    assert.deepEqual(readdirSync(dir), ['k-sent.sent']);
   });
 });

@@ -1,31 +1,32 @@
 /**
  * Durable outbound queue for what our provider sends by SMTP: bustas, receipts to other providers
- * (and to our own reception point), ordinary mail. A message is on disk — data file and envelope
- * file both fsynced — before `enqueue` resolves, so a caller may answer `250` and a crash loses
- * nothing: `start()` picks up whatever is left. Each entry is retried with backoff until every
- * recipient is accepted or refused, or the 24 h queue lifetime of PEC (spec §5.1) runs out.
+ * (and to our own reception point), ordinary mail. A message is on disk — its entry file fsynced
+ * and renamed into place, the folder fsynced — before `enqueue` resolves, so a caller may answer
+ * `250` and a crash loses nothing: `start()` picks up whatever is left. Each entry is retried with
+ * backoff until every recipient is accepted or refused, or the 24 h queue lifetime of PEC (spec
+ * §5.1) runs out.
+ *
+ * Folder layout: `<id>.msg` entries (spool-file.ts), `<id>.sent` tombstones of keyed entries that
+ * left, `<id>.group` the commit point of a batch being written, `*.tmp` writes in progress. A
+ * folder written by the previous layout (`<id>.json` envelope + `<id>.eml` data, `.batch`) is
+ * converted by `start()`.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import { syncDirectory } from './dir-sync';
 import { RelayError, type RelayResult, type SmtpRelay } from './relay';
 import type { Router } from './routing';
+import {
+  entrySuffix,
+  readSpoolData,
+  readSpoolEntries,
+  writeSpoolFile,
+  type SpoolEntry,
+  type SpoolFileMember,
+} from './spool-file';
 
-export interface SpoolEntry {
-  id: string;
-  from: string;
-  /** Recipients still to deliver. */
-  to: string[];
-  attempts: number;
-  createdAt: string;
-  nextAttemptAt: string;
-  /** Free-form label for logs (e.g. the PEC message kind). */
-  label?: string;
-  /** What the message belongs to (e.g. the PEC identificativo), handed back in outcomes. */
-  ref?: string;
-  /** Enqueued under an idempotency key: a tombstone remembers it once it has left. */
-  keyed?: boolean;
-}
+export type { SpoolEntry } from './spool-file';
 
 export interface EnqueueOptions {
   label?: string;
@@ -105,31 +106,12 @@ function keyedId(key: string): string {
 
 const defaultRetryDelays = [5_000, 30_000, 120_000, 600_000, 1_800_000];
 
-/** Writes `file.tmp` and fsyncs it; the caller renames it into place. */
-async function writeSynced(tmp: string, data: Buffer | readonly Buffer[]): Promise<void> {
-  const handle = await fs.open(tmp, 'w', 0o600);
-  try {
-    if (Buffer.isBuffer(data)) await handle.writeFile(data);
-    else for (const chunk of data) await handle.write(chunk);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}
-
-async function writeDurably(file: string, data: Buffer | readonly Buffer[]): Promise<void> {
-  await writeSynced(`${file}.tmp`, data);
-  await fs.rename(`${file}.tmp`, file);
-}
-
-async function syncDir(dir: string): Promise<void> {
-  const handle = await fs.open(dir, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}
+/**
+ * Entries up to this size become their own tombstone (one rename); a larger one (a consegna
+ * completa carrying a big original) is unlinked and leaves an empty tombstone, so 48 h of
+ * tombstones do not hold 48 h of receipts' bytes.
+ */
+const renamedTombstoneMaxBytes = 256 * 1024;
 
 export class OutboundSpool {
   private readonly timers = new Map<string, NodeJS.Timeout>();
@@ -151,7 +133,8 @@ export class OutboundSpool {
   async start(): Promise<void> {
     await fs.mkdir(this.options.dir, { recursive: true });
     this.stopped = false;
-    await this.completeBatches();
+    await this.upgradeLegacyLayout();
+    await this.completeGroups();
     await this.forgetOldTombstones();
     this.tombstoneSweep = setInterval(() => void this.forgetOldTombstones().catch(() => undefined), 3600_000);
     this.tombstoneSweep.unref();
@@ -160,25 +143,20 @@ export class OutboundSpool {
         await fs.unlink(path.join(this.options.dir, name)).catch(() => undefined);
         continue;
       }
-      if (!name.endsWith('.json')) continue;
-      const id = name.slice(0, -5);
+      if (!name.endsWith(entrySuffix)) continue;
+      const id = name.slice(0, -entrySuffix.length);
       try {
-        const entry = JSON.parse(await fs.readFile(path.join(this.options.dir, name), 'utf8')) as SpoolEntry;
-        // Sent just before a crash, after its tombstone and before its envelope went: it is gone.
+        const entry = (await readSpoolEntries(this.entryFile(id))).find((e) => e.id === id);
+        if (!entry) continue; // not ours: a file can only be linked under a member's name
+        // Sent just before a crash, after its tombstone and before its entry went: it is gone.
         if (entry.keyed && (await exists(this.tombstoneFile(id)))) {
-          await this.remove(entry);
+          await fs.unlink(this.entryFile(id)).catch(() => undefined);
           continue;
         }
         this.entries.set(id, entry);
         this.schedule(entry);
       } catch {
-        // A half-written envelope cannot exist (rename is atomic); anything unreadable is foreign.
-      }
-    }
-    // Data files without an envelope were never acknowledged to anyone: remove them.
-    for (const name of await fs.readdir(this.options.dir)) {
-      if (name.endsWith('.eml') && !this.entries.has(name.slice(0, -4))) {
-        await fs.unlink(path.join(this.options.dir, name)).catch(() => undefined);
+        // A half-written entry cannot exist (rename is atomic); anything unreadable is foreign.
       }
     }
   }
@@ -224,7 +202,7 @@ export class OutboundSpool {
   ): Promise<EnqueueResult[]> {
     const now = new Date();
     const results: EnqueueResult[] = [];
-    const fresh: { entry: SpoolEntry; data: Buffer | readonly Buffer[] }[] = [];
+    const fresh: SpoolFileMember[] = [];
     if (messages.some((m) => m.envelope.to.length === 0)) throw new Error('spool: no recipients');
     try {
       for (const { envelope, data, options = {} } of messages) {
@@ -260,7 +238,7 @@ export class OutboundSpool {
           },
         });
       }
-      if (fresh.length === 1) await this.writeEntry(fresh[0].entry, fresh[0].data);
+      if (fresh.length === 1) await this.writeEntry(fresh[0]);
       else if (fresh.length > 1) await this.writeBatch(fresh);
     } finally {
       for (const { entry } of fresh) this.reserved.delete(entry.id);
@@ -290,69 +268,91 @@ export class OutboundSpool {
     for (const id of ids) {
       const entry = this.entries.get(id);
       if (!this.held.delete(id) || !entry) continue;
-      await fs.unlink(this.envelopeFile(id)).catch(() => undefined);
-      await fs.unlink(this.dataFile(id)).catch(() => undefined);
+      await fs.unlink(this.entryFile(id)).catch(() => undefined);
       this.entries.delete(id);
     }
-    await syncDir(this.options.dir);
+    await syncDirectory(this.options.dir);
   }
 
-  /** One entry: data and envelope written and fsynced at once, then renamed data first, envelope last. */
-  private async writeEntry(entry: SpoolEntry, data: Buffer | readonly Buffer[]): Promise<void> {
-    const dataFile = this.dataFile(entry.id);
-    const envelopeFile = this.envelopeFile(entry.id);
-    // One fsync wait instead of two; the envelope's presence is what makes the entry exist.
-    await Promise.all([
-      writeSynced(`${dataFile}.tmp`, data),
-      writeSynced(`${envelopeFile}.tmp`, Buffer.from(JSON.stringify(entry))),
-    ]);
-    await fs.rename(`${dataFile}.tmp`, dataFile);
-    await fs.rename(`${envelopeFile}.tmp`, envelopeFile);
-    await syncDir(this.options.dir);
+  /** One entry: its file written and fsynced as `.tmp`, renamed into place, the folder fsynced. */
+  private async writeEntry(member: SpoolFileMember): Promise<void> {
+    const file = this.entryFile(member.entry.id);
+    await writeSpoolFile(`${file}.tmp`, [member]);
+    await fs.rename(`${file}.tmp`, file);
+    await syncDirectory(this.options.dir);
   }
 
   /**
-   * Several entries, atomically: every data file is put in place, then one batch file holding all
-   * the envelopes (the commit point), then the envelopes one by one; `start()` finishes a batch a
-   * crash interrupted.
+   * Several entries, atomically: one file holds them all; renamed to `<first id>.group` it is
+   * committed, then hard-linked under every member's name and the group name dropped. `start()`
+   * finishes linking a group a crash interrupted.
    */
-  private async writeBatch(
-    fresh: readonly { entry: SpoolEntry; data: Buffer | readonly Buffer[] }[],
-  ): Promise<void> {
-    await Promise.all(fresh.map(({ entry, data }) => writeSynced(`${this.dataFile(entry.id)}.tmp`, data)));
-    for (const { entry } of fresh) await fs.rename(`${this.dataFile(entry.id)}.tmp`, this.dataFile(entry.id));
-    const batchFile = path.join(this.options.dir, `${fresh[0].entry.id}.batch`);
-    await writeDurably(batchFile, Buffer.from(JSON.stringify(fresh.map((f) => f.entry))));
-    await syncDir(this.options.dir);
-    await Promise.all(
-      fresh.map(({ entry }) =>
-        writeSynced(`${this.envelopeFile(entry.id)}.tmp`, Buffer.from(JSON.stringify(entry))),
-      ),
-    );
-    for (const { entry } of fresh)
-      await fs.rename(`${this.envelopeFile(entry.id)}.tmp`, this.envelopeFile(entry.id));
-    await syncDir(this.options.dir);
-    await fs.unlink(batchFile);
+  private async writeBatch(members: readonly SpoolFileMember[]): Promise<void> {
+    const group = this.groupFile(members[0].entry.id);
+    await writeSpoolFile(`${group}.tmp`, members);
+    await fs.rename(`${group}.tmp`, group);
+    for (const { entry } of members) await fs.link(group, this.entryFile(entry.id));
+    // One folder fsync makes the commit and the members' names durable together.
+    await syncDirectory(this.options.dir);
+    await fs.unlink(group);
   }
 
-  /** Puts in place the envelopes of a batch whose commit point was reached before a crash. */
-  private async completeBatches(): Promise<void> {
+  /** Links the members of a group whose commit point was reached before a crash. */
+  private async completeGroups(): Promise<void> {
     for (const name of await fs.readdir(this.options.dir)) {
-      if (!name.endsWith('.batch')) continue;
-      const file = path.join(this.options.dir, name);
-      const entries = JSON.parse(await fs.readFile(file, 'utf8')) as SpoolEntry[];
-      for (const entry of entries) {
-        if (!(await exists(this.envelopeFile(entry.id))))
-          await writeDurably(this.envelopeFile(entry.id), Buffer.from(JSON.stringify(entry)));
+      if (!name.endsWith('.group')) continue;
+      const group = path.join(this.options.dir, name);
+      for (const entry of await readSpoolEntries(group)) {
+        await fs.link(group, this.entryFile(entry.id)).catch((err: NodeJS.ErrnoException) => {
+          if (err.code !== 'EEXIST') throw err;
+        });
       }
-      await syncDir(this.options.dir);
-      await fs.unlink(file);
+      await syncDirectory(this.options.dir);
+      await fs.unlink(group);
+    }
+  }
+
+  /**
+   * Converts what the previous layout left (`<id>.json` envelope + `<id>.eml` data, and `.batch`
+   * files listing the envelopes of a committed batch) into entry files, so an upgrade delivers
+   * whatever was queued. Each conversion is durable before the old files go.
+   */
+  private async upgradeLegacyLayout(): Promise<void> {
+    const dir = this.options.dir;
+    const names = await fs.readdir(dir);
+    if (!names.some((n) => n.endsWith('.json') || n.endsWith('.batch') || n.endsWith('.eml'))) return;
+    const envelopes = new Map<string, SpoolEntry>();
+    for (const name of names.filter((n) => n.endsWith('.batch'))) {
+      const listed = JSON.parse(await fs.readFile(path.join(dir, name), 'utf8')) as SpoolEntry[];
+      for (const entry of listed) envelopes.set(entry.id, entry);
+    }
+    for (const name of names.filter((n) => n.endsWith('.json'))) {
+      try {
+        const entry = JSON.parse(await fs.readFile(path.join(dir, name), 'utf8')) as SpoolEntry;
+        envelopes.set(name.slice(0, -5), entry);
+      } catch {
+        // A half-written envelope cannot exist (rename is atomic); anything unreadable is foreign.
+      }
+    }
+    for (const [id, entry] of envelopes) {
+      const data = await fs.readFile(path.join(dir, `${id}.eml`)).catch(() => null);
+      // Sent just before a crash (tombstone written), or its data already gone: nothing to convert.
+      if (!data || (entry.keyed && (await exists(this.tombstoneFile(id))))) continue;
+      if (await exists(this.entryFile(id))) continue;
+      await writeSpoolFile(`${this.entryFile(id)}.tmp`, [{ entry, data }]);
+      await fs.rename(`${this.entryFile(id)}.tmp`, this.entryFile(id));
+    }
+    await syncDirectory(dir);
+    // Data files without an envelope were never acknowledged to anyone; the rest are converted.
+    for (const name of names) {
+      if (name.endsWith('.json') || name.endsWith('.batch') || name.endsWith('.eml'))
+        await fs.unlink(path.join(dir, name)).catch(() => undefined);
     }
   }
 
   /** A keyed message queued, or sent within the tombstone period (possibly by a previous run). */
   private async isKnownOnDisk(id: string): Promise<boolean> {
-    return (await exists(this.envelopeFile(id))) || (await exists(this.tombstoneFile(id)));
+    return (await exists(this.entryFile(id))) || (await exists(this.tombstoneFile(id)));
   }
 
   private async forgetOldTombstones(): Promise<void> {
@@ -360,16 +360,17 @@ export class OutboundSpool {
     for (const name of await fs.readdir(this.options.dir)) {
       if (!name.endsWith('.sent')) continue;
       const file = path.join(this.options.dir, name);
+      // ctime: a tombstone renamed from its entry keeps the entry's mtime, the rename sets ctime.
       const stat = await fs.stat(file).catch(() => null);
-      if (stat && stat.mtimeMs < limit) await fs.unlink(file).catch(() => undefined);
+      if (stat && Math.max(stat.ctimeMs, stat.mtimeMs) < limit) await fs.unlink(file).catch(() => undefined);
     }
   }
 
-  private dataFile(id: string): string {
-    return path.join(this.options.dir, `${id}.eml`);
+  private entryFile(id: string): string {
+    return path.join(this.options.dir, `${id}${entrySuffix}`);
   }
-  private envelopeFile(id: string): string {
-    return path.join(this.options.dir, `${id}.json`);
+  private groupFile(id: string): string {
+    return path.join(this.options.dir, `${id}.group`);
   }
   private tombstoneFile(id: string): string {
     return path.join(this.options.dir, `${id}.sent`);
@@ -421,7 +422,7 @@ export class OutboundSpool {
   }
 
   private async attempt(entry: SpoolEntry): Promise<void> {
-    const data = await fs.readFile(this.dataFile(entry.id));
+    const data = await readSpoolData(this.entryFile(entry.id), entry.id);
     entry.attempts++;
     const byDomain = new Map<string, string[]>();
     for (const rcpt of entry.to) {
@@ -464,30 +465,37 @@ export class OutboundSpool {
       }
     }
     if (remaining.length === 0) {
-      await this.remove(entry);
+      await this.remove(entry, data.length);
       return;
     }
     const age = Date.now() - Date.parse(entry.createdAt);
     if (age >= (this.options.maxAgeMs ?? 24 * 3600_000)) {
       await this.report({ type: 'expired', entry, recipients: remaining, reason: lastReason });
-      await this.remove(entry);
+      await this.remove(entry, data.length);
       return;
     }
     const delays = this.options.retryDelaysMs ?? defaultRetryDelays;
     const delay = delays[Math.min(entry.attempts - 1, delays.length - 1)];
     entry.to = remaining;
     entry.nextAttemptAt = new Date(Date.now() + delay).toISOString();
-    await writeDurably(this.envelopeFile(entry.id), Buffer.from(JSON.stringify(entry)));
+    // Rewritten alone (a batch member leaves the shared file to the others); like before the
+    // attempt, a crash here at worst retries with the old recipients and counters.
+    await writeSpoolFile(`${this.entryFile(entry.id)}.tmp`, [{ entry, data }]);
+    await fs.rename(`${this.entryFile(entry.id)}.tmp`, this.entryFile(entry.id));
     await this.report({ type: 'deferred', entry, recipients: remaining, reason: lastReason });
     if (!this.stopped) this.schedule(entry);
   }
 
-  private async remove(entry: SpoolEntry): Promise<void> {
-    // A keyed entry leaves a tombstone before its envelope goes, so its key stays known.
-    if (entry.keyed) await fs.writeFile(this.tombstoneFile(entry.id), '').catch(() => undefined);
-    // Envelope first: once it is gone the entry no longer exists, whatever happens to the data file.
-    await fs.unlink(this.envelopeFile(entry.id)).catch(() => undefined);
-    await fs.unlink(this.dataFile(entry.id)).catch(() => undefined);
+  private async remove(entry: SpoolEntry, size: number): Promise<void> {
+    const file = this.entryFile(entry.id);
+    if (entry.keyed && size <= renamedTombstoneMaxBytes) {
+      // The entry becomes its own tombstone: one atomic step, so its key is known throughout.
+      await fs.rename(file, this.tombstoneFile(entry.id)).catch(() => undefined);
+    } else {
+      // A keyed entry leaves a tombstone before its entry goes, so its key stays known.
+      if (entry.keyed) await fs.writeFile(this.tombstoneFile(entry.id), '').catch(() => undefined);
+      await fs.unlink(file).catch(() => undefined);
+    }
     this.entries.delete(entry.id);
   }
 }

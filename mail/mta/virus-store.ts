@@ -8,6 +8,7 @@
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import { syncDirectory } from './dir-sync';
 
 /** Retention of the store, in months (the law's minimum: shorter is refused). */
 export const virusStoreRetentionMonths = 30;
@@ -50,15 +51,6 @@ async function writeDurably(file: string, data: Buffer | string): Promise<void> 
   await fs.rename(tmp, file);
 }
 
-async function syncFolder(dir: string): Promise<void> {
-  const handle = await fs.open(dir, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}
-
 export class VirusStore {
   constructor(readonly dir: string) {}
 
@@ -83,7 +75,7 @@ export class VirusStore {
     // The metadata file is the commit point: written after the message, it marks a complete record.
     await writeDurably(messageFile, raw);
     await writeDurably(metadataFile, `${JSON.stringify(metadata, null, 2)}\n`);
-    await syncFolder(folder);
+    await syncDirectory(folder);
     return { id, messageFile, stored: true };
   }
 
