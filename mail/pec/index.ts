@@ -30,6 +30,13 @@ export {
 export { buildTimeoutNotice, type TimeoutNoticeInput } from './build/timeout';
 export { buildRilevazioneVirus, type RilevazioneVirusInput } from './build/virus';
 export { buildBustaAnomalia, type AnomaliaInput } from './build/anomalia';
+export {
+  buildDeliveryStatus,
+  smtpFailureStatus,
+  type BuiltDeliveryStatus,
+  type DeliveryStatusInput,
+  type FailedRecipient,
+} from './build/dsn';
 
 // Read side: MIME reader, signature verification, provider index, inspection.
 export { readMime, decodeBody, decodeText, walkEntities, type MimeEntity, type MimeMessage } from './mime';

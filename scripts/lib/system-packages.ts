@@ -13,6 +13,7 @@ export const requiredCommands: Record<string, string> = {
   pdftotext: 'poppler-utils', // reads back the filled activation/renewal PDF forms in tests
   argon2: 'argon2', // reference Argon2 tool: checks lib/passwords.ts hashes are standard (Dovecot-verifiable)
   clamd: 'clamav-daemon', // real ClamAV daemon for the antivirus tests (mail/mta/testing/clamd.ts)
+  python3: 'python3', // its standard `email` package reads our RFC 3464 reports back (mail/pec/build/dsn.test.ts)
 };
 
 function hasCommand(cmd: string): boolean {
