@@ -112,8 +112,16 @@ export async function readSpoolData(file: string, id: string): Promise<Buffer> {
         if (offset + entry.size <= head.length)
           return Buffer.from(head.subarray(offset, offset + entry.size));
         const data = Buffer.allocUnsafe(entry.size);
-        const { bytesRead } = await handle.read(data, 0, entry.size, dataStart + offset);
-        if (bytesRead !== entry.size) throw new Error(`spool: ${file} is truncated`);
+        for (let filled = 0; filled < entry.size;) {
+          const { bytesRead } = await handle.read(
+            data,
+            filled,
+            entry.size - filled,
+            dataStart + offset + filled,
+          );
+          if (bytesRead === 0) throw new Error(`spool: ${file} is truncated`);
+          filled += bytesRead;
+        }
         return data;
       }
       offset += entry.size;

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import {
+  linkSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
-  renameSync,
   rmSync,
   statSync,
   unlinkSync,
@@ -174,15 +174,14 @@ describe('Outbound spool', () => {
       data: Buffer.from('Subject: accettazione\r\n\r\n'),
     };
 
-    // Crash after the commit point: the group file is in place, not yet linked under every
-    // member's name → both are sent.
+    // Crash after the commit point: every member linked, the group name not yet dropped → both are sent.
     const committed = path.join(tmp, 'batch-committed');
     mkdirSync(committed);
     const writer = setup(committed, routes);
     const ids = await writer.spool.enqueueAll([busta, accettazione], { hold: true }); // never started: nothing sent
     assert.deepEqual(readdirSync(committed).sort(), ids.map(({ id }) => `${id}.msg`).sort());
-    renameSync(path.join(committed, `${ids[0].id}.msg`), path.join(committed, `${ids[0].id}.group`));
-    unlinkSync(path.join(committed, `${ids[1].id}.msg`));
+    assert.equal(statSync(path.join(committed, `${ids[0].id}.msg`)).nlink, 2, 'one file for the batch');
+    linkSync(path.join(committed, `${ids[0].id}.msg`), path.join(committed, `${ids[0].id}.group`));
     const recovered = setup(committed, routes);
     await recovered.spool.start();
     await beta.waitFor(2);
@@ -193,16 +192,18 @@ describe('Outbound spool', () => {
     ]);
     assert.deepEqual(readdirSync(committed), []);
 
-    // Crash before the commit point: only the group's temporary file → nothing is sent, the folder is cleaned.
+    // Crash before the commit point: the group file linked under its first member only, and
+    // another group cut short while being written → nothing is sent, the folder is cleaned.
     const uncommitted = path.join(tmp, 'batch-uncommitted');
     mkdirSync(uncommitted);
     const early = setup(uncommitted, routes);
     const earlyIds = await early.spool.enqueueAll([busta, accettazione], { hold: true });
-    renameSync(
+    linkSync(
       path.join(uncommitted, `${earlyIds[0].id}.msg`),
-      path.join(uncommitted, `${earlyIds[0].id}.group.tmp`),
+      path.join(uncommitted, `${earlyIds[0].id}.group`),
     );
     unlinkSync(path.join(uncommitted, `${earlyIds[1].id}.msg`));
+    writeFileSync(path.join(uncommitted, 'cut-short.group'), '{"entries":[{"id":"x');
     const restarted = setup(uncommitted, routes);
     await restarted.spool.start();
     await restarted.spool.idle();

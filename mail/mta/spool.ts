@@ -7,7 +7,7 @@
  * §5.1) runs out.
  *
  * Folder layout: `<id>.msg` entries (spool-file.ts), `<id>.sent` tombstones of keyed entries that
- * left, `<id>.group` the commit point of a batch being written, `*.tmp` writes in progress. A
+ * left, `<id>.group` a batch being written, `*.tmp` single entries being written. A
  * folder written by the previous layout (`<id>.json` envelope + `<id>.eml` data, `.batch`) is
  * converted by `start()`.
  */
@@ -113,6 +113,10 @@ const defaultRetryDelays = [5_000, 30_000, 120_000, 600_000, 1_800_000];
  */
 const renamedTombstoneMaxBytes = 256 * 1024;
 
+/** Fresh entries' bytes kept in memory for their first attempt: per entry, and in all. */
+const inMemoryEntryMaxBytes = 1024 * 1024;
+const inMemoryMaxBytes = 32 * 1024 * 1024;
+
 export class OutboundSpool {
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private readonly inFlight = new Set<string>();
@@ -123,6 +127,9 @@ export class OutboundSpool {
   private readonly reserved = new Set<string>();
   /** Entries written but not yet released for delivery. */
   private readonly held = new Set<string>();
+  /** Bytes of entries just enqueued, so their first attempt does not read them back from disk. */
+  private readonly inMemory = new Map<string, Buffer>();
+  private inMemoryBytes = 0;
   private tombstoneSweep?: NodeJS.Timeout;
   private running = 0;
   private stopped = true;
@@ -243,8 +250,9 @@ export class OutboundSpool {
     } finally {
       for (const { entry } of fresh) this.reserved.delete(entry.id);
     }
-    for (const { entry } of fresh) {
+    for (const { entry, data } of fresh) {
       this.entries.set(entry.id, entry);
+      this.keepInMemory(entry.id, data);
       if (options.hold) this.held.add(entry.id);
       else if (!this.stopped) this.schedule(entry);
     }
@@ -270,6 +278,7 @@ export class OutboundSpool {
       if (!this.held.delete(id) || !entry) continue;
       await fs.unlink(this.entryFile(id)).catch(() => undefined);
       this.entries.delete(id);
+      this.takeFromMemory(id);
     }
     await syncDirectory(this.options.dir);
   }
@@ -283,31 +292,37 @@ export class OutboundSpool {
   }
 
   /**
-   * Several entries, atomically: one file holds them all; renamed to `<first id>.group` it is
-   * committed, then hard-linked under every member's name and the group name dropped. `start()`
-   * finishes linking a group a crash interrupted.
+   * Several entries, atomically: one file, `<first id>.group`, holds them all; it is hard-linked
+   * under every member's name, the last link being the commit point, then the group name dropped.
+   * `start()` settles a group a crash interrupted: all members linked, it stands; otherwise none.
    */
   private async writeBatch(members: readonly SpoolFileMember[]): Promise<void> {
     const group = this.groupFile(members[0].entry.id);
-    await writeSpoolFile(`${group}.tmp`, members);
-    await fs.rename(`${group}.tmp`, group);
+    await writeSpoolFile(group, members);
     for (const { entry } of members) await fs.link(group, this.entryFile(entry.id));
-    // One folder fsync makes the commit and the members' names durable together.
+    // One folder fsync makes every member's name durable together.
     await syncDirectory(this.options.dir);
     await fs.unlink(group);
   }
 
-  /** Links the members of a group whose commit point was reached before a crash. */
+  /** Settles the groups a crash left: committed if every member is linked, else rolled back. */
   private async completeGroups(): Promise<void> {
     for (const name of await fs.readdir(this.options.dir)) {
       if (!name.endsWith('.group')) continue;
       const group = path.join(this.options.dir, name);
-      for (const entry of await readSpoolEntries(group)) {
-        await fs.link(group, this.entryFile(entry.id)).catch((err: NodeJS.ErrnoException) => {
-          if (err.code !== 'EEXIST') throw err;
-        });
+      // Unreadable: the crash came before its fsync, so before any link.
+      const members = await readSpoolEntries(group).catch(() => []);
+      const { ino } = await fs.stat(group);
+      const linked: string[] = [];
+      for (const { id } of members) {
+        const stat = await fs.stat(this.entryFile(id)).catch(() => null);
+        if (stat?.ino === ino) linked.push(this.entryFile(id));
       }
-      await syncDirectory(this.options.dir);
+      if (linked.length < members.length) {
+        // Never acknowledged to the caller: a batch is all or nothing.
+        for (const file of linked) await fs.unlink(file);
+        await syncDirectory(this.options.dir);
+      }
       await fs.unlink(group);
     }
   }
@@ -366,6 +381,24 @@ export class OutboundSpool {
     }
   }
 
+  /** A copy (the caller may reuse its buffers), within a bound: anything else is read from disk. */
+  private keepInMemory(id: string, data: Buffer | readonly Buffer[]): void {
+    const chunks = Buffer.isBuffer(data) ? [data] : data;
+    const size = chunks.reduce((n, c) => n + c.length, 0);
+    if (size > inMemoryEntryMaxBytes || this.inMemoryBytes + size > inMemoryMaxBytes) return;
+    this.inMemory.set(id, Buffer.concat(chunks, size));
+    this.inMemoryBytes += size;
+  }
+
+  /** The bytes kept for an entry's first attempt, once: a retry reads them from its file. */
+  private takeFromMemory(id: string): Buffer | undefined {
+    const data = this.inMemory.get(id);
+    if (!data) return undefined;
+    this.inMemory.delete(id);
+    this.inMemoryBytes -= data.length;
+    return data;
+  }
+
   private entryFile(id: string): string {
     return path.join(this.options.dir, `${id}${entrySuffix}`);
   }
@@ -422,7 +455,7 @@ export class OutboundSpool {
   }
 
   private async attempt(entry: SpoolEntry): Promise<void> {
-    const data = await readSpoolData(this.entryFile(entry.id), entry.id);
+    const data = this.takeFromMemory(entry.id) ?? (await readSpoolData(this.entryFile(entry.id), entry.id));
     entry.attempts++;
     const byDomain = new Map<string, string[]>();
     for (const rcpt of entry.to) {
