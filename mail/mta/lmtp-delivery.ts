@@ -22,6 +22,7 @@ import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import nodemailer from 'nodemailer';
 import type { PrismaClient } from '@/lib/db/client';
+import { rowsOf, sql, sqlClientOf, type SqlClient } from '@/lib/db/sql';
 import { listDelivered } from './maildir';
 import {
   TemporaryStoreError,
@@ -46,22 +47,25 @@ export interface LmtpDeliveryRecords {
 }
 
 export class DatabaseLmtpDeliveryRecords implements LmtpDeliveryRecords {
-  constructor(private readonly prisma: PrismaClient) {}
+  private readonly db: SqlClient;
+
+  constructor(db: SqlClient | PrismaClient) {
+    this.db = sqlClientOf(db);
+  }
 
   async has(keyHash: string): Promise<boolean> {
-    return (await this.prisma.lmtpDelivery.count({ where: { keyHash } })) > 0;
+    return (await rowsOf(this.db, sql`SELECT 1 AS one FROM lmtp_deliveries WHERE key_hash = ${keyHash}`)).length > 0;
   }
 
   async add(keyHash: string, recipient: string): Promise<void> {
     // a retry that stored again (crash window, Maildir not readable) meets its own earlier row
-    await this.prisma.lmtpDelivery.createMany({
-      data: [{ keyHash, recipient: recipient.toLowerCase() }],
-      skipDuplicates: true,
-    });
+    await this.db.query(sql`
+      INSERT INTO lmtp_deliveries (key_hash, recipient, stored_at) VALUES (${keyHash}, ${recipient.toLowerCase()}, now())
+      ON CONFLICT (key_hash) DO NOTHING`);
   }
 
   async prune(before: Date): Promise<void> {
-    await this.prisma.lmtpDelivery.deleteMany({ where: { storedAt: { lt: before } } });
+    await this.db.query(sql`DELETE FROM lmtp_deliveries WHERE stored_at < ${before}::timestamptz`);
   }
 }
 

@@ -2,8 +2,8 @@
  * The reception and delivery points' view of our mailboxes, read from the `mailboxes` table.
  * Usage is kept in `used_bytes` (incremented per stored message, not a change of the mailbox: no
  * `updated_at`) so quota checks need no Maildir scan.
- * Raw statements: these run several times per message, where Prisma's per-call cost showed up in
- * the exchange profile (see transmission-log-db.ts for the figures).
+ * Plain SQL (lib/db/sql.ts): these run several times per message, where Prisma's per-call cost
+ * showed up in the exchange profile. Usage updates are naturally batched (natural-batch.ts).
  *
  * Each address is remembered for a short while (default 1.5 s): one message asks for the same
  * mailbox at MAIL, RCPT and DATA, for its accettazione and for its consegna, and a busy sender for
@@ -13,14 +13,18 @@
  * nodes store meanwhile; Dovecot's own quota covers that case under LMTP).
  */
 import type { PrismaClient } from '@/lib/db/client';
+import { rowsOf, sql, sqlClientOf, type SqlClient } from '@/lib/db/sql';
+import { NaturalBatch } from './natural-batch';
 import type { LocalMailbox, MailboxDirectory } from './reception';
+import type { MailboxCredentials } from './submission';
 
 interface MailboxRow {
   address: string;
   status: LocalMailbox['status'];
   expires_at: Date | null;
-  quota_bytes: bigint;
-  used_bytes: bigint;
+  /** int8: a string from pg, a bigint from Prisma */
+  quota_bytes: string | bigint;
+  used_bytes: string | bigint;
   ordinary_mail_policy: string;
 }
 
@@ -37,12 +41,31 @@ export class DatabaseMailboxDirectory implements MailboxDirectory {
   /** Concurrent misses for one address share one query. */
   private readonly reading = new Map<string, Promise<LocalMailbox | null>>();
   private readonly ttlMs: number;
+  private readonly db: SqlClient;
+  /** usage added by deliveries meanwhile goes in one UPDATE; each caller gets its address's new total */
+  private readonly usage = new NaturalBatch<{ key: string; bytes: number }, number | null>((items) =>
+    this.addUsage(items),
+  );
 
-  constructor(
-    private readonly prisma: PrismaClient,
-    options: { ttlMs?: number } = {},
-  ) {
+  constructor(db: SqlClient | PrismaClient, options: { ttlMs?: number } = {}) {
+    this.db = sqlClientOf(db);
     this.ttlMs = options.ttlMs ?? 1500;
+  }
+
+  /** The access point's login check: read afresh every time (status, expiry, password). */
+  async credentials(address: string): Promise<MailboxCredentials | null> {
+    const [row] = await rowsOf<{
+      address: string;
+      password_hash: string;
+      status: MailboxCredentials['status'];
+      expires_at: Date | null;
+    }>(
+      this.db,
+      sql`SELECT address, password_hash, status::text AS status, expires_at FROM mailboxes WHERE address = ${address.toLowerCase()}`,
+    );
+    return row
+      ? { address: row.address, passwordHash: row.password_hash, status: row.status, expiresAt: row.expires_at }
+      : null;
   }
 
   async find(address: string): Promise<LocalMailbox | null> {
@@ -63,13 +86,28 @@ export class DatabaseMailboxDirectory implements MailboxDirectory {
     // A fresh "no such mailbox" (our service address, usually): nothing to count.
     const cached = this.fresh(key);
     if (cached && !cached.mailbox) return;
-    const [row] = await this.prisma.$queryRaw<{ used_bytes: bigint }[]>`
-      UPDATE mailboxes SET used_bytes = used_bytes + ${bytes} WHERE address = ${key} RETURNING used_bytes`;
+    const used = await this.usage.submit({ key, bytes });
     // a read that started before this update may land after it: let it, then put the count right
     await this.reading.get(key)?.catch(() => undefined);
     const entry = this.cache.get(key);
-    if (!row) this.remember(key, null);
-    else if (entry?.mailbox) entry.mailbox.usedBytes = Math.max(entry.mailbox.usedBytes ?? 0, Number(row.used_bytes));
+    if (used === null) this.remember(key, null);
+    else if (entry?.mailbox) entry.mailbox.usedBytes = Math.max(entry.mailbox.usedBytes ?? 0, used);
+  }
+
+  private async addUsage(items: { key: string; bytes: number }[]): Promise<(number | null)[]> {
+    // one row per address (an UPDATE … FROM meets each target row once)
+    const added = new Map<string, number>();
+    for (const i of items) added.set(i.key, (added.get(i.key) ?? 0) + i.bytes);
+    const rows = await rowsOf<{ address: string; used_bytes: string | bigint }>(
+      this.db,
+      sql`
+      UPDATE mailboxes m SET used_bytes = m.used_bytes + x.bytes
+      FROM unnest(${[...added.keys()]}::text[], ${[...added.values()]}::bigint[]) AS x(address, bytes)
+      WHERE m.address = x.address
+      RETURNING m.address, m.used_bytes`,
+    );
+    const used = new Map(rows.map((r) => [r.address, Number(r.used_bytes)]));
+    return items.map((i) => used.get(i.key) ?? null);
   }
 
   private fresh(key: string): CachedMailbox | undefined {
@@ -86,9 +124,12 @@ export class DatabaseMailboxDirectory implements MailboxDirectory {
   }
 
   private async read(key: string): Promise<LocalMailbox | null> {
-    const [m] = await this.prisma.$queryRaw<MailboxRow[]>`
+    const [m] = await rowsOf<MailboxRow>(
+      this.db,
+      sql`
       SELECT address, status::text AS status, expires_at, quota_bytes, used_bytes, ordinary_mail_policy::text AS ordinary_mail_policy
-      FROM mailboxes WHERE address = ${key}`;
+      FROM mailboxes WHERE address = ${key}`,
+    );
     const mailbox: LocalMailbox | null = m
       ? {
           address: m.address,

@@ -4,22 +4,32 @@
  * of one message applied at the same time still complete it.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import type pg from 'pg';
+import { createSqlPool } from '@/lib/db/sql';
 import { startTestDatabase, type TestDatabase } from '@/lib/db/testing';
 import { newPecMessageId } from '@/mail/pec';
 import { MessageStateStore } from './message-state';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'pec-state-'));
 let db: TestDatabase;
+let pool: pg.Pool;
 let store: MessageStateStore;
 before(async () => {
   db = await startTestDatabase();
-  store = new MessageStateStore(db.prisma, { preavvisoSeconds: 3600, mancataConsegnaSeconds: 7200, archiveDir: tmp });
+  pool = createSqlPool(db.url);
+  // the archive folder does not exist yet: the first submission makes it
+  store = new MessageStateStore(pool, {
+    preavvisoSeconds: 3600,
+    mancataConsegnaSeconds: 7200,
+    archiveDir: path.join(tmp, 'originals'),
+  });
 });
 after(async () => {
+  await pool?.end();
   await db?.stop();
   rmSync(tmp, { recursive: true, force: true });
 });
@@ -39,7 +49,7 @@ async function submitted(): Promise<string> {
       { address: 'carol@pec.beta.test', tipo: 'certificato', field: 'cc' },
       { address: 'dan@example.org', tipo: 'esterno', field: 'to' },
     ],
-    original: Buffer.from('Subject: x\r\n\r\nx\r\n'),
+    original: Buffer.from(`Subject: ${n}\r\n\r\nx\r\n`),
     acceptedAt: new Date(),
   });
   return identificativo;
@@ -72,5 +82,66 @@ describe('MessageStateStore.applyReceipt', () => {
       ]),
     );
     for (const id of ids) assert.equal(await messageState(id), 'COMPLETED', id);
+  });
+});
+
+describe('MessageStateStore', () => {
+  it('archives the original where the message row points, concurrent submissions included', async () => {
+    const ids = await Promise.all(Array.from({ length: 5 }, () => submitted()));
+    for (const id of ids) {
+      const m = await db.prisma.pecMessage.findFirstOrThrow({ where: { identificativo: id, direction: 'OUTBOUND' } });
+      assert.match(readFileSync(m.spoolPath!, 'latin1'), /^Subject: \d+\r\n/);
+      assert.equal(m.sizeBytes, 100n);
+    }
+  });
+
+  it('marks bustas relayed at the same time, each for its own recipients', async () => {
+    const ids = await Promise.all(Array.from({ length: 10 }, () => submitted()));
+    const at = new Date('2026-11-24T10:00:00.000Z');
+    await Promise.all(ids.map((id) => store.markRelayed(id, ['BOB@pec.beta.test'], at)));
+    for (const id of ids) {
+      const rows = await db.prisma.pecRecipient.findMany({ where: { message: { identificativo: id } } });
+      const bob = rows.find((r) => r.recipient === 'bob@pec.beta.test')!;
+      assert.equal(bob.state, 'RELAYED');
+      assert.equal(bob.relayedAt?.toISOString(), at.toISOString());
+      assert.equal(rows.find((r) => r.recipient === 'carol@pec.beta.test')!.state, 'ACCEPTED');
+    }
+    // a relay reported after the presa in carico does not move the recipient back
+    await store.applyReceipt('presa-in-carico', ids[0], ['carol@pec.beta.test']);
+    await store.markRelayed(ids[0], ['carol@pec.beta.test']);
+    const carol = await db.prisma.pecRecipient.findFirstOrThrow({ where: { recipient: 'carol@pec.beta.test', message: { identificativo: ids[0] } } });
+    assert.equal(carol.state, 'TAKEN_IN_CHARGE');
+  });
+
+  it('settles inbound recipients together, and a retried busta finds them settled', async () => {
+    const inbound = {
+      identificativo: 'opec.in.1@pec.alfa.test',
+      originalMessageId: '<in1@client.alfa.test>',
+      sender: 'alice@pec.alfa.test',
+      subject: 'In',
+      counterpartProvider: 'Alfa PEC S.p.A.',
+      sizeBytes: 10,
+      recipients: ['bob@pec.beta.test', 'carol@pec.beta.test', 'dan@pec.beta.test'],
+    };
+    const first = await store.beginInbound(inbound);
+    assert.deepEqual(first.newlyReceived, inbound.recipients);
+    await Promise.all([
+      store.settleInbound(inbound.identificativo, 'bob@pec.beta.test', true),
+      store.settleInbound(inbound.identificativo, 'carol@pec.beta.test', false, '5.2.2 casella piena'),
+    ]);
+    const retried = await store.beginInbound(inbound);
+    assert.deepEqual(retried.newlyReceived, []);
+    assert.deepEqual([...retried.settled].sort(), ['bob@pec.beta.test', 'carol@pec.beta.test']);
+    const carol = await db.prisma.pecRecipient.findFirstOrThrow({ where: { recipient: 'carol@pec.beta.test', message: { identificativo: inbound.identificativo } } });
+    assert.equal(carol.failureReason, '5.2.2 casella piena');
+  });
+
+  it('knows a receipt already applied for every recipient it names', async () => {
+    const id = await submitted();
+    assert.equal(await store.isDuplicateReceipt('presa-in-carico', id, ['bob@pec.beta.test']), false);
+    await store.applyReceipt('presa-in-carico', id, ['bob@pec.beta.test']);
+    assert.equal(await store.isDuplicateReceipt('presa-in-carico', id, ['bob@pec.beta.test']), true);
+    assert.equal(await store.isDuplicateReceipt('presa-in-carico', id, ['bob@pec.beta.test', 'carol@pec.beta.test']), false);
+    assert.equal(await store.isDuplicateReceipt('avvenuta-consegna', id, ['bob@pec.beta.test']), false);
   });
 });

@@ -5,10 +5,12 @@
  * record what our reception point already handled, so a busta retried by its sender (after a crash
  * on either side) earns no second delivery and no second consegna.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { PrismaClient } from '@/lib/db/client';
+import { rowsOf, sql, sqlClientOf, type SqlClient } from '@/lib/db/sql';
 import type { PecRecipient, TipoRicevuta } from '@/mail/pec';
+import { NaturalBatch } from './natural-batch';
 
 export interface SubmissionRecord {
   identificativo: string;
@@ -35,9 +37,30 @@ export interface DueTimeout {
 
 const receiptTypeColumn = { completa: 'COMPLETA', breve: 'BREVE', sintetica: 'SINTETICA' } as const;
 
+interface Relayed {
+  identificativo: string;
+  recipients: string[];
+  at: Date;
+}
+
+interface InboundSettlement {
+  identificativo: string;
+  recipient: string;
+  delivered: boolean;
+  reason: string | null;
+}
+
 export class MessageStateStore {
+  private readonly db: SqlClient;
+  /** the archive folder, created once */
+  private archiveReady: Promise<unknown> | undefined;
+  // Per-message updates that return nothing are naturally batched (natural-batch.ts): one
+  // statement for all the bustas relayed, or inbound recipients settled, meanwhile.
+  private readonly relayed = new NaturalBatch<Relayed, void>((items) => this.markRelayedBatch(items));
+  private readonly settled = new NaturalBatch<InboundSettlement, void>((items) => this.settleInboundBatch(items));
+
   constructor(
-    private readonly prisma: PrismaClient,
+    db: SqlClient | PrismaClient,
     private readonly options: {
       preavvisoSeconds: number;
       mancataConsegnaSeconds: number;
@@ -45,27 +68,34 @@ export class MessageStateStore {
       /** per recipient whose consegna came back: seconds since its accettazione (for /metrics) */
       onConsegna?: (latencySeconds: number) => void;
     },
-  ) {}
+  ) {
+    this.db = sqlClientOf(db);
+  }
 
   /** Records an accepted submission; the timers run for certified recipients only (spec §2.7). */
   async recordSubmission(s: SubmissionRecord): Promise<void> {
-    mkdirSync(this.options.archiveDir, { recursive: true, mode: 0o700 });
     const originalPath = path.join(
       this.options.archiveDir,
       `${s.identificativo.replace(/[^A-Za-z0-9._@-]/g, '_')}.eml`,
     );
-    writeFileSync(originalPath, s.original, { mode: 0o600 });
+    // the file first: the row points to it (off the event loop; the folder is made once)
+    this.archiveReady ??= fs.mkdir(this.options.archiveDir, { recursive: true, mode: 0o700 }).catch((err) => {
+      this.archiveReady = undefined;
+      throw err;
+    });
+    await this.archiveReady;
+    await fs.writeFile(originalPath, s.original, { mode: 0o600 });
     const at = s.acceptedAt.getTime();
     const certified = s.recipients.map((r) => r.tipo === 'certificato');
     const preavvisoDueAt = new Date(at + this.options.preavvisoSeconds * 1000);
     const mancataConsegnaDueAt = new Date(at + this.options.mancataConsegnaSeconds * 1000);
     // Message and recipients in one statement (atomic, one round trip); timers only for certified ones.
-    await this.prisma.$executeRaw`
+    await this.db.query(sql`
       WITH message AS (
         INSERT INTO pec_messages (id, identificativo, original_message_id, direction, kind, state, sender, subject,
                                   receipt_type, size_bytes, sender_mailbox_id, spool_path, created_at, updated_at)
         SELECT gen_random_uuid(), ${s.identificativo}, ${s.originalMessageId}, 'OUTBOUND', 'POSTA_CERTIFICATA', 'ACCEPTED',
-               ${s.sender.toLowerCase()}, ${s.subject}, ${receiptTypeColumn[s.receiptType]}::"ReceiptType", ${s.sizeBytes},
+               ${s.sender.toLowerCase()}, ${s.subject}, ${receiptTypeColumn[s.receiptType]}::"ReceiptType", ${s.sizeBytes}::bigint,
                (SELECT id FROM mailboxes WHERE address = ${s.sender.toLowerCase()}), ${originalPath}, now(), now()
         RETURNING id
       )
@@ -76,15 +106,25 @@ export class MessageStateStore {
              CASE WHEN r.certified THEN ${mancataConsegnaDueAt}::timestamptz END, now(), now()
       FROM message,
            unnest(${s.recipients.map((r) => r.address.toLowerCase())}::text[], ${certified}::boolean[],
-                  ${s.recipients.map((r) => r.field === 'cc')}::boolean[]) AS r(recipient, certified, is_cc)`;
+                  ${s.recipients.map((r) => r.field === 'cc')}::boolean[]) AS r(recipient, certified, is_cc)`);
   }
 
-  async markRelayed(identificativo: string, recipients: string[], at = new Date()): Promise<void> {
-    await this.prisma.$executeRaw`
-      UPDATE pec_recipients r SET state = 'RELAYED', relayed_at = ${at}, updated_at = now()
-      FROM pec_messages m
-      WHERE m.id = r.message_id AND m.identificativo = ${identificativo} AND m.direction = 'OUTBOUND'
-        AND r.recipient = ANY(${recipients.map((x) => x.toLowerCase())}::text[]) AND r.state = 'ACCEPTED'`;
+  markRelayed(identificativo: string, recipients: string[], at = new Date()): Promise<void> {
+    return this.relayed.submit({ identificativo, recipients, at });
+  }
+
+  private async markRelayedBatch(items: Relayed[]): Promise<void[]> {
+    const pairs = items.flatMap((i) =>
+      i.recipients.map((r) => [i.identificativo, r.toLowerCase(), i.at.toISOString()] as const),
+    );
+    await this.db.query(sql`
+      UPDATE pec_recipients r SET state = 'RELAYED', relayed_at = x.at, updated_at = now()
+      FROM pec_messages m,
+           unnest(${pairs.map((p) => p[0])}::text[], ${pairs.map((p) => p[1])}::text[],
+                  ${pairs.map((p) => p[2])}::timestamptz[]) AS x(identificativo, recipient, at)
+      WHERE m.id = r.message_id AND m.identificativo = x.identificativo AND m.direction = 'OUTBOUND'
+        AND r.recipient = x.recipient AND r.state = 'ACCEPTED'`);
+    return items.map(() => undefined);
   }
 
   /**
@@ -105,14 +145,16 @@ export class MessageStateStore {
     // still open. That check reads the statement's snapshot: a receipt for another recipient of the
     // same message committed meanwhile is not in it, so when the message stays open a second,
     // fresh statement looks again (the later of two concurrent receipts always sees both).
-    const moved = await this.prisma.$queryRaw<{ created_at: Date; completed: boolean }[]>`
+    const moved = await rowsOf<{ created_at: Date; completed: boolean }>(
+      this.db,
+      sql`
       WITH moved AS (
         UPDATE pec_recipients r
         SET state = ${kind === 'presa-in-carico' ? 'TAKEN_IN_CHARGE' : kind === 'avvenuta-consegna' ? 'DELIVERED' : 'FAILED'}::"RecipientState",
-            taken_in_charge_at = CASE WHEN ${kind === 'presa-in-carico'} THEN ${at}::timestamptz ELSE r.taken_in_charge_at END,
-            delivered_at = CASE WHEN ${kind === 'avvenuta-consegna'} THEN ${at}::timestamptz ELSE r.delivered_at END,
-            failed_at = CASE WHEN ${kind === 'errore-consegna'} THEN ${at}::timestamptz ELSE r.failed_at END,
-            failure_reason = CASE WHEN ${kind === 'errore-consegna'} THEN ${reason ?? 'errore-consegna'} ELSE r.failure_reason END,
+            taken_in_charge_at = CASE WHEN ${kind === 'presa-in-carico'}::boolean THEN ${at}::timestamptz ELSE r.taken_in_charge_at END,
+            delivered_at = CASE WHEN ${kind === 'avvenuta-consegna'}::boolean THEN ${at}::timestamptz ELSE r.delivered_at END,
+            failed_at = CASE WHEN ${kind === 'errore-consegna'}::boolean THEN ${at}::timestamptz ELSE r.failed_at END,
+            failure_reason = CASE WHEN ${kind === 'errore-consegna'}::boolean THEN ${reason ?? 'errore-consegna'}::text ELSE r.failure_reason END,
             updated_at = now()
         FROM pec_messages m
         WHERE m.id = r.message_id AND m.identificativo = ${identificativo} AND m.direction = 'OUTBOUND'
@@ -122,7 +164,7 @@ export class MessageStateStore {
       ),
       completed AS (
         UPDATE pec_messages m SET state = 'COMPLETED', updated_at = now()
-        WHERE ${settles} AND m.id IN (SELECT message_id FROM moved) AND m.state <> 'COMPLETED'
+        WHERE ${settles}::boolean AND m.id IN (SELECT message_id FROM moved) AND m.state <> 'COMPLETED'
           AND NOT EXISTS (
             SELECT 1 FROM pec_recipients r
             WHERE r.message_id = m.id AND r.certified AND r.state NOT IN ('DELIVERED', 'FAILED')
@@ -130,7 +172,8 @@ export class MessageStateStore {
           )
         RETURNING m.id
       )
-      SELECT created_at, EXISTS (SELECT 1 FROM completed) AS completed FROM moved`;
+      SELECT created_at, EXISTS (SELECT 1 FROM completed) AS completed FROM moved`,
+    );
     // the recipient row is written with the accettazione (recordSubmission)
     if (kind === 'avvenuta-consegna')
       for (const r of moved) this.options.onConsegna?.((at.getTime() - r.created_at.getTime()) / 1000);
@@ -148,13 +191,14 @@ export class MessageStateStore {
     recipients: string[],
   ): Promise<boolean> {
     if (recipients.length === 0) return false;
-    const rows = await this.prisma.$queryRaw<
-      { state: string; taken_in_charge_at: Date | null; mancata_consegna_sent_at: Date | null }[]
-    >`
+    const rows = await rowsOf<{ state: string; taken_in_charge_at: Date | null; mancata_consegna_sent_at: Date | null }>(
+      this.db,
+      sql`
       SELECT r.state::text AS state, r.taken_in_charge_at, r.mancata_consegna_sent_at
       FROM pec_recipients r JOIN pec_messages m ON m.id = r.message_id
       WHERE m.identificativo = ${identificativo} AND m.direction = 'OUTBOUND'
-        AND r.recipient = ANY(${recipients.map((r) => r.toLowerCase())}::text[])`;
+        AND r.recipient = ANY(${recipients.map((r) => r.toLowerCase())}::text[])`,
+    );
     if (rows.length < recipients.length) return false;
     return rows.every((r) =>
       kind === 'presa-in-carico'
@@ -167,47 +211,47 @@ export class MessageStateStore {
 
   /** The message is complete once no certified recipient is still open. */
   private async completeIfSettled(identificativo: string): Promise<void> {
-    await this.prisma.$executeRaw`
+    await this.db.query(sql`
       UPDATE pec_messages m SET state = 'COMPLETED', updated_at = now()
       WHERE m.identificativo = ${identificativo} AND m.direction = 'OUTBOUND' AND m.state <> 'COMPLETED'
         AND NOT EXISTS (
           SELECT 1 FROM pec_recipients r
           WHERE r.message_id = m.id AND r.certified AND r.state NOT IN ('DELIVERED', 'FAILED')
-        )`;
+        )`);
   }
 
   /** Timeouts due at `now` (spec §5.1): 12 h without presa in carico nor consegna, 24 h without consegna. */
   async dueTimeouts(now = new Date(), limit = 100): Promise<DueTimeout[]> {
-    const rows = await this.prisma.pecRecipient.findMany({
-      where: {
-        certified: true,
-        message: { direction: 'OUTBOUND' },
-        OR: [
-          { state: { in: ['ACCEPTED', 'RELAYED'] }, preavvisoDueAt: { lte: now }, preavvisoSentAt: null },
-          {
-            state: { in: ['ACCEPTED', 'RELAYED', 'TAKEN_IN_CHARGE'] },
-            mancataConsegnaDueAt: { lte: now },
-            mancataConsegnaSentAt: null,
-          },
-        ],
-      },
-      include: {
-        message: { include: { recipients: { select: { recipient: true, certified: true, isCc: true } } } },
-      },
-      take: limit,
-    });
+    const rows = await rowsOf<{
+      id: string;
+      identificativo: string;
+      recipient: string;
+      final: boolean;
+      sender: string;
+      spool_path: string | null;
+      recipients: DueTimeout['recipients'];
+    }>(
+      this.db,
+      sql`
+      SELECT r.id::text AS id, m.identificativo, r.recipient, m.sender, m.spool_path,
+             coalesce(r.mancata_consegna_due_at <= ${now}::timestamptz, false) AS final,
+             (SELECT json_agg(json_build_object('address', x.recipient, 'certified', x.certified, 'isCc', x.is_cc))
+              FROM pec_recipients x WHERE x.message_id = m.id) AS recipients
+      FROM pec_recipients r JOIN pec_messages m ON m.id = r.message_id
+      WHERE r.certified AND m.direction = 'OUTBOUND'
+        AND ((r.state IN ('ACCEPTED', 'RELAYED') AND r.preavviso_due_at <= ${now}::timestamptz AND r.preavviso_sent_at IS NULL)
+          OR (r.state IN ('ACCEPTED', 'RELAYED', 'TAKEN_IN_CHARGE') AND r.mancata_consegna_due_at <= ${now}::timestamptz
+              AND r.mancata_consegna_sent_at IS NULL))
+      LIMIT ${limit}::integer`,
+    );
     return rows.map((r) => ({
       recipientId: r.id,
-      identificativo: r.message.identificativo,
+      identificativo: r.identificativo,
       recipient: r.recipient,
-      hours: r.mancataConsegnaDueAt && r.mancataConsegnaDueAt <= now ? 24 : 12,
-      sender: r.message.sender,
-      originalPath: r.message.spoolPath,
-      recipients: r.message.recipients.map((x) => ({
-        address: x.recipient,
-        certified: x.certified,
-        isCc: x.isCc,
-      })),
+      hours: r.final ? 24 : 12,
+      sender: r.sender,
+      originalPath: r.spool_path,
+      recipients: r.recipients,
     }));
   }
 
@@ -217,29 +261,28 @@ export class MessageStateStore {
    */
   async claimTimeout(t: DueTimeout, at = new Date()): Promise<boolean> {
     if (t.hours === 12) {
-      const r = await this.prisma.pecRecipient.updateMany({
-        where: { id: t.recipientId, preavvisoSentAt: null, state: { in: ['ACCEPTED', 'RELAYED'] } },
-        data: { preavvisoSentAt: at },
-      });
-      return r.count === 1;
+      const claimed = await rowsOf(
+        this.db,
+        sql`
+        UPDATE pec_recipients SET preavviso_sent_at = ${at}::timestamptz, updated_at = now()
+        WHERE id = ${t.recipientId}::uuid AND preavviso_sent_at IS NULL AND state IN ('ACCEPTED', 'RELAYED')
+        RETURNING id`,
+      );
+      return claimed.length === 1;
     }
-    const r = await this.prisma.pecRecipient.updateMany({
-      where: {
-        id: t.recipientId,
-        mancataConsegnaSentAt: null,
-        state: { in: ['ACCEPTED', 'RELAYED', 'TAKEN_IN_CHARGE'] },
-      },
-      // A 12 h notice not sent by now is skipped: the final notice supersedes it.
-      data: {
-        mancataConsegnaSentAt: at,
-        state: 'FAILED',
-        failedAt: at,
-        failureReason: 'superamento tempo massimo (24 h)',
-        preavvisoSentAt: at,
-      },
-    });
-    if (r.count === 1) await this.completeIfSettled(t.identificativo);
-    return r.count === 1;
+    // A 12 h notice not sent by now is skipped: the final notice supersedes it.
+    const claimed = await rowsOf(
+      this.db,
+      sql`
+      UPDATE pec_recipients
+      SET mancata_consegna_sent_at = ${at}::timestamptz, state = 'FAILED', failed_at = ${at}::timestamptz,
+          failure_reason = 'superamento tempo massimo (24 h)', preavviso_sent_at = ${at}::timestamptz, updated_at = now()
+      WHERE id = ${t.recipientId}::uuid AND mancata_consegna_sent_at IS NULL
+        AND state IN ('ACCEPTED', 'RELAYED', 'TAKEN_IN_CHARGE')
+      RETURNING id`,
+    );
+    if (claimed.length === 1) await this.completeIfSettled(t.identificativo);
+    return claimed.length === 1;
   }
 
   /**
@@ -257,12 +300,14 @@ export class MessageStateStore {
   }): Promise<{ newlyReceived: string[]; settled: Set<string> }> {
     // One statement: the message row (kept if it exists), the recipients already known (as the
     // statement's snapshot saw them, i.e. before this call), and the new ones inserted.
-    const known = await this.prisma.$queryRaw<{ recipient: string; state: string }[]>`
+    const known = await rowsOf<{ recipient: string; state: string }>(
+      this.db,
+      sql`
       WITH message AS (
         INSERT INTO pec_messages (id, identificativo, original_message_id, direction, kind, state, sender, subject,
                                   size_bytes, counterpart_provider, created_at, updated_at)
         VALUES (gen_random_uuid(), ${input.identificativo}, ${input.originalMessageId}, 'INBOUND', 'POSTA_CERTIFICATA',
-                'ACCEPTED', ${input.sender.toLowerCase()}, ${input.subject}, ${input.sizeBytes}, ${input.counterpartProvider}, now(), now())
+                'ACCEPTED', ${input.sender.toLowerCase()}, ${input.subject}, ${input.sizeBytes}::bigint, ${input.counterpartProvider}::text, now(), now())
         ON CONFLICT (identificativo, direction) DO UPDATE SET updated_at = pec_messages.updated_at
         RETURNING id
       ),
@@ -276,7 +321,8 @@ export class MessageStateStore {
         WHERE x.recipient NOT IN (SELECT recipient FROM known)
         ON CONFLICT (message_id, recipient) DO NOTHING
       )
-      SELECT recipient, state FROM known`;
+      SELECT recipient, state FROM known`,
+    );
     const states = new Map(known.map((r) => [r.recipient, r.state]));
     const newlyReceived = input.recipients.filter((r) => !states.has(r));
     const settled = new Set(
@@ -287,20 +333,24 @@ export class MessageStateStore {
     return { newlyReceived, settled };
   }
 
-  async settleInbound(
-    identificativo: string,
-    recipient: string,
-    delivered: boolean,
-    reason?: string,
-  ): Promise<void> {
-    await this.prisma.$executeRaw`
+  settleInbound(identificativo: string, recipient: string, delivered: boolean, reason?: string): Promise<void> {
+    return this.settled.submit({ identificativo, recipient, delivered, reason: reason ?? null });
+  }
+
+  private async settleInboundBatch(items: InboundSettlement[]): Promise<void[]> {
+    await this.db.query(sql`
       UPDATE pec_recipients r
-      SET state = ${delivered ? 'DELIVERED' : 'FAILED'}::"RecipientState",
-          delivered_at = CASE WHEN ${delivered} THEN now() ELSE r.delivered_at END,
-          failed_at = CASE WHEN ${delivered} THEN r.failed_at ELSE now() END,
-          failure_reason = CASE WHEN ${delivered} THEN r.failure_reason ELSE ${reason ?? null} END,
+      SET state = CASE WHEN x.delivered THEN 'DELIVERED' ELSE 'FAILED' END::"RecipientState",
+          delivered_at = CASE WHEN x.delivered THEN now() ELSE r.delivered_at END,
+          failed_at = CASE WHEN x.delivered THEN r.failed_at ELSE now() END,
+          failure_reason = CASE WHEN x.delivered THEN r.failure_reason ELSE x.reason END,
           updated_at = now()
-      FROM pec_messages m
-      WHERE m.id = r.message_id AND m.identificativo = ${identificativo} AND m.direction = 'INBOUND' AND r.recipient = ${recipient}`;
+      FROM pec_messages m,
+           unnest(${items.map((i) => i.identificativo)}::text[], ${items.map((i) => i.recipient)}::text[],
+                  ${items.map((i) => i.delivered)}::boolean[], ${items.map((i) => i.reason)}::text[])
+             AS x(identificativo, recipient, delivered, reason)
+      WHERE m.id = r.message_id AND m.identificativo = x.identificativo AND m.direction = 'INBOUND'
+        AND r.recipient = x.recipient`);
+    return items.map(() => undefined);
   }
 }

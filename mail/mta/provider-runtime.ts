@@ -4,7 +4,8 @@
  * spool, and the reception point over the database. One per Haraka process; the plugins only translate hooks into calls on it.
  */
 import type { Config } from '@/lib/config';
-import type { PrismaClient } from '@/lib/db/client';
+import { currentDatabaseUrl, type PrismaClient } from '@/lib/db/client';
+import { createSqlPool } from '@/lib/db/sql';
 import type { BuildContext, ProviderIndex, Signer, TrustStore } from '@/mail/pec';
 import { LiveMtaMaterial, type LiveMaterialOptions } from './live-material';
 import path from 'node:path';
@@ -68,15 +69,17 @@ export async function createMtaRuntime(
   // Between providers the message signature is what proves origin; TLS is opportunistic and
   // peers' certificates (often self-signed on private networks) are not checked here.
   const relay = new SmtpRelay({ heloName: config.provider.mailDomain, tls: { rejectUnauthorized: false } });
-  const log = countingLog(new DatabaseTransmissionLog(prisma), mtaCounters());
-  const state = new MessageStateStore(prisma, {
+  // hot-path statements (state, log, mailboxes) skip Prisma: a small pg pool of their own
+  const sql = createSqlPool(config.databaseUrl ?? currentDatabaseUrl());
+  const log = countingLog(new DatabaseTransmissionLog(sql), mtaCounters());
+  const state = new MessageStateStore(sql, {
     preavvisoSeconds: config.timers.preavvisoSeconds,
     mancataConsegnaSeconds: config.timers.mancataConsegnaSeconds,
     archiveDir: path.join(config.dataDir, 'originals'),
     onConsegna: (seconds) => mtaCounters().observeReceiptLatency(seconds),
   });
   const ownInbound = { host: config.mta.host, port: config.mta.inboundPort };
-  const mailboxes = new DatabaseMailboxDirectory(prisma);
+  const mailboxes = new DatabaseMailboxDirectory(sql);
   const spool: OutboundSpool = new OutboundSpool({
     dir: config.spoolDir,
     router,
@@ -121,7 +124,7 @@ export async function createMtaRuntime(
     delivery.kind === 'lmtp'
       ? new LmtpMessageStore({
           lmtp: delivery,
-          records: new DatabaseLmtpDeliveryRecords(prisma),
+          records: new DatabaseLmtpDeliveryRecords(sql),
           envelopeFrom: config.provider.serviceAddress,
           lhloName: config.provider.mailDomain,
           maildirRoot: config.maildirRoot,
@@ -154,11 +157,7 @@ export async function createMtaRuntime(
   });
   const submission = new SubmissionPoint({
     context,
-    credentials: async (address) =>
-      prisma.mailbox.findUnique({
-        where: { address },
-        select: { address: true, passwordHash: true, status: true, expiresAt: true },
-      }),
+    credentials: (address) => mailboxes.credentials(address),
     verifyPassword,
     senderUsage: (address) => mailboxes.find(address),
     isCertified: (d) => router.isCertified(d),
@@ -202,6 +201,7 @@ export async function createMtaRuntime(
       await spool.stop();
       await relay.close();
       await store.close?.();
+      await sql.end();
     },
   };
 }

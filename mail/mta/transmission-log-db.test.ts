@@ -1,19 +1,38 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import type pg from 'pg';
+import { createSqlPool } from '@/lib/db/sql';
 import { startTestDatabase, type TestDatabase } from '@/lib/db/testing';
+import type { TransmissionEvent } from './transmission-log';
 import { DatabaseTransmissionLog } from './transmission-log-db';
 
 let db: TestDatabase;
+let pool: pg.Pool;
 before(async () => {
   db = await startTestDatabase();
+  pool = createSqlPool(db.url);
 });
 after(async () => {
+  await pool?.end();
   await db?.stop();
 });
 
+/** Transactions committed in this database so far (each statement outside one counts one). */
+async function commits(): Promise<number> {
+  // the statistics collector publishes at transaction end; a fresh snapshot each time
+  await pool.query('SELECT pg_stat_clear_snapshot()');
+  const { rows } = await pool.query<{ n: string }>(
+    'SELECT xact_commit AS n FROM pg_stat_database WHERE datname = current_database()',
+  );
+  return Number(rows[0].n);
+}
+
+const rowsFor = (identificativo: string) =>
+  db.prisma.transmissionLog.findMany({ where: { identificativo }, orderBy: { id: 'asc' } });
+
 describe('DatabaseTransmissionLog', () => {
   it('writes every column, and a `once` event only once per type, identificativo and recipient', async () => {
-    const log = new DatabaseTransmissionLog(db.prisma);
+    const log = new DatabaseTransmissionLog(pool);
     const at = new Date('2026-11-24T10:00:00.123Z');
     const event = {
       type: 'AVVENUTA_CONSEGNA_SENT' as const,
@@ -46,7 +65,10 @@ describe('DatabaseTransmissionLog', () => {
       true,
     );
 
-    const rows = await db.prisma.transmissionLog.findMany({ orderBy: { id: 'asc' } });
+    const rows = await db.prisma.transmissionLog.findMany({
+      where: { OR: [{ identificativo: 'opec.1@pec.alfa.test' }, { identificativo: null }] },
+      orderBy: { id: 'asc' },
+    });
     assert.equal(rows.length, 5);
     const first = rows[0];
     assert.equal(first.occurredAt.toISOString(), at.toISOString());
@@ -59,5 +81,70 @@ describe('DatabaseTransmissionLog', () => {
     assert.equal(first.outcome, 'OK');
     assert.deepEqual(first.details, { messageId: '<r1@pec.beta.test>', n: 1 });
     assert.equal(rows[3].details, null);
+  });
+
+  it('writes concurrent events in few statements, each caller learning about its own row', async () => {
+    const log = new DatabaseTransmissionLog(pool);
+    const id = 'opec.batch@pec.alfa.test';
+    const before = await commits();
+    const results = await Promise.all(
+      Array.from({ length: 60 }, (_, i) =>
+        log.write({ type: 'RECEIVED', identificativo: id, recipient: `r${i}@pec.beta.test`, outcome: 'OK', once: true }),
+      ),
+    );
+    const statements = (await commits()) - before - 1; // the snapshot clear in commits() counts one
+    assert.deepEqual(results, Array(60).fill(true));
+    assert.equal((await rowsFor(id)).length, 60);
+    // the first goes alone, the other 59 wait for it and go together
+    assert.ok(statements <= 3, `${statements} transactions for 60 rows`);
+  });
+
+  it('writes the first of two `once` events for the same fact in one batch, and none already on record', async () => {
+    const log = new DatabaseTransmissionLog(pool);
+    const id = 'opec.once@pec.alfa.test';
+    const event: TransmissionEvent = {
+      type: 'AVVENUTA_CONSEGNA_SENT',
+      identificativo: id,
+      recipient: 'bob@pec.beta.test',
+      outcome: 'OK',
+      once: true,
+    };
+    // the first write goes alone; the next four wait and form one batch
+    const results = await Promise.all([
+      log.write({ ...event, recipient: 'first@pec.beta.test' }),
+      log.write({ ...event, details: { copy: 1 } }),
+      log.write({ ...event, details: { copy: 2 } }),
+      log.write({ ...event, once: false, details: { repeated: true } }),
+      log.write({ ...event, recipient: 'first@pec.beta.test' }),
+    ]);
+    assert.deepEqual(results, [true, true, false, true, false]);
+    const rows = await rowsFor(id);
+    assert.deepEqual(
+      rows.map((r) => [r.recipient, r.details]),
+      [
+        ['first@pec.beta.test', null],
+        ['bob@pec.beta.test', { copy: 1 }],
+        ['bob@pec.beta.test', { repeated: true }],
+      ],
+    );
+    // across batches: the fact is on record now
+    assert.equal(await log.write(event), false);
+  });
+
+  it('rejects every caller of a batch that fails, and writes none of its rows', async () => {
+    const log = new DatabaseTransmissionLog(pool);
+    const id = 'opec.fail@pec.alfa.test';
+    const ok = { type: 'SUBMISSION', identificativo: id, outcome: 'OK' } as const;
+    const first = log.write(ok);
+    // event_type is varchar(64): this row fails its whole batch
+    const bad = log.write({ ...ok, type: 'X'.repeat(65) as TransmissionEvent['type'] });
+    const neighbour = log.write({ ...ok, recipient: 'bob@pec.beta.test' });
+    assert.equal(await first, true);
+    await assert.rejects(bad, /too long/);
+    await assert.rejects(neighbour, /too long/);
+    assert.equal((await rowsFor(id)).length, 1);
+    // the writer goes on with the next batch
+    assert.equal(await log.write({ ...ok, recipient: 'carol@pec.beta.test' }), true);
+    assert.equal((await rowsFor(id)).length, 2);
   });
 });
