@@ -365,9 +365,12 @@ export class OutboundSpool {
     }
   }
 
-  /** A keyed message queued, or sent within the tombstone period (possibly by a previous run). */
+  /**
+   * A keyed message sent within the tombstone period (possibly by a previous run). One queued is
+   * already in `entries`: `start()` loaded every entry file, and only this process writes the folder.
+   */
   private async isKnownOnDisk(id: string): Promise<boolean> {
-    return (await exists(this.entryFile(id))) || (await exists(this.tombstoneFile(id)));
+    return exists(this.tombstoneFile(id));
   }
 
   private async forgetOldTombstones(): Promise<void> {
