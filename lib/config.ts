@@ -62,12 +62,28 @@ const variables = {
   PEC_TRUST_CA_FILE: { schema: z.string().min(1).optional(), doc: 'PEM CA certificates that PEC signatures must chain to (default PEC_DATA_DIR/pki/trusted-ca.pem).' },
   PEC_PROVIDER_INDEX_FILE: { schema: z.string().min(1).optional(), doc: 'Provider index LDIF (default PEC_DATA_DIR/pki/provider-index.ldif).' },
   MTA_SPOOL_DIR: { schema: z.string().min(1).optional(), doc: 'Outbound queue folder (default PEC_DATA_DIR/spool).' },
+  MTA_QUEUE_MAX_AGE_SECONDS: { schema: positiveInt.default(24 * 3600), doc: 'Longest a message waits in the outbound queue; then its sender gets a mancata consegna or a DSN (spec §5.1: 24 h).' },
+  MTA_RETRY_SECONDS: {
+    schema: z
+      .string()
+      .regex(/^\s*\d+(\s*,\s*\d+)*\s*$/, 'must be seconds[,seconds...]')
+      .optional(),
+    doc: 'Delays between relay attempts, in seconds (the last repeats); default 5,30,120,600,1800.',
+  },
   MTA_CLAMAV_ADDRESS: {
     schema: z
       .string()
       .regex(/^((tcp:\/\/)?[A-Za-z0-9.-]+:\d{1,5}|(unix:)?\/\S+)$/, 'must be host:port, tcp://host:port, unix:/path or /path')
       .optional(),
     doc: 'clamd scanning every submission and every incoming busta (host:port or unix socket). Unset: no virus scan (production must set it).',
+  },
+  MTA_INFLOW_MAX_DELAY_MS: {
+    schema: z.coerce.number().int().min(0).max(60_000).default(1000),
+    doc: 'Longest a submission waits while the reception point is busy (receipts and bustas first, mail/mta/inflow.ts); 0 turns the wait off.',
+  },
+  MTA_INFLOW_MAX_INBOUND: {
+    schema: positiveInt.default(4),
+    doc: 'Reception transactions in progress above which new submissions wait (at most MTA_INFLOW_MAX_DELAY_MS).',
   },
   MTA_CLAMAV_TIMEOUT_MS: { schema: positiveInt.default(30_000), doc: 'Longest wait for a clamd verdict; past it (or clamd unreachable) the MTA answers a temporary 4xx and the sender retries.' },
   PEC_VIRUS_STORE_DIR: { schema: z.string().min(1).optional(), doc: 'Folder keeping infected messages 30 months (default PEC_DATA_DIR/virus-store).' },
@@ -131,6 +147,8 @@ export interface Config {
     staticRoutes: Record<string, { host: string; port: number }>;
     /** clamd for the virus scan; undefined: scanning disabled */
     clamav: { address: { host: string; port: number } | { socketPath: string }; timeoutMs: number } | undefined;
+    /** submissions give way to reception (mail/mta/inflow.ts) */
+    inflow: { maxDelayMs: number; maxInbound: number };
   };
   /** infected messages, kept 30 months (absolute path) */
   virusStoreDir: string;
@@ -138,6 +156,8 @@ export interface Config {
   /** Signing key/certificate and trust material of the PEC MTA (absolute paths). */
   pki: { signingKeyFile: string; signingCertFile: string; trustCaFile: string; providerIndexFile: string };
   spoolDir: string;
+  /** outbound queue: lifetime and retry delays (undefined: the spool's defaults) */
+  queue: { maxAgeSeconds: number; retrySeconds: number[] | undefined };
   limits: { maxMessageBytes: number; maxRecipients: number };
   timers: { preavvisoSeconds: number; mancataConsegnaSeconds: number };
   maildirRoot: string;
@@ -238,6 +258,7 @@ export function loadConfig(
       statusPort: r.MTA_STATUS_PORT,
       staticRoutes: parseStaticRoutes(r.MTA_STATIC_ROUTES),
       clamav: r.MTA_CLAMAV_ADDRESS ? { address: parseClamavAddress(r.MTA_CLAMAV_ADDRESS), timeoutMs: r.MTA_CLAMAV_TIMEOUT_MS } : undefined,
+      inflow: { maxDelayMs: r.MTA_INFLOW_MAX_DELAY_MS, maxInbound: r.MTA_INFLOW_MAX_INBOUND },
     },
     virusStoreDir: path.resolve(cwd, r.PEC_VIRUS_STORE_DIR ?? path.join(r.PEC_DATA_DIR, 'virus-store')),
     provider: {
@@ -253,6 +274,7 @@ export function loadConfig(
       providerIndexFile: path.resolve(cwd, r.PEC_PROVIDER_INDEX_FILE ?? path.join(r.PEC_DATA_DIR, 'pki', 'provider-index.ldif')),
     },
     spoolDir: path.resolve(cwd, r.MTA_SPOOL_DIR ?? path.join(r.PEC_DATA_DIR, 'spool')),
+    queue: { maxAgeSeconds: r.MTA_QUEUE_MAX_AGE_SECONDS, retrySeconds: r.MTA_RETRY_SECONDS?.split(',').map((x) => Number(x.trim())) },
     limits: { maxMessageBytes: r.PEC_MAX_MESSAGE_BYTES, maxRecipients: r.PEC_MAX_RECIPIENTS },
     timers: { preavvisoSeconds: r.PEC_PREAVVISO_SECONDS, mancataConsegnaSeconds: r.PEC_MANCATA_CONSEGNA_SECONDS },
     maildirRoot: path.resolve(cwd, r.MAILDIR_ROOT ?? path.join(r.PEC_DATA_DIR, 'maildir')),

@@ -17,6 +17,7 @@ import { TimeoutTimers } from './timers';
 import { verifyPassword } from '@/lib/passwords';
 import { countingLog, mtaCounters, timedSigner } from '@/lib/metrics/mta-counters';
 import { localDelivery } from './local-delivery';
+import { InflowGate } from './inflow';
 import { ReceptionPoint } from './reception';
 import { SubmissionPoint } from './submission';
 import { SmtpRelay } from './relay';
@@ -141,6 +142,8 @@ export async function createMtaRuntime(
     );
   else console.log(`[pec-mta] virus scanning with clamd at ${describeClamdAddress(clamav.address)}`);
   const virusStore = new VirusStore(config.virusStoreDir);
+  // receipts and bustas before new submissions when the MTA is busy (inflow.ts)
+  const inflow = new InflowGate(config.mta.inflow);
   const reception: ReceptionPoint = new ReceptionPoint({
     context,
     trust,
@@ -154,6 +157,7 @@ export async function createMtaRuntime(
     state,
     scanner,
     virusStore,
+    inflow,
   });
   const submission = new SubmissionPoint({
     context,
@@ -167,6 +171,7 @@ export async function createMtaRuntime(
     state,
     scanner,
     virusStore,
+    inflow,
   });
   const timers = new TimeoutTimers({
     state,

@@ -9,6 +9,7 @@
  * - anything else → busta di anomalia stored for each recipient (or refused, per mailbox policy).
  * Messages we issue leave through the outbound spool, so they are on disk before we answer 250.
  */
+import type { InflowGate } from './inflow';
 import {
   buildAvvenutaConsegna,
   buildBustaAnomalia,
@@ -71,6 +72,8 @@ export interface ReceptionDeps {
   scanner?: VirusScanner;
   /** Where infected bustas are kept (required with a scanner). */
   virusStore?: VirusStore;
+  /** Counts reception transactions so that submissions give way to them (inflow.ts). */
+  inflow?: InflowGate;
 }
 
 export type ReceptionVerdict = 'busta' | 'receipt' | 'anomalia';
@@ -148,6 +151,12 @@ export class ReceptionPoint {
   }
 
   async receive(envelope: { from: string; to: string[] }, raw: Buffer): Promise<ReceptionResult> {
+    return this.deps.inflow
+      ? this.deps.inflow.reception(() => this.receiveNow(envelope, raw))
+      : this.receiveNow(envelope, raw);
+  }
+
+  private async receiveNow(envelope: { from: string; to: string[] }, raw: Buffer): Promise<ReceptionResult> {
     const ctx = this.deps.context();
     const recipients = [...new Set(envelope.to.map((r) => r.toLowerCase()).filter((r) => this.isLocal(r)))];
     const report = inspectMessage(raw, { trust: this.deps.trust, now: ctx.now });

@@ -5,6 +5,7 @@
  * The accettazione is queued only after the busta is on disk, so it never promises what a crash
  * could lose; both share one timestamp (spec §5.4).
  */
+import type { InflowGate } from './inflow';
 import { createHash } from 'node:crypto';
 import {
   buildAccettazione,
@@ -52,6 +53,8 @@ export interface SubmissionDeps {
   scanner?: VirusScanner;
   /** Where infected submissions are kept (required with a scanner). */
   virusStore?: VirusStore;
+  /** Submissions give way to reception when the MTA is busy (inflow.ts). */
+  inflow?: InflowGate;
 }
 
 const addressPattern = /[^\s<>,;:"()[\]]+@[^\s<>,;:"()[\]]+/g;
@@ -226,6 +229,7 @@ export class SubmissionPoint {
     envelope: { from: string; to: string[] },
     raw: Buffer,
   ): Promise<SubmissionResult> {
+    await this.deps.inflow?.admitSubmission();
     if (!(await this.senderHasRoom(authUser, envelope.to))) {
       throw new SenderMailboxFullError(authUser);
     }
