@@ -81,19 +81,33 @@ function cpuSeconds(pid: number | undefined): { user: number; system: number } {
   return { user: Number(fields[11]) / 100, system: Number(fields[12]) / 100 }; // clock ticks (USER_HZ = 100)
 }
 
-/** CPU seconds used so far by every PostgreSQL process on the machine (both providers' servers). */
-function postgresCpuSeconds(): number {
-  let total = 0;
+/**
+ * CPU seconds used so far by the PostgreSQL servers whose data folders are given: each postmaster
+ * (found by its -D argument), its children (backends, background workers), and the exited
+ * backends it reaped. Other servers on the machine (other tests) are not counted.
+ */
+function postgresCpuSeconds(dataDirs: string[]): number {
+  const stats = new Map<number, { ppid: number; own: number; reaped: number; cmdline: string }>();
   for (const pid of readdirSync('/proc').filter((n) => /^\d+$/.test(n))) {
     try {
       const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
       if (!/^\d+ \(postgres\)/.test(stat)) continue;
-      const fields = stat.replace(/^.*\) /, '').split(' ');
-      // the process's own time plus that of its exited children (backends of closed connections)
-      total += (Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14])) / 100;
+      const f = stat.replace(/^.*\) /, '').split(' ');
+      stats.set(Number(pid), {
+        ppid: Number(f[1]),
+        own: (Number(f[11]) + Number(f[12])) / 100,
+        reaped: (Number(f[13]) + Number(f[14])) / 100,
+        cmdline: readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' '),
+      });
     } catch {
       // exited meanwhile
     }
+  }
+  let total = 0;
+  for (const [pid, p] of stats) {
+    if (!dataDirs.some((d) => p.cmdline.includes(d))) continue;
+    total += p.own + p.reaped;
+    for (const child of stats.values()) if (child.ppid === pid) total += child.own;
   }
   return total;
 }
@@ -146,7 +160,8 @@ async function pecExchange(tmp: string): Promise<{
         ),
       ),
     );
-    const postgresBefore = postgresCpuSeconds();
+    const dataDirs = Object.values(net.providers).map((p) => p.db.server.dataDir);
+    const postgresBefore = postgresCpuSeconds(dataDirs);
     const clientBefore = process.cpuUsage();
     const submittedAt = new Map<number, number>();
     const start = Date.now();
@@ -184,7 +199,7 @@ async function pecExchange(tmp: string): Promise<{
       if (consegne.length >= count) break;
       await new Promise((r) => setTimeout(r, 200));
     }
-    const postgresMsPerMessage = ((postgresCpuSeconds() - postgresBefore) * 1000) / count;
+    const postgresMsPerMessage = ((postgresCpuSeconds(dataDirs) - postgresBefore) * 1000) / count;
     const client = process.cpuUsage(clientBefore);
     const clientMsPerMessage = (client.user + client.system) / 1000 / count;
     const cost: Record<string, ProviderCost> = {};
