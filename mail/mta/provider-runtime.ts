@@ -21,6 +21,7 @@ import { InflowGate } from './inflow';
 import { ReceptionPoint } from './reception';
 import { SubmissionPoint } from './submission';
 import { SmtpRelay } from './relay';
+import { RelayFailures } from './relay-failure';
 import { Router } from './routing';
 import { OutboundSpool, type SpoolOutcome } from './spool';
 import { DatabaseTransmissionLog } from './transmission-log-db';
@@ -85,6 +86,8 @@ export async function createMtaRuntime(
     dir: config.spoolDir,
     router,
     relay,
+    maxAgeMs: config.queue.maxAgeSeconds * 1000,
+    retryDelaysMs: config.queue.retrySeconds?.map((s) => s * 1000),
     // the reception point is built below (it needs the spool as its outbox)
     deliverLocally: localDelivery((): ReceptionPoint => reception, ownInbound),
     onOutcome: async (o) => {
@@ -106,6 +109,11 @@ export async function createMtaRuntime(
           },
         });
       }
+      // The sender hears of a recipient the busta cannot reach: mancata consegna or DSN (relay-failure.ts).
+      if (o.type === 'refused' || o.type === 'expired')
+        await relayFailures
+          .handle(o)
+          .catch((err: Error) => console.error(`[pec-mta] relay failure notice for ${o.entry.ref}: ${err.message}`));
     },
   });
   const context = (): BuildContext => ({
@@ -118,6 +126,7 @@ export async function createMtaRuntime(
     signer: material.signer,
     now: new Date(),
   });
+  const relayFailures = new RelayFailures({ prisma, context, outbox: spool, log, index });
   // MTA_DELIVERY: the Maildirs written here, or Dovecot over LMTP (the LMTP store reads the
   // Maildir root, when shared, only to close the crash window described in lmtp-delivery.ts)
   const delivery = config.delivery;

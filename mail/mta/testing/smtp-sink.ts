@@ -26,6 +26,8 @@ export interface SmtpSink {
 export interface SinkOptions {
   /** RCPT addresses refused with 550. */
   rejectRecipients?: string[];
+  /** Refuse every message at the end of DATA with this answer (a peer refusing the whole busta). */
+  refuseData?: { code: number; message: string };
   startTls?: boolean;
   /** Close connections idle this long (simulates a peer dropping pooled connections). */
   socketTimeoutMs?: number;
@@ -58,6 +60,12 @@ export async function startSmtpSink(options: SinkOptions = {}): Promise<SmtpSink
       const chunks: Buffer[] = [];
       stream.on('data', (c: Buffer) => chunks.push(c));
       stream.on('end', () => {
+        if (options.refuseData) {
+          const err = new Error(options.refuseData.message) as Error & { responseCode: number };
+          err.responseCode = options.refuseData.code;
+          cb(err);
+          return;
+        }
         messages.push({
           from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
           to: session.envelope.rcptTo.map((r) => r.address),

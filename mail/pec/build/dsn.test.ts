@@ -62,8 +62,18 @@ describe('delivery status notification (RFC 3464)', () => {
       arrivalDate: new Date('2026-03-02T09:59:58Z'),
       envelopeId: 'opec210.20260302105958.abc.n1@pec.alfa.test',
       recipients: [
-        { address: 'dave@example.test', status: '5.1.1', diagnostic: '550 5.1.1 no such user', lastAttempt: now },
-        { address: 'erin@example.test', status: '5.0.0', diagnostic: '554 rifiutato: è spam\r\n', lastAttempt: now },
+        {
+          address: 'dave@example.test',
+          status: '5.1.1',
+          diagnostic: '550 5.1.1 no such user',
+          lastAttempt: now,
+        },
+        {
+          address: 'erin@example.test',
+          status: '5.0.0',
+          diagnostic: '554 rifiutato: è spam\r\n',
+          lastAttempt: now,
+        },
       ],
     });
     assert.deepEqual(built.envelope, { from: '', to: ['alice@pec.alfa.test'] });
@@ -77,7 +87,10 @@ describe('delivery status notification (RFC 3464)', () => {
     assert.equal(p.subject, 'Mancato recapito / Undelivered Mail: Fattura n. 12 €');
     assert.equal(p.autoSubmitted, 'auto-replied');
     // Italian first, then English, both naming the recipients and the subject
-    assert.match(p.text, /Il giorno 02\/03\/2026 alle ore 11:00:00 \(\+0100\) il messaggio "Fattura n\. 12 €" non è stato recapitato/);
+    assert.match(
+      p.text,
+      /Il giorno 02\/03\/2026 alle ore 11:00:00 \(\+0100\) il messaggio "Fattura n\. 12 €" non è stato recapitato/,
+    );
     assert.match(p.text, /rifiutato il messaggio in modo definitivo/);
     assert.match(p.text, /Your message "Fattura n\. 12 €" could not be delivered/);
     assert.match(p.text, /dave@example\.test: 550 5\.1\.1 no such user/);
@@ -122,7 +135,10 @@ describe('delivery status notification (RFC 3464)', () => {
   });
 
   it('takes the status from the peer’s enhanced code, else a generic one', () => {
-    assert.equal(smtpFailureStatus('550 5.1.1 <dave@example.test>: Recipient address rejected', false), '5.1.1');
+    assert.equal(
+      smtpFailureStatus('550 5.1.1 <dave@example.test>: Recipient address rejected', false),
+      '5.1.1',
+    );
     assert.equal(smtpFailureStatus('127.0.0.1:2525: 554 5.7.1 busta rifiutata', false), '5.7.1');
     assert.equal(smtpFailureStatus('554 transaction failed', false), '5.0.0');
     // a transient enhanced code is not a final status

@@ -7,7 +7,17 @@
  * it is ordinary mail, and the MTA hands it to the holder inside a busta di anomalia.
  */
 import { newPecMessageId } from '../identifiers';
-import { CRLF, encodeText, encodeWords, headerBlock, isSevenBit, newBoundary, quotedPrintable, quoteString, toCrlf } from '../mime-write';
+import {
+  CRLF,
+  encodeText,
+  encodeWords,
+  headerBlock,
+  isSevenBit,
+  newBoundary,
+  quotedPrintable,
+  quoteString,
+  toCrlf,
+} from '../mime-write';
 import { pecLocalTime, rfc5322Date } from '../time';
 import { decodeWords, headerValue, splitHeaders } from './headers';
 import type { BuildContext } from './types';
@@ -69,8 +79,12 @@ function explanation(input: DeliveryStatusInput, subject: string): string {
   const { ctx } = input;
   const t = pecLocalTime(ctx.now, ctx.provider.timeZone);
   const expired = input.recipients.every((r) => r.status === '4.4.7');
-  const it = input.recipients.map((r) => `  ${r.address}: ${r.diagnostic ?? 'nessuna risposta dal server del destinatario'}`);
-  const en = input.recipients.map((r) => `  ${r.address}: ${r.diagnostic ?? 'no answer from the recipient server'}`);
+  const it = input.recipients.map(
+    (r) => `  ${r.address}: ${r.diagnostic ?? 'nessuna risposta dal server del destinatario'}`,
+  );
+  const en = input.recipients.map(
+    (r) => `  ${r.address}: ${r.diagnostic ?? 'no answer from the recipient server'}`,
+  );
   return [
     'Avviso di mancato recapito',
     '',
@@ -104,7 +118,11 @@ export function buildDeliveryStatus(input: DeliveryStatusInput): BuiltDeliverySt
   const { fields, headerEnd } = splitHeaders(original);
   const subject = decodeWords(headerValue(fields, 'subject') ?? '');
   const date = (d: Date) => rfc5322Date(d, ctx.provider.timeZone);
-  const messageId = newPecMessageId(ctx.now, { domain: ctx.provider.domain, node: ctx.provider.node, timeZone: ctx.provider.timeZone });
+  const messageId = newPecMessageId(ctx.now, {
+    domain: ctx.provider.domain,
+    node: ctx.provider.node,
+    timeZone: ctx.provider.timeZone,
+  });
   const boundary = newBoundary();
 
   const text = encodeText(explanation(input, subject));
@@ -125,7 +143,10 @@ export function buildDeliveryStatus(input: DeliveryStatusInput): BuiltDeliverySt
 
   const head =
     headerBlock([
-      ['From', `${quoteString('Mail Delivery System')} <${ctx.provider.serviceAddress ?? `posta-certificata@${ctx.provider.domain}`}>`],
+      [
+        'From',
+        `${quoteString('Mail Delivery System')} <${ctx.provider.serviceAddress ?? `posta-certificata@${ctx.provider.domain}`}>`,
+      ],
       ['To', input.to],
       ['Subject', `Mancato recapito / Undelivered Mail: ${encodeWords(subject)}`],
       ['Date', date(ctx.now)],
