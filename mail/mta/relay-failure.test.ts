@@ -302,6 +302,8 @@ describe('a busta that cannot be relayed', () => {
     const status = deliveryStatus(anomalia);
     assert.match(status, /Final-Recipient: rfc822; gina@unreachable\.test/);
     assert.match(status, /Status: 4\.4\.7/);
+    // nobody answered: no SMTP reply to quote
+    assert.doesNotMatch(status, /Diagnostic-Code/);
     assert.equal((await logRows(id, 'MANCATA_CONSEGNA_SENT')).length, 1);
   });
 });

@@ -90,7 +90,13 @@ export class RelayFailures {
   async handle(o: RelayFailureOutcome): Promise<void> {
     const identificativo = o.entry.ref;
     if (!identificativo) return;
-    for (const recipient of o.recipients) await this.settle(o, identificativo, recipient.toLowerCase());
+    // one recipient's failure (database down) must not cost the others their notice
+    const errors: unknown[] = [];
+    for (const recipient of o.recipients)
+      await this.settle(o, identificativo, recipient.toLowerCase()).catch((err: unknown) => errors.push(err));
+    if (errors.length === 1) throw errors[0];
+    if (errors.length > 1)
+      throw new AggregateError(errors, `${errors.length} recipients of ${identificativo}`);
   }
 
   private async settle(o: RelayFailureOutcome, identificativo: string, recipient: string): Promise<void> {
@@ -137,7 +143,15 @@ export class RelayFailures {
         to: claim.sender,
         arrivalDate: claim.acceptedAt,
         envelopeId: identificativo,
-        recipients: [{ address: recipient, status, diagnostic: answer || undefined, lastAttempt: ctx.now }],
+        recipients: [
+          {
+            address: recipient,
+            status,
+            // Diagnostic-Code says `smtp;`: only a server's reply goes there, not a connection error
+            diagnostic: /^[2-5]\d\d[ -]/.test(answer) ? answer : undefined,
+            lastAttempt: ctx.now,
+          },
+        ],
       });
       const service = ctx.provider.serviceAddress ?? `posta-certificata@${ctx.provider.domain}`;
       notice = buildBustaAnomalia({
