@@ -85,6 +85,38 @@ describe('MessageStateStore.applyReceipt', () => {
   });
 });
 
+describe('MessageStateStore receipts arriving together', () => {
+  it('applies a presa in carico and a consegna for one recipient in the same batch, in order', async () => {
+    const ids = await Promise.all(Array.from({ length: 3 }, () => submitted()));
+    // the first receipt goes alone; the rest meet in one batch, bob named twice per message
+    const counts = await Promise.all([
+      store.applyReceipt('presa-in-carico', ids[0], ['carol@pec.beta.test']),
+      ...ids.flatMap((id) => [
+        store.applyReceipt('presa-in-carico', id, ['bob@pec.beta.test']),
+        store.applyReceipt('avvenuta-consegna', id, ['bob@pec.beta.test']),
+        store.applyReceipt('avvenuta-consegna', id, ['bob@pec.beta.test']),
+      ]),
+    ]);
+    assert.deepEqual(counts, [1, 1, 1, 0, 1, 1, 0, 1, 1, 0]);
+    for (const id of ids) {
+      const bob = await db.prisma.pecRecipient.findFirstOrThrow({ where: { recipient: 'bob@pec.beta.test', message: { identificativo: id } } });
+      assert.equal(bob.state, 'DELIVERED');
+      assert.ok(bob.takenInChargeAt && bob.deliveredAt);
+      assert.equal(await messageState(id), 'ACCEPTED', 'carol is still open');
+    }
+    // carol's consegna and an unknown message's receipt in one batch
+    const last = await Promise.all([
+      store.applyReceipt('presa-in-carico', 'opec.unknown@pec.alfa.test', ['bob@pec.beta.test']),
+      store.applyReceipt('errore-consegna', ids[0], ['carol@pec.beta.test'], new Date(), '5.2.2 casella piena'),
+      store.applyReceipt('avvenuta-consegna', ids[1], ['carol@pec.beta.test']),
+    ]);
+    assert.deepEqual(last, [0, 1, 1]);
+    assert.equal(await messageState(ids[0]), 'COMPLETED');
+    assert.equal(await messageState(ids[1]), 'COMPLETED');
+    assert.equal(await messageState(ids[2]), 'ACCEPTED');
+  });
+});
+
 describe('MessageStateStore', () => {
   it('archives the original where the message row points, concurrent submissions included', async () => {
     const ids = await Promise.all(Array.from({ length: 5 }, () => submitted()));

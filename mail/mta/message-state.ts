@@ -43,6 +43,25 @@ interface Relayed {
   at: Date;
 }
 
+type ReceiptKind = 'presa-in-carico' | 'avvenuta-consegna' | 'errore-consegna';
+
+interface ReceiptCheck {
+  kind: ReceiptKind;
+  identificativo: string;
+  recipients: string[];
+}
+
+interface ReceiptUpdate extends ReceiptCheck {
+  at: Date;
+  reason: string | null;
+}
+
+interface MovedRecipient {
+  created_at: Date;
+  /** the receipt completed its message */
+  completed: boolean;
+}
+
 interface InboundSettlement {
   identificativo: string;
   recipient: string;
@@ -58,6 +77,13 @@ export class MessageStateStore {
   // statement for all the bustas relayed, or inbound recipients settled, meanwhile.
   private readonly relayed = new NaturalBatch<Relayed, void>((items) => this.markRelayedBatch(items));
   private readonly settled = new NaturalBatch<InboundSettlement, void>((items) => this.settleInboundBatch(items));
+  // and so are receipts arriving together, and their duplicate checks (reads, one snapshot)
+  private readonly receipts = new NaturalBatch<ReceiptUpdate, MovedRecipient[]>((items) =>
+    this.applyReceiptBatch(items),
+  );
+  private readonly receiptChecks = new NaturalBatch<ReceiptCheck, boolean>((items) =>
+    this.isDuplicateReceiptBatch(items),
+  );
 
   constructor(
     db: SqlClient | PrismaClient,
@@ -132,81 +158,138 @@ export class MessageStateStore {
    * changed (0: unknown message, or a duplicate receipt).
    */
   async applyReceipt(
-    kind: 'presa-in-carico' | 'avvenuta-consegna' | 'errore-consegna',
+    kind: ReceiptKind,
     identificativo: string,
     recipients: string[],
     at = new Date(),
     reason?: string,
   ): Promise<number> {
-    const addresses = recipients.map((r) => r.toLowerCase());
-    const settles = kind !== 'presa-in-carico';
-    // One statement per receipt: the recipients' UPDATE, guarded by the states it may move from (a
-    // duplicate changes nothing), and the message's completion when no other certified recipient is
-    // still open. That check reads the statement's snapshot: a receipt for another recipient of the
-    // same message committed meanwhile is not in it, so when the message stays open a second,
-    // fresh statement looks again (the later of two concurrent receipts always sees both).
-    const moved = await rowsOf<{ created_at: Date; completed: boolean }>(
-      this.db,
-      sql`
-      WITH moved AS (
-        UPDATE pec_recipients r
-        SET state = ${kind === 'presa-in-carico' ? 'TAKEN_IN_CHARGE' : kind === 'avvenuta-consegna' ? 'DELIVERED' : 'FAILED'}::"RecipientState",
-            taken_in_charge_at = CASE WHEN ${kind === 'presa-in-carico'}::boolean THEN ${at}::timestamptz ELSE r.taken_in_charge_at END,
-            delivered_at = CASE WHEN ${kind === 'avvenuta-consegna'}::boolean THEN ${at}::timestamptz ELSE r.delivered_at END,
-            failed_at = CASE WHEN ${kind === 'errore-consegna'}::boolean THEN ${at}::timestamptz ELSE r.failed_at END,
-            failure_reason = CASE WHEN ${kind === 'errore-consegna'}::boolean THEN ${reason ?? 'errore-consegna'}::text ELSE r.failure_reason END,
-            updated_at = now()
-        FROM pec_messages m
-        WHERE m.id = r.message_id AND m.identificativo = ${identificativo} AND m.direction = 'OUTBOUND'
-          AND r.recipient = ANY(${addresses}::text[])
-          AND r.state = ANY(${settles ? ['ACCEPTED', 'RELAYED', 'TAKEN_IN_CHARGE'] : ['ACCEPTED', 'RELAYED']}::"RecipientState"[])
-        RETURNING r.id, r.message_id, r.created_at
-      ),
-      completed AS (
-        UPDATE pec_messages m SET state = 'COMPLETED', updated_at = now()
-        WHERE ${settles}::boolean AND m.id IN (SELECT message_id FROM moved) AND m.state <> 'COMPLETED'
-          AND NOT EXISTS (
-            SELECT 1 FROM pec_recipients r
-            WHERE r.message_id = m.id AND r.certified AND r.state NOT IN ('DELIVERED', 'FAILED')
-              AND r.id NOT IN (SELECT id FROM moved)
-          )
-        RETURNING m.id
-      )
-      SELECT created_at, EXISTS (SELECT 1 FROM completed) AS completed FROM moved`,
-    );
+    const moved = await this.receipts.submit({ kind, identificativo, recipients, at, reason: reason ?? null });
     // the recipient row is written with the accettazione (recordSubmission)
     if (kind === 'avvenuta-consegna')
       for (const r of moved) this.options.onConsegna?.((at.getTime() - r.created_at.getTime()) / 1000);
-    if (settles && moved.length > 0 && !moved[0].completed) await this.completeIfSettled(identificativo);
+    // The completion check reads its statement's snapshot: a receipt for another recipient of the
+    // same message committed meanwhile (another MTA node, a timeout) is not in it, so when the
+    // message stays open a second, fresh statement looks again (the later of two concurrent
+    // receipts always sees both).
+    if (kind !== 'presa-in-carico' && moved.length > 0 && !moved[0].completed)
+      await this.completeIfSettled(identificativo);
     return moved.length;
+  }
+
+  /**
+   * Receipts arriving together, in as few statements as a recipient row allows: a row named by two
+   * receipts of the batch (presa in carico and consegna) is moved by the first, then the next
+   * statement moves it again from where the first left it.
+   */
+  private async applyReceiptBatch(receipts: ReceiptUpdate[]): Promise<MovedRecipient[][]> {
+    const results: MovedRecipient[][] = receipts.map(() => []);
+    let todo = receipts.map((receipt, n) => ({ receipt, n }));
+    while (todo.length > 0) {
+      const seen = new Set<string>();
+      const now: typeof todo = [];
+      const later: typeof todo = [];
+      for (const t of todo) {
+        const keys = t.receipt.recipients.map((r) => `${t.receipt.identificativo} ${r.toLowerCase()}`);
+        if (keys.some((k) => seen.has(k))) later.push(t);
+        else {
+          keys.forEach((k) => seen.add(k));
+          now.push(t);
+        }
+      }
+      for (const row of await this.applyReceiptStatement(now)) results[row.n].push(row);
+      todo = later;
+    }
+    return results;
+  }
+
+  /**
+   * One statement: the recipients' UPDATE, guarded by the states each receipt may move them from (a
+   * duplicate changes nothing), and the completion of every message whose last open certified
+   * recipient settles here.
+   */
+  private async applyReceiptStatement(items: { receipt: ReceiptUpdate; n: number }[]) {
+    const rows = items.flatMap(({ receipt: r, n }) =>
+      [...new Set(r.recipients.map((x) => x.toLowerCase()))].map((recipient) => ({ ...r, recipient, n })),
+    );
+    const column = <T>(f: (r: (typeof rows)[number]) => T) => rows.map(f);
+    return rowsOf<MovedRecipient & { n: number }>(
+      this.db,
+      sql`
+      WITH x AS (
+        SELECT * FROM unnest(${column((r) => r.identificativo)}::text[], ${column((r) => r.recipient)}::text[],
+                             ${column((r) => r.kind)}::text[], ${column((r) => r.at.toISOString())}::timestamptz[],
+                             ${column((r) => r.reason ?? 'errore-consegna')}::text[], ${column((r) => r.n)}::integer[])
+          AS x(identificativo, recipient, kind, at, reason, n)
+      ),
+      moved AS (
+        UPDATE pec_recipients r
+        SET state = CASE x.kind WHEN 'presa-in-carico' THEN 'TAKEN_IN_CHARGE'
+                                WHEN 'avvenuta-consegna' THEN 'DELIVERED' ELSE 'FAILED' END::"RecipientState",
+            taken_in_charge_at = CASE WHEN x.kind = 'presa-in-carico' THEN x.at ELSE r.taken_in_charge_at END,
+            delivered_at = CASE WHEN x.kind = 'avvenuta-consegna' THEN x.at ELSE r.delivered_at END,
+            failed_at = CASE WHEN x.kind = 'errore-consegna' THEN x.at ELSE r.failed_at END,
+            failure_reason = CASE WHEN x.kind = 'errore-consegna' THEN x.reason ELSE r.failure_reason END,
+            updated_at = now()
+        FROM pec_messages m, x
+        WHERE m.id = r.message_id AND m.identificativo = x.identificativo AND m.direction = 'OUTBOUND'
+          AND r.recipient = x.recipient
+          AND (r.state IN ('ACCEPTED', 'RELAYED') OR (r.state = 'TAKEN_IN_CHARGE' AND x.kind <> 'presa-in-carico'))
+        RETURNING r.id, r.message_id, r.created_at, x.n, x.kind <> 'presa-in-carico' AS settles
+      ),
+      completed AS (
+        UPDATE pec_messages m SET state = 'COMPLETED', updated_at = now()
+        WHERE m.id IN (SELECT message_id FROM moved WHERE settles) AND m.state <> 'COMPLETED'
+          AND NOT EXISTS (
+            SELECT 1 FROM pec_recipients r
+            WHERE r.message_id = m.id AND r.certified AND r.state NOT IN ('DELIVERED', 'FAILED')
+              AND r.id NOT IN (SELECT id FROM moved WHERE settles)
+          )
+        RETURNING m.id
+      )
+      SELECT n, created_at, message_id IN (SELECT id FROM completed) AS completed FROM moved`,
+    );
   }
 
   /**
    * Whether this receipt was already applied for every recipient it names: the sender provider
    * re-sent it (its spool retried after a crash) and the sender must not get it twice.
    */
-  async isDuplicateReceipt(
-    kind: 'presa-in-carico' | 'avvenuta-consegna' | 'errore-consegna',
-    identificativo: string,
-    recipients: string[],
-  ): Promise<boolean> {
-    if (recipients.length === 0) return false;
-    const rows = await rowsOf<{ state: string; taken_in_charge_at: Date | null; mancata_consegna_sent_at: Date | null }>(
+  isDuplicateReceipt(kind: ReceiptKind, identificativo: string, recipients: string[]): Promise<boolean> {
+    if (recipients.length === 0) return Promise.resolve(false);
+    return this.receiptChecks.submit({ kind, identificativo, recipients });
+  }
+
+  private async isDuplicateReceiptBatch(checks: ReceiptCheck[]): Promise<boolean[]> {
+    const asked = checks.map((c) => [...new Set(c.recipients.map((r) => r.toLowerCase()))]);
+    const pairs = asked.flatMap((recipients, n) => recipients.map((r) => [checks[n].identificativo, r, n] as const));
+    const rows = await rowsOf<{
+      n: number;
+      state: string;
+      taken_in_charge_at: Date | null;
+      mancata_consegna_sent_at: Date | null;
+    }>(
       this.db,
       sql`
-      SELECT r.state::text AS state, r.taken_in_charge_at, r.mancata_consegna_sent_at
-      FROM pec_recipients r JOIN pec_messages m ON m.id = r.message_id
-      WHERE m.identificativo = ${identificativo} AND m.direction = 'OUTBOUND'
-        AND r.recipient = ANY(${recipients.map((r) => r.toLowerCase())}::text[])`,
+      SELECT x.n, r.state::text AS state, r.taken_in_charge_at, r.mancata_consegna_sent_at
+      FROM unnest(${pairs.map((p) => p[0])}::text[], ${pairs.map((p) => p[1])}::text[], ${pairs.map((p) => p[2])}::integer[])
+             AS x(identificativo, recipient, n)
+      JOIN pec_messages m ON m.identificativo = x.identificativo AND m.direction = 'OUTBOUND'
+      JOIN pec_recipients r ON r.message_id = m.id AND r.recipient = x.recipient`,
     );
-    if (rows.length < recipients.length) return false;
-    return rows.every((r) =>
-      kind === 'presa-in-carico'
-        ? r.taken_in_charge_at !== null
-        : kind === 'avvenuta-consegna'
-          ? r.state === 'DELIVERED'
-          : r.state === 'FAILED' && r.mancata_consegna_sent_at === null,
-    );
+    return checks.map(({ kind }, n) => {
+      const found = rows.filter((r) => r.n === n);
+      return (
+        found.length === asked[n].length &&
+        found.every((r) =>
+          kind === 'presa-in-carico'
+            ? r.taken_in_charge_at !== null
+            : kind === 'avvenuta-consegna'
+              ? r.state === 'DELIVERED'
+              : r.state === 'FAILED' && r.mancata_consegna_sent_at === null,
+        )
+      );
+    });
   }
 
   /** The message is complete once no certified recipient is still open. */
