@@ -56,21 +56,26 @@ export function maildirPath(root: string, address: string): string {
 export async function ensureMaildir(dir: string): Promise<void> {
   for (const sub of ['tmp', 'new', 'cur'])
     await fs.mkdir(path.join(dir, sub), { recursive: true, mode: 0o700 });
-  knownMaildirs.add(dir);
 }
 
 /**
- * Maildirs this process has created or seen: a delivery into one skips the three mkdir calls. One
- * deleted behind our back is recreated when a write into it fails with ENOENT. Bounded, so a
- * provider with many mailboxes does not keep them all: forgetting one costs three mkdir calls.
+ * Maildirs this process has created or seen (or is creating: concurrent first deliveries share
+ * it): a delivery into one skips the three mkdir calls. One deleted behind our back is recreated
+ * when a write into it fails with ENOENT. Bounded, so a provider with many mailboxes does not keep
+ * them all: forgetting one costs three mkdir calls.
  */
-const knownMaildirs = new Set<string>();
+const knownMaildirs = new Map<string, Promise<void>>();
 const knownMaildirsMax = 10_000;
 
-async function ensureKnownMaildir(dir: string): Promise<void> {
-  if (knownMaildirs.has(dir)) return;
-  if (knownMaildirs.size >= knownMaildirsMax) knownMaildirs.clear();
-  await ensureMaildir(dir);
+function ensureKnownMaildir(dir: string): Promise<void> {
+  let ready = knownMaildirs.get(dir);
+  if (!ready) {
+    if (knownMaildirs.size >= knownMaildirsMax) knownMaildirs.clear();
+    ready = ensureMaildir(dir);
+    knownMaildirs.set(dir, ready);
+    ready.catch(() => knownMaildirs.delete(dir));
+  }
+  return ready;
 }
 
 const isMissing = (err: unknown) => (err as NodeJS.ErrnoException).code === 'ENOENT';
@@ -82,7 +87,7 @@ async function inMaildir<T>(dir: string, operation: () => Promise<T>): Promise<T
   } catch (err) {
     if (!isMissing(err)) throw err;
     knownMaildirs.delete(dir);
-    await ensureMaildir(dir);
+    await ensureKnownMaildir(dir);
     return operation();
   }
 }

@@ -1,12 +1,11 @@
 import assert from 'node:assert/strict';
 import {
-  linkSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
+  renameSync,
   rmSync,
   statSync,
-  unlinkSync,
   writeFileSync,
 } from 'node:fs';
 import os from 'node:os';
@@ -174,14 +173,13 @@ describe('Outbound spool', () => {
       data: Buffer.from('Subject: accettazione\r\n\r\n'),
     };
 
-    // Crash after the commit point: every member linked, the group name not yet dropped → both are sent.
+    // Crash after the commit point (the batch file renamed to its first member's name) → both are sent.
     const committed = path.join(tmp, 'batch-committed');
     mkdirSync(committed);
     const writer = setup(committed, routes);
     const ids = await writer.spool.enqueueAll([busta, accettazione], { hold: true }); // never started: nothing sent
     assert.deepEqual(readdirSync(committed).sort(), ids.map(({ id }) => `${id}.msg`).sort());
     assert.equal(statSync(path.join(committed, `${ids[0].id}.msg`)).nlink, 2, 'one file for the batch');
-    linkSync(path.join(committed, `${ids[0].id}.msg`), path.join(committed, `${ids[0].id}.group`));
     const recovered = setup(committed, routes);
     await recovered.spool.start();
     await beta.waitFor(2);
@@ -192,17 +190,17 @@ describe('Outbound spool', () => {
     ]);
     assert.deepEqual(readdirSync(committed), []);
 
-    // Crash before the commit point: the group file linked under its first member only, and
-    // another group cut short while being written → nothing is sent, the folder is cleaned.
+    // Crash before the commit point: the batch file still under its .group name, linked under the
+    // second member's name; and another batch file cut short while being written → nothing is
+    // sent, the folder is cleaned.
     const uncommitted = path.join(tmp, 'batch-uncommitted');
     mkdirSync(uncommitted);
     const early = setup(uncommitted, routes);
     const earlyIds = await early.spool.enqueueAll([busta, accettazione], { hold: true });
-    linkSync(
+    renameSync(
       path.join(uncommitted, `${earlyIds[0].id}.msg`),
       path.join(uncommitted, `${earlyIds[0].id}.group`),
     );
-    unlinkSync(path.join(uncommitted, `${earlyIds[1].id}.msg`));
     writeFileSync(path.join(uncommitted, 'cut-short.group'), '{"entries":[{"id":"x');
     const restarted = setup(uncommitted, routes);
     await restarted.spool.start();

@@ -293,19 +293,21 @@ export class OutboundSpool {
 
   /**
    * Several entries, atomically: one file, `<first id>.group`, holds them all; it is hard-linked
-   * under every member's name, the last link being the commit point, then the group name dropped.
-   * `start()` settles a group a crash interrupted: all members linked, it stands; otherwise none.
+   * under the other members' names, then renamed to the first member's name — the commit point.
+   * A `.group` file left by a crash is a batch never acknowledged: `start()` rolls it back. (Like
+   * every journaled file system Linux uses for this, we rely on the folder's changes reaching
+   * the disk in the order they were made.)
    */
   private async writeBatch(members: readonly SpoolFileMember[]): Promise<void> {
     const group = this.groupFile(members[0].entry.id);
     await writeSpoolFile(group, members);
-    for (const { entry } of members) await fs.link(group, this.entryFile(entry.id));
+    for (const { entry } of members.slice(1)) await fs.link(group, this.entryFile(entry.id));
+    await fs.rename(group, this.entryFile(members[0].entry.id));
     // One folder fsync makes every member's name durable together.
     await syncDirectory(this.options.dir);
-    await fs.unlink(group);
   }
 
-  /** Settles the groups a crash left: committed if every member is linked, else rolled back. */
+  /** Rolls back the batches a crash interrupted before their commit point: none of them was acknowledged. */
   private async completeGroups(): Promise<void> {
     for (const name of await fs.readdir(this.options.dir)) {
       if (!name.endsWith('.group')) continue;
@@ -313,17 +315,12 @@ export class OutboundSpool {
       // Unreadable: the crash came before its fsync, so before any link.
       const members = await readSpoolEntries(group).catch(() => []);
       const { ino } = await fs.stat(group);
-      const linked: string[] = [];
       for (const { id } of members) {
         const stat = await fs.stat(this.entryFile(id)).catch(() => null);
-        if (stat?.ino === ino) linked.push(this.entryFile(id));
-      }
-      if (linked.length < members.length) {
-        // Never acknowledged to the caller: a batch is all or nothing.
-        for (const file of linked) await fs.unlink(file);
-        await syncDirectory(this.options.dir);
+        if (stat?.ino === ino) await fs.unlink(this.entryFile(id));
       }
       await fs.unlink(group);
+      await syncDirectory(this.options.dir);
     }
   }
 
