@@ -35,6 +35,18 @@ export interface DueTimeout {
   recipients: { address: string; certified: boolean; isCc: boolean }[];
 }
 
+/** Start of failure_reason when a relay failure (mail/mta/relay-failure.ts) settled the recipient. */
+export const relayFailureMark = 'mancato inoltro: ';
+
+/** What a relay failure's notice restates about the message (claimRelayFailure). */
+export interface RelayFailureClaim {
+  sender: string;
+  originalPath: string | null;
+  acceptedAt: Date;
+  certified: boolean;
+  recipients: { address: string; certified: boolean; isCc: boolean }[];
+}
+
 const receiptTypeColumn = { completa: 'COMPLETA', breve: 'BREVE', sintetica: 'SINTETICA' } as const;
 
 interface Relayed {
@@ -435,5 +447,62 @@ export class MessageStateStore {
       WHERE m.id = r.message_id AND m.identificativo = x.identificativo AND m.direction = 'INBOUND'
         AND r.recipient = x.recipient`);
     return items.map(() => undefined);
+  }
+
+  // ── Relay failures (mail/mta/relay-failure.ts) ──────────────────────────────────────────────
+  /**
+   * Settles a recipient whose busta could not be relayed (refused for good, or expired in our
+   * spool) with the guard of the 24 h claim above, so exactly one of the two sends a notice. Returns
+   * what the notice restates, or null when something else settled the recipient. A row an earlier
+   * relay failure claimed (failure_reason starts with `relayFailureMark`) counts as claimed by this
+   * call: that process may have died before queueing its notice, which is keyed, so never doubled.
+   */
+  async claimRelayFailure(
+    identificativo: string,
+    recipient: string,
+    reason: string,
+    at = new Date(),
+  ): Promise<RelayFailureClaim | null> {
+    const [row] = await rowsOf<{
+      claimed: boolean;
+      ours: boolean;
+      certified: boolean;
+      sender: string;
+      spool_path: string | null;
+      accepted_at: Date;
+      recipients: { address: string; certified: boolean; isCc: boolean }[];
+    }>(
+      this.db,
+      sql`
+      WITH target AS (
+        SELECT r.id, r.certified, r.message_id, m.sender, m.spool_path, m.created_at AS accepted_at,
+               r.state = 'FAILED' AND r.mancata_consegna_sent_at IS NOT NULL
+                 AND starts_with(coalesce(r.failure_reason, ''), ${relayFailureMark}::text) AS ours
+        FROM pec_recipients r JOIN pec_messages m ON m.id = r.message_id
+        WHERE m.identificativo = ${identificativo} AND m.direction = 'OUTBOUND' AND r.recipient = ${recipient.toLowerCase()}
+      ),
+      claimed AS (
+        UPDATE pec_recipients r
+        SET state = 'FAILED', failed_at = ${at}::timestamptz, failure_reason = ${relayFailureMark + reason}::text,
+            mancata_consegna_sent_at = ${at}::timestamptz,
+            preavviso_sent_at = coalesce(r.preavviso_sent_at, ${at}::timestamptz), updated_at = now()
+        FROM target t
+        WHERE r.id = t.id AND r.mancata_consegna_sent_at IS NULL AND r.state IN ('ACCEPTED', 'RELAYED', 'TAKEN_IN_CHARGE')
+        RETURNING r.id
+      )
+      SELECT EXISTS (SELECT 1 FROM claimed) AS claimed, t.ours, t.certified, t.sender, t.spool_path, t.accepted_at,
+             (SELECT json_agg(json_build_object('address', x.recipient, 'certified', x.certified, 'isCc', x.is_cc))
+              FROM pec_recipients x WHERE x.message_id = t.message_id) AS recipients
+      FROM target t`,
+    );
+    if (!row || !(row.claimed || row.ours)) return null;
+    if (row.claimed) await this.completeIfSettled(identificativo);
+    return {
+      sender: row.sender,
+      originalPath: row.spool_path,
+      acceptedAt: row.accepted_at,
+      certified: row.certified,
+      recipients: row.recipients,
+    };
   }
 }

@@ -126,7 +126,7 @@ export async function createMtaRuntime(
     signer: material.signer,
     now: new Date(),
   });
-  const relayFailures = new RelayFailures({ prisma, context, outbox: spool, log, index });
+  const relayFailures = new RelayFailures({ state, context, outbox: spool, log, index });
   // MTA_DELIVERY: the Maildirs written here, or Dovecot over LMTP (the LMTP store reads the
   // Maildir root, when shared, only to close the crash window described in lmtp-delivery.ts)
   const delivery = config.delivery;

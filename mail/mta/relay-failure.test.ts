@@ -15,7 +15,8 @@ import { loadConfig } from '@/lib/config';
 import { findFreePort, startTestDatabase, type TestDatabase } from '@/lib/db/testing';
 import { decodeBody, readMime } from '@/mail/pec';
 import { createMtaRuntime, type MtaRuntime } from './provider-runtime';
-import { relayFailureMark, RelayFailures } from './relay-failure';
+import { relayFailureMark } from './message-state';
+import { RelayFailures } from './relay-failure';
 import { readMaildir, verifiesWithOpenssl, waitFor, type StoredMessage } from './testing/observe';
 import {
   createMailboxes,
@@ -199,7 +200,7 @@ describe('a busta that cannot be relayed', () => {
 
     // The same outcome reported again (the MTA died before the spool removed the busta): nothing new.
     const failures = new RelayFailures({
-      prisma: db.prisma,
+      state: runtime.state,
       context: runtime.context,
       outbox: runtime.spool,
       log: runtime.log,
@@ -258,7 +259,7 @@ describe('a busta that cannot be relayed', () => {
     );
     // reported once more (a second crash before the spool forgot the busta): nothing new
     const failures = new RelayFailures({
-      prisma: db.prisma,
+      state: runtime.state,
       context: runtime.context,
       outbox: runtime.spool,
       log: runtime.log,

@@ -6,12 +6,11 @@
  * - `certificato`: an avviso di mancata consegna at once, instead of the 24 h timer's notice;
  * - `esterno` (ordinary mail): an RFC 3464 delivery status notification.
  *
- * Once per (busta, recipient), across restarts: the recipient's row is claimed first with the same
- * guard as the timers' 24 h claim (mancata_consegna_sent_at still empty, state still open), so
- * whichever of the two comes first sends the only notice. A claim made by an earlier relay failure
- * (failure_reason starts with `relayFailureMark`) still counts as ours, because a crash may have
- * come between the claim and the queueing; the notice is then queued under a key, which the spool
- * keeps as a tombstone once sent, and its log row is `once`.
+ * Once per (busta, recipient), across restarts: the recipient's row is claimed first
+ * (MessageStateStore.claimRelayFailure, the guard of the timers' 24 h claim), so whichever of the
+ * two comes first sends the only notice. A claim made by an earlier relay failure still counts as
+ * ours, because a crash may have come between the claim and the queueing; the notice is then
+ * queued under a key, which the spool keeps as a tombstone once sent, and its log row is `once`.
  *
  * Route of the DSN: our reception point wraps any message that is not a valid PEC message in a
  * busta di anomalia, and a mailbox set to refuse ordinary mail would refuse it outright. So the DSN
@@ -20,7 +19,6 @@
  * PEC message and stores unchanged whatever the mailbox's ordinary-mail policy.
  */
 import { readFile } from 'node:fs/promises';
-import type { PrismaClient } from '@/lib/db/client';
 import {
   buildBustaAnomalia,
   buildDeliveryStatus,
@@ -32,42 +30,19 @@ import {
   type PecRecipient,
   type ProviderIndex,
 } from '@/mail/pec';
+import type { MessageStateStore } from './message-state';
 import type { Outbox, SpoolOutcome } from './spool';
 import type { TransmissionLogWriter } from './transmission-log';
 
 export type RelayFailureOutcome = Extract<SpoolOutcome, { type: 'refused' | 'expired' }>;
 
-/** Start of failure_reason when a relay failure settled the recipient. */
-export const relayFailureMark = 'mancato inoltro: ';
-
 export interface RelayFailureDeps {
-  prisma: PrismaClient;
+  state: MessageStateStore;
   context: () => BuildContext;
   outbox: Outbox;
   log: TransmissionLogWriter;
   /** Names the recipient's provider in the notice. */
   index: ProviderIndex;
-}
-
-interface Claim {
-  sender: string;
-  originalPath: string | null;
-  acceptedAt: Date;
-  certified: boolean;
-  recipients: { address: string; certified: boolean; isCc: boolean }[];
-}
-
-interface ClaimRow {
-  state: string;
-  failure_reason: string | null;
-  mancata_consegna_sent_at: Date | null;
-  certified: boolean;
-  sender: string;
-  spool_path: string | null;
-  accepted_at: Date;
-  claimed: boolean;
-  completed: boolean;
-  recipients: { address: string; certified: boolean; isCc: boolean }[];
 }
 
 /** The peer's answer without the relay's `host:port: ` prefix. */
@@ -108,7 +83,7 @@ export class RelayFailures {
     const erroreEsteso = expired
       ? `${status} - ${ctx.provider.name} - messaggio non inoltrato entro il tempo massimo di permanenza in coda${answer ? ` (${answer})` : ''}`
       : `${status} - ${peer ?? domainOf(recipient)} - ${answer || 'rifiutato dal server del destinatario'}`;
-    const claim = await this.claim(identificativo, recipient, relayFailureMark + erroreEsteso, ctx.now);
+    const claim = await this.deps.state.claimRelayFailure(identificativo, recipient, erroreEsteso, ctx.now);
     // Settled already: a consegna or a mancata consegna came back, or the 24 h timer spoke first.
     if (!claim) return;
     const original = claim.originalPath ? await readFile(claim.originalPath).catch(() => null) : null;
@@ -177,78 +152,5 @@ export class RelayFailures {
       details: { notice: kind, stage: o.type, status, reason: erroreEsteso, messageId: notice.messageId },
       once: true,
     });
-  }
-
-  /**
-   * Settles the recipient as failed and returns what the notice needs, or null when something
-   * else settled it. Same guard as MessageStateStore.claimTimeout (24 h), and the message completes
-   * when its last certified recipient is settled, as there.
-   */
-  private async claim(
-    identificativo: string,
-    recipient: string,
-    reason: string,
-    at: Date,
-  ): Promise<Claim | null> {
-    const rows = await this.deps.prisma.$queryRaw<ClaimRow[]>`
-      WITH target AS (
-        SELECT r.id, r.state::text AS state, r.failure_reason, r.mancata_consegna_sent_at, r.certified,
-               m.id AS message_id, m.sender, m.spool_path, m.created_at AS accepted_at
-        FROM pec_recipients r JOIN pec_messages m ON m.id = r.message_id
-        WHERE m.identificativo = ${identificativo} AND m.direction = 'OUTBOUND' AND r.recipient = ${recipient}
-      ),
-      claimed AS (
-        UPDATE pec_recipients r
-        SET state = 'FAILED', failed_at = ${at}, failure_reason = ${reason}, mancata_consegna_sent_at = ${at},
-            preavviso_sent_at = COALESCE(r.preavviso_sent_at, ${at}), updated_at = now()
-        FROM target t
-        WHERE r.id = t.id AND r.mancata_consegna_sent_at IS NULL
-          AND r.state IN ('ACCEPTED', 'RELAYED', 'TAKEN_IN_CHARGE')
-        RETURNING r.id
-      ),
-      completed AS (
-        UPDATE pec_messages m SET state = 'COMPLETED', updated_at = now()
-        FROM target t
-        WHERE m.id = t.message_id AND m.state <> 'COMPLETED' AND EXISTS (SELECT 1 FROM claimed)
-          AND NOT EXISTS (
-            SELECT 1 FROM pec_recipients r
-            WHERE r.message_id = m.id AND r.certified AND r.state NOT IN ('DELIVERED', 'FAILED')
-              AND r.id NOT IN (SELECT id FROM claimed)
-          )
-        RETURNING m.id
-      )
-      SELECT t.state, t.failure_reason, t.mancata_consegna_sent_at, t.certified, t.sender, t.spool_path, t.accepted_at,
-             EXISTS (SELECT 1 FROM claimed) AS claimed, EXISTS (SELECT 1 FROM completed) AS completed,
-             (SELECT json_agg(json_build_object('address', x.recipient, 'certified', x.certified, 'isCc', x.is_cc))
-              FROM pec_recipients x WHERE x.message_id = t.message_id) AS recipients
-      FROM target t`;
-    const row = rows[0];
-    if (!row) return null;
-    const ours =
-      row.claimed ||
-      (row.state === 'FAILED' &&
-        row.mancata_consegna_sent_at !== null &&
-        (row.failure_reason ?? '').startsWith(relayFailureMark));
-    if (!ours) return null;
-    // The completion above saw the statement's snapshot: a recipient settled meanwhile is not in
-    // it, so look again with a fresh one (as MessageStateStore.applyReceipt does).
-    if (row.claimed && !row.completed) await this.completeIfSettled(identificativo);
-    return {
-      sender: row.sender,
-      originalPath: row.spool_path,
-      acceptedAt: row.accepted_at,
-      certified: row.certified,
-      recipients: row.recipients,
-    };
-  }
-
-  private async completeIfSettled(identificativo: string): Promise<void> {
-    await this.deps.prisma.$executeRaw`
-      UPDATE pec_messages m SET state = 'COMPLETED', updated_at = now()
-      WHERE m.identificativo = ${identificativo} AND m.direction = 'OUTBOUND' AND m.state <> 'COMPLETED'
-        AND NOT EXISTS (
-          SELECT 1 FROM pec_recipients r
-          WHERE r.message_id = m.id AND r.certified AND r.state NOT IN ('DELIVERED', 'FAILED')
-        )`;
   }
 }
