@@ -7,7 +7,7 @@
  * The size goes in the name (`,S=<bytes>`) so quota usage is a directory listing, not a stat per file.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { promises as fs } from 'node:fs';
+import { constants as fsConstants, promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { syncDirectory } from './dir-sync';
@@ -196,12 +196,16 @@ export async function storeInMaildir(
     : uniqueMessageName(data.length);
   const tmpPath = path.join(dir, 'tmp', name);
   const newPath = path.join(dir, 'new', name);
-  // 'wx': a name collision must fail loudly rather than overwrite another delivery. A keyed name is
+  // O_EXCL: a name collision must fail loudly rather than overwrite another delivery. A keyed name is
   // ours alone, and a tmp file under it is the leftover of a crashed attempt: overwrite it.
-  const handle = await inMaildir(dir, () => fs.open(tmpPath, options.deliveryKey ? 'w' : 'wx', 0o600));
+  const { O_WRONLY, O_CREAT, O_TRUNC, O_EXCL, O_DSYNC } = fsConstants;
+  // O_DSYNC: the write returns once the bytes are on disk, as write + fdatasync would, in one call.
+  const flags = O_WRONLY | O_CREAT | O_DSYNC | (options.deliveryKey ? O_TRUNC : O_EXCL);
+  const handle = await inMaildir(dir, () => fs.open(tmpPath, flags, 0o600));
   try {
-    await handle.writeFile(data);
-    await handle.sync();
+    // libuv loops on short writes: one call writes it all.
+    const { bytesWritten } = await handle.write(data);
+    if (bytesWritten !== data.length) throw new Error(`short write to ${tmpPath}`);
   } catch (err) {
     await handle.close().catch(() => undefined);
     await fs.unlink(tmpPath).catch(() => undefined);

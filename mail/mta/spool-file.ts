@@ -5,7 +5,7 @@
  * hard-linked under each member's name: each member reads its own part, and the bytes stay on disk
  * until the last member has left.
  */
-import { promises as fs } from 'node:fs';
+import { constants as fsConstants, promises as fs } from 'node:fs';
 
 /** An entry's envelope and state as the spool keeps it. */
 export interface SpoolEntry {
@@ -45,19 +45,20 @@ const chunksOf = (data: Buffer | readonly Buffer[]): readonly Buffer[] =>
   Buffer.isBuffer(data) ? [data] : data;
 const sizeOf = (chunks: readonly Buffer[]) => chunks.reduce((n, c) => n + c.length, 0);
 
-/** Writes `file` (header, then every member's bytes) in one writev and fsyncs it; the caller renames it into place. */
+/** Writes `file` (header, then every member's bytes) durably in one writev; the caller renames it into place. */
 export async function writeSpoolFile(file: string, members: readonly SpoolFileMember[]): Promise<void> {
   const chunks = members.map((m) => chunksOf(m.data));
   const header: SpoolFileHeader = {
     entries: members.map((m, i) => ({ ...m.entry, size: sizeOf(chunks[i]) })),
   };
   const buffers = [Buffer.from(`${JSON.stringify(header)}\n`), ...chunks.flat()];
-  const handle = await fs.open(file, 'w', 0o600);
+  // O_DSYNC: the write returns once the bytes are on disk, as write + fdatasync would, in one call.
+  const { O_WRONLY, O_CREAT, O_TRUNC, O_DSYNC } = fsConstants;
+  const handle = await fs.open(file, O_WRONLY | O_CREAT | O_TRUNC | O_DSYNC, 0o600);
   try {
     // libuv writes every buffer (it loops on short writes and IOV_MAX): one trip to the thread pool.
     const { bytesWritten } = await handle.writev(buffers);
     if (bytesWritten !== sizeOf(buffers)) throw new Error(`spool: short write to ${file}`);
-    await handle.sync();
   } finally {
     await handle.close();
   }
