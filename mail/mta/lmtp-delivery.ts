@@ -54,7 +54,10 @@ export class DatabaseLmtpDeliveryRecords implements LmtpDeliveryRecords {
   }
 
   async has(keyHash: string): Promise<boolean> {
-    return (await rowsOf(this.db, sql`SELECT 1 AS one FROM lmtp_deliveries WHERE key_hash = ${keyHash}`)).length > 0;
+    return (
+      (await rowsOf(this.db, sql`SELECT 1 AS one FROM lmtp_deliveries WHERE key_hash = ${keyHash}`)).length >
+      0
+    );
   }
 
   async add(keyHash: string, recipient: string): Promise<void> {

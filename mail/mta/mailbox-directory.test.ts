@@ -25,7 +25,10 @@ after(async () => {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const usedInDb = async (address: string) =>
-  Number((await db.prisma.mailbox.findUniqueOrThrow({ where: { address }, select: { usedBytes: true } })).usedBytes);
+  Number(
+    (await db.prisma.mailbox.findUniqueOrThrow({ where: { address }, select: { usedBytes: true } }))
+      .usedBytes,
+  );
 
 describe('DatabaseMailboxDirectory', () => {
   it('remembers a mailbox for its TTL, then sees a portal change (suspension)', async () => {
@@ -33,7 +36,10 @@ describe('DatabaseMailboxDirectory', () => {
     const first = await dir.find('Bob@PEC.beta.test');
     assert.equal(first?.status, 'ACTIVE');
     assert.equal(first?.quotaBytes, 10_000);
-    await db.prisma.mailbox.update({ where: { address: 'bob@pec.beta.test' }, data: { status: 'SUSPENDED' } });
+    await db.prisma.mailbox.update({
+      where: { address: 'bob@pec.beta.test' },
+      data: { status: 'SUSPENDED' },
+    });
     assert.equal((await dir.find('bob@pec.beta.test'))?.status, 'ACTIVE', 'still the remembered row');
     await sleep(350);
     assert.equal((await dir.find('bob@pec.beta.test'))?.status, 'SUSPENDED');
@@ -43,7 +49,10 @@ describe('DatabaseMailboxDirectory', () => {
   it('keeps the remembered usage in step with recordDelivery and the database', async () => {
     const dir = new DatabaseMailboxDirectory(pool, { ttlMs: 60_000 });
     const before = (await dir.find('carol@pec.beta.test'))!.usedBytes!;
-    await Promise.all([dir.recordDelivery('carol@pec.beta.test', 700), dir.recordDelivery('CAROL@pec.beta.test', 300)]);
+    await Promise.all([
+      dir.recordDelivery('carol@pec.beta.test', 700),
+      dir.recordDelivery('CAROL@pec.beta.test', 300),
+    ]);
     assert.equal((await dir.find('carol@pec.beta.test'))?.usedBytes, before + 1000);
     assert.equal(await usedInDb('carol@pec.beta.test'), before + 1000);
   });
@@ -51,7 +60,10 @@ describe('DatabaseMailboxDirectory', () => {
   it('counts a delivery that lands while the first read is under way', async () => {
     const dir = new DatabaseMailboxDirectory(pool, { ttlMs: 60_000 });
     const before = await usedInDb('carol@pec.beta.test');
-    const [found] = await Promise.all([dir.find('carol@pec.beta.test'), dir.recordDelivery('carol@pec.beta.test', 50)]);
+    const [found] = await Promise.all([
+      dir.find('carol@pec.beta.test'),
+      dir.recordDelivery('carol@pec.beta.test', 50),
+    ]);
     assert.ok(found);
     assert.equal((await dir.find('carol@pec.beta.test'))?.usedBytes, before + 50);
   });
@@ -60,7 +72,10 @@ describe('DatabaseMailboxDirectory', () => {
     const dir = new DatabaseMailboxDirectory(pool, { ttlMs: 300 });
     assert.equal(await dir.find('dave@pec.beta.test'), null);
     // a mailbox made ready beforehand (password hashing is slow) appears under that address now
-    await db.prisma.mailbox.update({ where: { address: 'later@pec.beta.test' }, data: { address: 'dave@pec.beta.test' } });
+    await db.prisma.mailbox.update({
+      where: { address: 'later@pec.beta.test' },
+      data: { address: 'dave@pec.beta.test' },
+    });
     assert.equal(await dir.find('dave@pec.beta.test'), null, 'still remembered as unknown');
     await sleep(350);
     assert.equal((await dir.find('dave@pec.beta.test'))?.address, 'dave@pec.beta.test');
@@ -95,7 +110,10 @@ describe('DatabaseMailboxDirectory', () => {
     assert.equal(bob?.address, 'bob@pec.beta.test');
     assert.equal(bob?.status, 'ACTIVE');
     assert.equal(await verifyPassword(bob!.passwordHash, 'x'), true);
-    await db.prisma.mailbox.update({ where: { address: 'bob@pec.beta.test' }, data: { status: 'SUSPENDED' } });
+    await db.prisma.mailbox.update({
+      where: { address: 'bob@pec.beta.test' },
+      data: { status: 'SUSPENDED' },
+    });
     assert.equal((await dir.credentials('bob@pec.beta.test'))?.status, 'SUSPENDED');
     await db.prisma.mailbox.update({ where: { address: 'bob@pec.beta.test' }, data: { status: 'ACTIVE' } });
     assert.equal(await dir.credentials('nobody@pec.beta.test'), null);

@@ -64,7 +64,12 @@ export class DatabaseMailboxDirectory implements MailboxDirectory {
       sql`SELECT address, password_hash, status::text AS status, expires_at FROM mailboxes WHERE address = ${address.toLowerCase()}`,
     );
     return row
-      ? { address: row.address, passwordHash: row.password_hash, status: row.status, expiresAt: row.expires_at }
+      ? {
+          address: row.address,
+          passwordHash: row.password_hash,
+          status: row.status,
+          expiresAt: row.expires_at,
+        }
       : null;
   }
 

@@ -61,14 +61,22 @@ const messageState = async (identificativo: string) =>
 describe('MessageStateStore.applyReceipt', () => {
   it('completes the message with the last certified consegna, and a duplicate changes nothing', async () => {
     const id = await submitted();
-    assert.equal(await store.applyReceipt('presa-in-carico', id, ['bob@pec.beta.test', 'carol@pec.beta.test']), 2);
+    assert.equal(
+      await store.applyReceipt('presa-in-carico', id, ['bob@pec.beta.test', 'carol@pec.beta.test']),
+      2,
+    );
     assert.equal(await messageState(id), 'ACCEPTED');
     assert.equal(await store.applyReceipt('avvenuta-consegna', id, ['BOB@pec.beta.test']), 1);
     assert.equal(await messageState(id), 'ACCEPTED', 'carol is still open');
     assert.equal(await store.applyReceipt('avvenuta-consegna', id, ['bob@pec.beta.test']), 0, 'duplicate');
-    assert.equal(await store.applyReceipt('errore-consegna', id, ['carol@pec.beta.test'], new Date(), '5.1.1 x'), 1);
+    assert.equal(
+      await store.applyReceipt('errore-consegna', id, ['carol@pec.beta.test'], new Date(), '5.1.1 x'),
+      1,
+    );
     assert.equal(await messageState(id), 'COMPLETED', 'the esterno recipient does not hold it open');
-    const carol = await db.prisma.pecRecipient.findFirstOrThrow({ where: { recipient: 'carol@pec.beta.test', message: { identificativo: id } } });
+    const carol = await db.prisma.pecRecipient.findFirstOrThrow({
+      where: { recipient: 'carol@pec.beta.test', message: { identificativo: id } },
+    });
     assert.equal(carol.state, 'FAILED');
     assert.equal(carol.failureReason, '5.1.1 x');
   });
@@ -99,7 +107,9 @@ describe('MessageStateStore receipts arriving together', () => {
     ]);
     assert.deepEqual(counts, [1, 1, 1, 0, 1, 1, 0, 1, 1, 0]);
     for (const id of ids) {
-      const bob = await db.prisma.pecRecipient.findFirstOrThrow({ where: { recipient: 'bob@pec.beta.test', message: { identificativo: id } } });
+      const bob = await db.prisma.pecRecipient.findFirstOrThrow({
+        where: { recipient: 'bob@pec.beta.test', message: { identificativo: id } },
+      });
       assert.equal(bob.state, 'DELIVERED');
       assert.ok(bob.takenInChargeAt && bob.deliveredAt);
       assert.equal(await messageState(id), 'ACCEPTED', 'carol is still open');
@@ -107,7 +117,13 @@ describe('MessageStateStore receipts arriving together', () => {
     // carol's consegna and an unknown message's receipt in one batch
     const last = await Promise.all([
       store.applyReceipt('presa-in-carico', 'opec.unknown@pec.alfa.test', ['bob@pec.beta.test']),
-      store.applyReceipt('errore-consegna', ids[0], ['carol@pec.beta.test'], new Date(), '5.2.2 casella piena'),
+      store.applyReceipt(
+        'errore-consegna',
+        ids[0],
+        ['carol@pec.beta.test'],
+        new Date(),
+        '5.2.2 casella piena',
+      ),
       store.applyReceipt('avvenuta-consegna', ids[1], ['carol@pec.beta.test']),
     ]);
     assert.deepEqual(last, [0, 1, 1]);
@@ -121,10 +137,22 @@ describe('MessageStateStore', () => {
   it('archives the original where the message row points, concurrent submissions included', async () => {
     const ids = await Promise.all(Array.from({ length: 5 }, () => submitted()));
     for (const id of ids) {
-      const m = await db.prisma.pecMessage.findFirstOrThrow({ where: { identificativo: id, direction: 'OUTBOUND' } });
+      const m = await db.prisma.pecMessage.findFirstOrThrow({
+        where: { identificativo: id, direction: 'OUTBOUND' },
+      });
       assert.match(readFileSync(m.spoolPath!, 'latin1'), /^Subject: \d+\r\n/);
       assert.equal(m.sizeBytes, 100n);
     }
+  });
+
+  it('makes the archive folder again when it went away', async () => {
+    await submitted();
+    rmSync(path.join(tmp, 'originals'), { recursive: true, force: true });
+    const id = await submitted();
+    const m = await db.prisma.pecMessage.findFirstOrThrow({
+      where: { identificativo: id, direction: 'OUTBOUND' },
+    });
+    assert.match(readFileSync(m.spoolPath!, 'latin1'), /^Subject: /);
   });
 
   it('marks bustas relayed at the same time, each for its own recipients', async () => {
@@ -141,7 +169,9 @@ describe('MessageStateStore', () => {
     // a relay reported after the presa in carico does not move the recipient back
     await store.applyReceipt('presa-in-carico', ids[0], ['carol@pec.beta.test']);
     await store.markRelayed(ids[0], ['carol@pec.beta.test']);
-    const carol = await db.prisma.pecRecipient.findFirstOrThrow({ where: { recipient: 'carol@pec.beta.test', message: { identificativo: ids[0] } } });
+    const carol = await db.prisma.pecRecipient.findFirstOrThrow({
+      where: { recipient: 'carol@pec.beta.test', message: { identificativo: ids[0] } },
+    });
     assert.equal(carol.state, 'TAKEN_IN_CHARGE');
   });
 
@@ -164,7 +194,9 @@ describe('MessageStateStore', () => {
     const retried = await store.beginInbound(inbound);
     assert.deepEqual(retried.newlyReceived, []);
     assert.deepEqual([...retried.settled].sort(), ['bob@pec.beta.test', 'carol@pec.beta.test']);
-    const carol = await db.prisma.pecRecipient.findFirstOrThrow({ where: { recipient: 'carol@pec.beta.test', message: { identificativo: inbound.identificativo } } });
+    const carol = await db.prisma.pecRecipient.findFirstOrThrow({
+      where: { recipient: 'carol@pec.beta.test', message: { identificativo: inbound.identificativo } },
+    });
     assert.equal(carol.failureReason, '5.2.2 casella piena');
   });
 
@@ -173,7 +205,10 @@ describe('MessageStateStore', () => {
     assert.equal(await store.isDuplicateReceipt('presa-in-carico', id, ['bob@pec.beta.test']), false);
     await store.applyReceipt('presa-in-carico', id, ['bob@pec.beta.test']);
     assert.equal(await store.isDuplicateReceipt('presa-in-carico', id, ['bob@pec.beta.test']), true);
-    assert.equal(await store.isDuplicateReceipt('presa-in-carico', id, ['bob@pec.beta.test', 'carol@pec.beta.test']), false);
+    assert.equal(
+      await store.isDuplicateReceipt('presa-in-carico', id, ['bob@pec.beta.test', 'carol@pec.beta.test']),
+      false,
+    );
     assert.equal(await store.isDuplicateReceipt('avvenuta-consegna', id, ['bob@pec.beta.test']), false);
   });
 });

@@ -88,7 +88,9 @@ export class MessageStateStore {
   // Per-message updates that return nothing are naturally batched (natural-batch.ts): one
   // statement for all the bustas relayed, or inbound recipients settled, meanwhile.
   private readonly relayed = new NaturalBatch<Relayed, void>((items) => this.markRelayedBatch(items));
-  private readonly settled = new NaturalBatch<InboundSettlement, void>((items) => this.settleInboundBatch(items));
+  private readonly settled = new NaturalBatch<InboundSettlement, void>((items) =>
+    this.settleInboundBatch(items),
+  );
   // and so are receipts arriving together, and their duplicate checks (reads, one snapshot)
   private readonly receipts = new NaturalBatch<ReceiptUpdate, MovedRecipient[]>((items) =>
     this.applyReceiptBatch(items),
@@ -116,13 +118,17 @@ export class MessageStateStore {
       this.options.archiveDir,
       `${s.identificativo.replace(/[^A-Za-z0-9._@-]/g, '_')}.eml`,
     );
-    // the file first: the row points to it (off the event loop; the folder is made once)
-    this.archiveReady ??= fs.mkdir(this.options.archiveDir, { recursive: true, mode: 0o700 }).catch((err) => {
-      this.archiveReady = undefined;
-      throw err;
-    });
-    await this.archiveReady;
-    await fs.writeFile(originalPath, s.original, { mode: 0o600 });
+    // the file first: the row points to it (off the event loop; the folder is made once, and again
+    // if it went away)
+    await this.archiveFolder();
+    await fs
+      .writeFile(originalPath, s.original, { mode: 0o600 })
+      .catch(async (err: NodeJS.ErrnoException) => {
+        if (err.code !== 'ENOENT') throw err;
+        this.archiveReady = undefined;
+        await this.archiveFolder();
+        await fs.writeFile(originalPath, s.original, { mode: 0o600 });
+      });
     const at = s.acceptedAt.getTime();
     const certified = s.recipients.map((r) => r.tipo === 'certificato');
     const preavvisoDueAt = new Date(at + this.options.preavvisoSeconds * 1000);
@@ -145,6 +151,14 @@ export class MessageStateStore {
       FROM message,
            unnest(${s.recipients.map((r) => r.address.toLowerCase())}::text[], ${certified}::boolean[],
                   ${s.recipients.map((r) => r.field === 'cc')}::boolean[]) AS r(recipient, certified, is_cc)`);
+  }
+
+  private archiveFolder(): Promise<unknown> {
+    this.archiveReady ??= fs.mkdir(this.options.archiveDir, { recursive: true, mode: 0o700 }).catch((err) => {
+      this.archiveReady = undefined;
+      throw err;
+    });
+    return this.archiveReady;
   }
 
   markRelayed(identificativo: string, recipients: string[], at = new Date()): Promise<void> {
@@ -176,7 +190,13 @@ export class MessageStateStore {
     at = new Date(),
     reason?: string,
   ): Promise<number> {
-    const moved = await this.receipts.submit({ kind, identificativo, recipients, at, reason: reason ?? null });
+    const moved = await this.receipts.submit({
+      kind,
+      identificativo,
+      recipients,
+      at,
+      reason: reason ?? null,
+    });
     // the recipient row is written with the accettazione (recordSubmission)
     if (kind === 'avvenuta-consegna')
       for (const r of moved) this.options.onConsegna?.((at.getTime() - r.created_at.getTime()) / 1000);
@@ -274,7 +294,9 @@ export class MessageStateStore {
 
   private async isDuplicateReceiptBatch(checks: ReceiptCheck[]): Promise<boolean[]> {
     const asked = checks.map((c) => [...new Set(c.recipients.map((r) => r.toLowerCase()))]);
-    const pairs = asked.flatMap((recipients, n) => recipients.map((r) => [checks[n].identificativo, r, n] as const));
+    const pairs = asked.flatMap((recipients, n) =>
+      recipients.map((r) => [checks[n].identificativo, r, n] as const),
+    );
     const rows = await rowsOf<{
       n: number;
       state: string;
@@ -428,7 +450,12 @@ export class MessageStateStore {
     return { newlyReceived, settled };
   }
 
-  settleInbound(identificativo: string, recipient: string, delivered: boolean, reason?: string): Promise<void> {
+  settleInbound(
+    identificativo: string,
+    recipient: string,
+    delivered: boolean,
+    reason?: string,
+  ): Promise<void> {
     return this.settled.submit({ identificativo, recipient, delivered, reason: reason ?? null });
   }
 

@@ -89,7 +89,13 @@ describe('DatabaseTransmissionLog', () => {
     const before = await commits();
     const results = await Promise.all(
       Array.from({ length: 60 }, (_, i) =>
-        log.write({ type: 'RECEIVED', identificativo: id, recipient: `r${i}@pec.beta.test`, outcome: 'OK', once: true }),
+        log.write({
+          type: 'RECEIVED',
+          identificativo: id,
+          recipient: `r${i}@pec.beta.test`,
+          outcome: 'OK',
+          once: true,
+        }),
       ),
     );
     const statements = (await commits()) - before - 1; // the snapshot clear in commits() counts one
