@@ -35,8 +35,9 @@ after(async () => {
 });
 
 let n = 0;
-async function submitted(): Promise<string> {
-  const identificativo = newPecMessageId(new Date(), { domain: 'pec.alfa.test', node: `n${++n}` });
+async function submitted(
+  identificativo = newPecMessageId(new Date(), { domain: 'pec.alfa.test', node: `n${++n}` }),
+): Promise<string> {
   await store.recordSubmission({
     identificativo,
     originalMessageId: `<s${n}@client.alfa.test>`,
@@ -143,6 +144,49 @@ describe('MessageStateStore', () => {
       assert.match(readFileSync(m.spoolPath!, 'latin1'), /^Subject: \d+\r\n/);
       assert.equal(m.sizeBytes, 100n);
     }
+  });
+
+  it('records submissions accepted together, timers only for certified recipients', async () => {
+    const ids = await Promise.all(Array.from({ length: 8 }, () => submitted()));
+    for (const id of ids) {
+      const rows = await db.prisma.pecRecipient.findMany({
+        where: { message: { identificativo: id } },
+        include: { message: true },
+        orderBy: { recipient: 'asc' },
+      });
+      assert.deepEqual(
+        rows.map((r) => [
+          r.recipient,
+          r.certified,
+          r.isCc,
+          r.state,
+          r.preavvisoDueAt !== null,
+          r.mancataConsegnaDueAt !== null,
+        ]),
+        [
+          ['bob@pec.beta.test', true, false, 'ACCEPTED', true, true],
+          ['carol@pec.beta.test', true, true, 'ACCEPTED', true, true],
+          ['dan@example.org', false, false, 'ACCEPTED', false, false],
+        ],
+      );
+      const m = rows[0].message;
+      assert.equal(m.receiptType, 'COMPLETA');
+      assert.equal(m.sender, 'alice@pec.alfa.test');
+      assert.ok(m.senderMailboxId === null, 'alice has no mailbox in this database');
+      const late = rows[0].mancataConsegnaDueAt!.getTime() - rows[0].preavvisoDueAt!.getTime();
+      assert.equal(late, 3600_000);
+    }
+  });
+
+  it('refuses only the submission that fails in a batch, not its neighbours', async () => {
+    const taken = await submitted();
+    const results = await Promise.allSettled([submitted(), submitted(taken), submitted(), submitted()]);
+    assert.deepEqual(
+      results.map((r) => r.status),
+      ['fulfilled', 'rejected', 'fulfilled', 'fulfilled'],
+    );
+    for (const r of results)
+      if (r.status === 'fulfilled') assert.equal(await messageState(r.value), 'ACCEPTED');
   });
 
   it('makes the archive folder again when it went away', async () => {

@@ -55,6 +55,8 @@ interface Relayed {
   at: Date;
 }
 
+type ArchivedSubmission = SubmissionRecord & { originalPath: string };
+
 type ReceiptKind = 'presa-in-carico' | 'avvenuta-consegna' | 'errore-consegna';
 
 interface ReceiptCheck {
@@ -87,6 +89,9 @@ export class MessageStateStore {
   private archiveReady: Promise<unknown> | undefined;
   // Per-message updates that return nothing are naturally batched (natural-batch.ts): one
   // statement for all the bustas relayed, or inbound recipients settled, meanwhile.
+  private readonly submissions = new NaturalBatch<ArchivedSubmission, Error | null>((items) =>
+    this.recordSubmissionBatch(items),
+  );
   private readonly relayed = new NaturalBatch<Relayed, void>((items) => this.markRelayedBatch(items));
   private readonly settled = new NaturalBatch<InboundSettlement, void>((items) =>
     this.settleInboundBatch(items),
@@ -129,28 +134,67 @@ export class MessageStateStore {
         await this.archiveFolder();
         await fs.writeFile(originalPath, s.original, { mode: 0o600 });
       });
-    const at = s.acceptedAt.getTime();
-    const certified = s.recipients.map((r) => r.tipo === 'certificato');
-    const preavvisoDueAt = new Date(at + this.options.preavvisoSeconds * 1000);
-    const mancataConsegnaDueAt = new Date(at + this.options.mancataConsegnaSeconds * 1000);
-    // Message and recipients in one statement (atomic, one round trip); timers only for certified ones.
+    const failure = await this.submissions.submit({ ...s, originalPath });
+    if (failure) throw failure;
+  }
+
+  /**
+   * Submissions accepted together: messages and recipients in one statement (atomic, one round
+   * trip); timers only for certified recipients. Should the batch fail, each goes again on its own,
+   * so one bad submission does not refuse its neighbours.
+   */
+  private async recordSubmissionBatch(batch: ArchivedSubmission[]): Promise<(Error | null)[]> {
+    try {
+      await this.insertSubmissions(batch);
+      return batch.map(() => null);
+    } catch (err) {
+      if (batch.length === 1) throw err;
+    }
+    const each = await Promise.allSettled(batch.map((s) => this.insertSubmissions([s])));
+    return each.map((r) => (r.status === 'rejected' ? (r.reason as Error) : null));
+  }
+
+  private async insertSubmissions(batch: ArchivedSubmission[]): Promise<void> {
+    const due = (s: ArchivedSubmission, seconds: number) =>
+      new Date(s.acceptedAt.getTime() + seconds * 1000).toISOString();
+    const recipients = batch.flatMap((s) =>
+      s.recipients.map((r) => ({
+        identificativo: s.identificativo,
+        address: r.address.toLowerCase(),
+        certified: r.tipo === 'certificato',
+        cc: r.field === 'cc',
+        preavvisoDueAt: due(s, this.options.preavvisoSeconds),
+        mancataConsegnaDueAt: due(s, this.options.mancataConsegnaSeconds),
+      })),
+    );
     await this.db.query(sql`
-      WITH message AS (
+      WITH s AS (
+        SELECT * FROM unnest(${batch.map((s) => s.identificativo)}::text[], ${batch.map((s) => s.originalMessageId)}::text[],
+                             ${batch.map((s) => s.sender.toLowerCase())}::text[], ${batch.map((s) => s.subject)}::text[],
+                             ${batch.map((s) => receiptTypeColumn[s.receiptType])}::"ReceiptType"[],
+                             ${batch.map((s) => s.sizeBytes)}::bigint[], ${batch.map((s) => s.originalPath)}::text[])
+          AS s(identificativo, original_message_id, sender, subject, receipt_type, size_bytes, spool_path)
+      ),
+      message AS (
         INSERT INTO pec_messages (id, identificativo, original_message_id, direction, kind, state, sender, subject,
                                   receipt_type, size_bytes, sender_mailbox_id, spool_path, created_at, updated_at)
-        SELECT gen_random_uuid(), ${s.identificativo}, ${s.originalMessageId}, 'OUTBOUND', 'POSTA_CERTIFICATA', 'ACCEPTED',
-               ${s.sender.toLowerCase()}, ${s.subject}, ${receiptTypeColumn[s.receiptType]}::"ReceiptType", ${s.sizeBytes}::bigint,
-               (SELECT id FROM mailboxes WHERE address = ${s.sender.toLowerCase()}), ${originalPath}, now(), now()
-        RETURNING id
+        SELECT gen_random_uuid(), s.identificativo, s.original_message_id, 'OUTBOUND', 'POSTA_CERTIFICATA', 'ACCEPTED',
+               s.sender, s.subject, s.receipt_type, s.size_bytes,
+               (SELECT id FROM mailboxes WHERE address = s.sender), s.spool_path, now(), now()
+        FROM s
+        RETURNING id, identificativo
       )
       INSERT INTO pec_recipients (id, message_id, recipient, certified, is_cc, state, preavviso_due_at,
                                   mancata_consegna_due_at, created_at, updated_at)
       SELECT gen_random_uuid(), message.id, r.recipient, r.certified, r.is_cc, 'ACCEPTED',
-             CASE WHEN r.certified THEN ${preavvisoDueAt}::timestamptz END,
-             CASE WHEN r.certified THEN ${mancataConsegnaDueAt}::timestamptz END, now(), now()
-      FROM message,
-           unnest(${s.recipients.map((r) => r.address.toLowerCase())}::text[], ${certified}::boolean[],
-                  ${s.recipients.map((r) => r.field === 'cc')}::boolean[]) AS r(recipient, certified, is_cc)`);
+             CASE WHEN r.certified THEN r.preavviso_due_at END,
+             CASE WHEN r.certified THEN r.mancata_consegna_due_at END, now(), now()
+      FROM unnest(${recipients.map((r) => r.identificativo)}::text[], ${recipients.map((r) => r.address)}::text[],
+                  ${recipients.map((r) => r.certified)}::boolean[], ${recipients.map((r) => r.cc)}::boolean[],
+                  ${recipients.map((r) => r.preavvisoDueAt)}::timestamptz[],
+                  ${recipients.map((r) => r.mancataConsegnaDueAt)}::timestamptz[])
+             AS r(identificativo, recipient, certified, is_cc, preavviso_due_at, mancata_consegna_due_at)
+      JOIN message ON message.identificativo = r.identificativo`);
   }
 
   private archiveFolder(): Promise<unknown> {
