@@ -10,6 +10,7 @@ import path from 'node:path';
 import { describe, test } from 'node:test';
 import { parse } from 'yaml';
 import { describeVariables, loadConfig } from '../lib/config';
+import { groupCommitSettings } from '../lib/db/embedded';
 
 const root = path.resolve(__dirname, '..');
 const read = (p: string): string => readFileSync(path.join(root, p), 'utf8');
@@ -28,12 +29,24 @@ interface Service {
   profiles?: string[];
   restart?: string;
 }
-const compose = parse(composeText, { merge: true }) as { services: Record<string, Service>; volumes: Record<string, unknown> };
+const compose = parse(composeText, { merge: true }) as {
+  services: Record<string, Service>;
+  volumes: Record<string, unknown>;
+};
 const services = compose.services;
-const pkg = JSON.parse(read('package.json')) as { scripts: Record<string, string>; dependencies: Record<string, string> };
+const pkg = JSON.parse(read('package.json')) as {
+  scripts: Record<string, string>;
+  dependencies: Record<string, string>;
+};
 const configVariables = new Set(describeVariables().map((v) => v.name));
 /** variables only compose itself uses (database container, TLS mount, published port) */
-const composeOnly = new Set(['POSTGRES_DB', 'POSTGRES_USER', 'POSTGRES_PASSWORD', 'TLS_DIR', 'PORTAL_PUBLISH_PORT']);
+const composeOnly = new Set([
+  'POSTGRES_DB',
+  'POSTGRES_USER',
+  'POSTGRES_PASSWORD',
+  'TLS_DIR',
+  'PORTAL_PUBLISH_PORT',
+]);
 
 function envExample(): Map<string, string> {
   const vars = new Map<string, string>();
@@ -46,21 +59,34 @@ function envExample(): Map<string, string> {
 
 /** ${VAR}, ${VAR:-default}, ${VAR:?message} → value from `env` (compose interpolation). */
 function interpolate(text: string, env: Map<string, string>): string {
-  return text.replace(/\$\{([A-Z0-9_]+)(?::([-?])([^}]*))?\}/g, (_m, name: string, op: string | undefined, arg: string) => {
-    const v = env.get(name);
-    if (v) return v;
-    if (op === '-') return arg;
-    if (op === '?') throw new Error(`compose would stop: ${arg}`);
-    return '';
-  });
+  return text.replace(
+    /\$\{([A-Z0-9_]+)(?::([-?])([^}]*))?\}/g,
+    (_m, name: string, op: string | undefined, arg: string) => {
+      const v = env.get(name);
+      if (v) return v;
+      if (op === '-') return arg;
+      if (op === '?') throw new Error(`compose would stop: ${arg}`);
+      return '';
+    },
+  );
 }
 
-const dockerfiles = [...new Set(Object.values(services).flatMap((s) => (s.build ? [s.build.dockerfile] : [])))];
-const npmRuns = (text: string): string[] => [...text.matchAll(/npm",?\s*"?run"?,?\s*"?(?:--silent"?,?\s*"?)?([a-z][\w:-]*)/g)].map((m) => m[1]);
+const dockerfiles = [
+  ...new Set(Object.values(services).flatMap((s) => (s.build ? [s.build.dockerfile] : []))),
+];
+const npmRuns = (text: string): string[] =>
+  [...text.matchAll(/npm",?\s*"?run"?,?\s*"?(?:--silent"?,?\s*"?)?([a-z][\w:-]*)/g)].map((m) => m[1]);
 
 describe('docker/compose.yaml', () => {
   test('has the services of the deployment, with the published ports', () => {
-    assert.deepEqual(Object.keys(services).sort(), ['clamav', 'dovecot', 'migrate', 'mta', 'portal', 'postgres']);
+    assert.deepEqual(Object.keys(services).sort(), [
+      'clamav',
+      'dovecot',
+      'migrate',
+      'mta',
+      'portal',
+      'postgres',
+    ]);
     const published = (s: string) => (services[s].ports ?? []).map((p) => p.split(':').slice(-2)[0]);
     assert.deepEqual(published('mta'), ['25', '465', '587']);
     assert.deepEqual(published('dovecot'), ['993', '995']);
@@ -70,9 +96,13 @@ describe('docker/compose.yaml', () => {
     assert.ok(services.clamav.expose?.includes('3310'));
     assert.equal(envExample().get('MTA_CLAMAV_ADDRESS'), 'clamav:3310');
     assert.equal(services.migrate.restart, 'no');
-    for (const s of ['portal', 'mta', 'dovecot']) assert.equal(services[s].depends_on?.migrate?.condition, 'service_completed_successfully');
+    for (const s of ['portal', 'mta', 'dovecot'])
+      assert.equal(services[s].depends_on?.migrate?.condition, 'service_completed_successfully');
     assert.equal(services.migrate.depends_on?.postgres?.condition, 'service_healthy');
     assert.ok(services.postgres.healthcheck);
+    // the same group-commit settings as the embedded server
+    for (const setting of groupCommitSettings)
+      assert.ok(services.postgres.command?.includes(setting), setting);
   });
 
   test('every npm script it or the Dockerfiles run exists, and scripts run without dev dependencies', () => {
@@ -82,7 +112,8 @@ describe('docker/compose.yaml', () => {
     // runtime images install with --omit=dev: whatever starts the scripts must be a dependency
     for (const name of runs.filter((n) => n !== 'build:mta')) {
       const bin = pkg.scripts[name].split(' ')[0];
-      if (bin === 'tsx' || bin === 'next' || bin === 'prisma') assert.ok(pkg.dependencies[bin], `${bin} (used by npm run ${name}) must be in dependencies`);
+      if (bin === 'tsx' || bin === 'next' || bin === 'prisma')
+        assert.ok(pkg.dependencies[bin], `${bin} (used by npm run ${name}) must be in dependencies`);
     }
     assert.ok(pkg.dependencies.tsx, 'the MTA entrypoint runs with node --import tsx');
   });
@@ -90,15 +121,21 @@ describe('docker/compose.yaml', () => {
   test('every variable is documented in .env.example and known to lib/config.ts or used by compose', () => {
     const documented = envExample();
     const used = [...composeText.matchAll(/\$\{([A-Z0-9_]+)/g)].map((m) => m[1]);
-    for (const v of used) assert.ok(documented.has(v), `${v} is used by compose.yaml but not documented in .env.example`);
+    for (const v of used)
+      assert.ok(documented.has(v), `${v} is used by compose.yaml but not documented in .env.example`);
     for (const v of documented.keys()) {
-      assert.ok(configVariables.has(v) || composeOnly.has(v), `${v} in .env.example is neither a lib/config.ts variable nor a compose variable`);
-      if (composeOnly.has(v)) assert.ok(used.includes(v), `${v} is documented but compose.yaml never uses it`);
+      assert.ok(
+        configVariables.has(v) || composeOnly.has(v),
+        `${v} in .env.example is neither a lib/config.ts variable nor a compose variable`,
+      );
+      if (composeOnly.has(v))
+        assert.ok(used.includes(v), `${v} is documented but compose.yaml never uses it`);
     }
     for (const [name, s] of Object.entries(services)) {
       if (!s.env_file) continue;
       assert.equal(s.env_file, '.env');
-      for (const key of Object.keys(s.environment ?? {})) assert.ok(configVariables.has(key), `${name}: ${key} is not a lib/config.ts variable`);
+      for (const key of Object.keys(s.environment ?? {}))
+        assert.ok(configVariables.has(key), `${name}: ${key} is not a lib/config.ts variable`);
     }
   });
 
@@ -114,7 +151,10 @@ describe('docker/compose.yaml', () => {
       assert.equal(config.maildirRoot, '/var/mail/pec');
     }
     env.delete('POSTGRES_PASSWORD');
-    assert.throws(() => interpolate(services.portal.environment?.DATABASE_URL ?? '', env), /set POSTGRES_PASSWORD/);
+    assert.throws(
+      () => interpolate(services.portal.environment?.DATABASE_URL ?? '', env),
+      /set POSTGRES_PASSWORD/,
+    );
   });
 
   test('the MTA delivers over LMTP to the port the dovecot service exposes and dovecot.conf listens on', () => {
@@ -124,15 +164,22 @@ describe('docker/compose.yaml', () => {
     const { host, port } = config.delivery;
     assert.equal(host, 'dovecot');
     assert.ok(services.dovecot.expose?.includes(String(port)), 'dovecot does not expose the LMTP port');
-    assert.ok(!(services.dovecot.ports ?? []).some((p) => p.endsWith(`:${port}`)), 'LMTP must not be published');
-    assert.match(read('docker/dovecot/dovecot.conf'), new RegExp(`inet_listener lmtp \\{\\s*port = ${port}\\n`));
+    assert.ok(
+      !(services.dovecot.ports ?? []).some((p) => p.endsWith(`:${port}`)),
+      'LMTP must not be published',
+    );
+    assert.match(
+      read('docker/dovecot/dovecot.conf'),
+      new RegExp(`inet_listener lmtp \\{\\s*port = ${port}\\n`),
+    );
   });
 
   test('volumes are declared; the MTA and Dovecot share the Maildir volume', () => {
     for (const s of Object.values(services)) {
       for (const v of s.volumes ?? []) {
         const source = v.split(':')[0];
-        if (!source.startsWith('$') && !source.startsWith('/') && !source.startsWith('.')) assert.ok(source in compose.volumes, `volume ${source} not declared`);
+        if (!source.startsWith('$') && !source.startsWith('/') && !source.startsWith('.'))
+          assert.ok(source in compose.volumes, `volume ${source} not declared`);
       }
     }
     const maildirOf = (s: string) => services[s].volumes?.find((v) => v.startsWith('maildir:'));
@@ -144,7 +191,11 @@ describe('docker/compose.yaml', () => {
 
 describe('Dockerfiles', () => {
   test('exist, with their own .dockerignore, and every file they name exists', () => {
-    assert.deepEqual(dockerfiles.sort(), ['docker/dovecot.Dockerfile', 'docker/mta.Dockerfile', 'docker/portal.Dockerfile']);
+    assert.deepEqual(dockerfiles.sort(), [
+      'docker/dovecot.Dockerfile',
+      'docker/mta.Dockerfile',
+      'docker/portal.Dockerfile',
+    ]);
     for (const f of dockerfiles) {
       assert.ok(existsSync(path.join(root, `${f}.dockerignore`)), `${f}.dockerignore`);
       const text = read(f);
@@ -157,7 +208,9 @@ describe('Dockerfiles', () => {
 
   test('portal and MTA images: multi-stage, production dependencies only, non-root, healthcheck', () => {
     for (const f of ['docker/portal.Dockerfile', 'docker/mta.Dockerfile']) {
-      const stages = read(f).split(/^FROM /m).slice(1);
+      const stages = read(f)
+        .split(/^FROM /m)
+        .slice(1);
       assert.ok(stages.length >= 2, `${f} is not multi-stage`);
       const final = stages[stages.length - 1];
       assert.match(final, /npm ci --omit=dev/);

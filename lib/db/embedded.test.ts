@@ -66,11 +66,12 @@ test('initialises on first start, listens on loopback only, keeps data across a 
   const again = await startEmbeddedPostgres({ dataDir, port });
   assert.deepEqual([again.startedHere, again.owned, again.url], [false, false, first.url]);
   await again.stop();
-  const [settings] = await sql<{ listen: string; sockets: string }>(
+  const [settings] = await sql<{ listen: string; sockets: string; delay: string; siblings: string }>(
     first.url,
-    "SELECT current_setting('listen_addresses') AS listen, current_setting('unix_socket_directories') AS sockets",
+    "SELECT current_setting('listen_addresses') AS listen, current_setting('unix_socket_directories') AS sockets, current_setting('commit_delay') AS delay, current_setting('commit_siblings') AS siblings",
   );
-  assert.deepEqual(settings, { listen: '127.0.0.1', sockets: '' });
+  // group commit (groupCommitSettings) is on
+  assert.deepEqual(settings, { listen: '127.0.0.1', sockets: '', delay: '200', siblings: '2' });
   // its own session: a Ctrl-C sent to the starting process's group does not reach it
   assert.notEqual(sessionOf(serverPid(dataDir)), sessionOf(process.pid));
   await sql(first.url, "CREATE TABLE kept (v text); INSERT INTO kept VALUES ('still here')");
