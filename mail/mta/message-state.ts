@@ -87,8 +87,8 @@ export class MessageStateStore {
   private readonly db: SqlClient;
   /** the archive folder, created once */
   private archiveReady: Promise<unknown> | undefined;
-  // Per-message updates that return nothing are naturally batched (natural-batch.ts): one
-  // statement for all the bustas relayed, or inbound recipients settled, meanwhile.
+  // Statements of one kind issued while the previous one is in flight go together as the next
+  // (natural-batch.ts): submissions, bustas relayed, inbound settlements, receipts and their checks.
   private readonly submissions = new NaturalBatch<ArchivedSubmission, Error | null>((items) =>
     this.recordSubmissionBatch(items),
   );
@@ -96,7 +96,6 @@ export class MessageStateStore {
   private readonly settled = new NaturalBatch<InboundSettlement, void>((items) =>
     this.settleInboundBatch(items),
   );
-  // and so are receipts arriving together, and their duplicate checks (reads, one snapshot)
   private readonly receipts = new NaturalBatch<ReceiptUpdate, MovedRecipient[]>((items) =>
     this.applyReceiptBatch(items),
   );
