@@ -32,10 +32,6 @@ interface SpoolFileHeader {
 /** Entry files, as opposed to tombstones, batch commit files and leftovers of interrupted writes. */
 export const entrySuffix = '.msg';
 
-export function isSpoolEntryName(name: string): boolean {
-  return name.endsWith(entrySuffix);
-}
-
 export interface SpoolFileMember {
   entry: SpoolEntry;
   data: Buffer | readonly Buffer[];
