@@ -77,7 +77,15 @@ export async function rowsOf<R extends object>(db: SqlClient, query: SqlQuery): 
  * fewer messages per second in the exchange bench).
  */
 export function createSqlPool(url: string, options: { max?: number } = {}): pg.Pool {
-  const pool = new pg.Pool({ connectionString: url, max: options.max ?? 10, idleTimeoutMillis: 30_000 });
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: options.max ?? 10,
+    idleTimeoutMillis: 30_000,
+    // Prepared statements keep their generic plan: the server's default re-plans each run whose
+    // arrays differ in length (every batch), and planning the log INSERT over the month partitions
+    // cost as much as running it.
+    options: '-c plan_cache_mode=force_generic_plan',
+  });
   // an idle connection dropped by the server (restart) must not crash the process; the next
   // query opens a new one
   pool.on('error', (err) => console.warn(`[pec-sql] idle connection lost: ${err.message}`));
