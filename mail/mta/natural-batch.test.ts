@@ -38,18 +38,34 @@ describe('NaturalBatch', () => {
     assert.equal(await later, 50);
   });
 
-  it('rejects every caller of a failed batch and goes on with the next', async () => {
+  it('runs a failed batch again item by item: only the bad item fails, its neighbours are kept', async () => {
     const r = recordingRunner();
     const batch = new NaturalBatch(r.run);
     const first = batch.submit(1);
-    const failing = [batch.submit(2), batch.submit(-1)];
-    await r.release();
-    await r.release();
+    const shared = [batch.submit(2), batch.submit(-1), batch.submit(4)];
+    await r.release(); // [1]
+    await r.release(); // [2, -1, 4] fails
+    for (let i = 0; i < 3; i++) await r.release(); // each alone
     assert.equal(await first, 10);
-    for (const f of failing) await assert.rejects(f, /bad item/);
+    assert.equal(await shared[0], 20);
+    await assert.rejects(shared[1], /bad item/);
+    assert.equal(await shared[2], 40);
+    assert.deepEqual(r.batches, [[1], [2, -1, 4], [2], [-1], [4]]);
     const next = batch.submit(3);
     await r.release();
     assert.equal(await next, 30);
+  });
+
+  it('a failing runner (database down) fails every caller, each after its own try', async () => {
+    let calls = 0;
+    const down = new NaturalBatch<number, number>(async () => {
+      calls++;
+      await new Promise((r) => setTimeout(r, 5));
+      throw new Error('connection refused');
+    });
+    const all = [1, 2, 3].map((i) => down.submit(i));
+    for (const p of all) await assert.rejects(p, /connection refused/);
+    assert.equal(calls, 1 + 1 + 2, 'first alone, then [2, 3], then 2 and 3 alone');
   });
 
   it('caps a batch at maxItems', async () => {

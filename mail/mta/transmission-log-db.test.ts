@@ -137,20 +137,31 @@ describe('DatabaseTransmissionLog', () => {
     assert.equal(await log.write(event), false);
   });
 
-  it('rejects every caller of a batch that fails, and writes none of its rows', async () => {
+  it('a row the database refuses fails only its own caller: its batch is written again row by row', async () => {
     const log = new DatabaseTransmissionLog(pool);
     const id = 'opec.fail@pec.alfa.test';
     const ok = { type: 'SUBMISSION', identificativo: id, outcome: 'OK' } as const;
-    const first = log.write(ok);
-    // event_type is varchar(64): this row fails its whole batch
-    const bad = log.write({ ...ok, type: 'X'.repeat(65) as TransmissionEvent['type'] });
-    const neighbour = log.write({ ...ok, recipient: 'bob@pec.beta.test' });
-    assert.equal(await first, true);
-    await assert.rejects(bad, /too long/);
-    await assert.rejects(neighbour, /too long/);
-    assert.equal((await rowsFor(id)).length, 1);
+    const [first, tooLong, neighbour, withNul] = await Promise.allSettled([
+      log.write(ok),
+      // event_type is varchar(64), and text cannot hold NUL: both rows fail the batch they share
+      log.write({ ...ok, type: 'X'.repeat(65) as TransmissionEvent['type'] }),
+      log.write({ ...ok, recipient: 'bob@pec.beta.test' }),
+      log.write({ ...ok, originalMessageId: '<evil\u0000@client.example>' }),
+    ]);
+    assert.deepEqual(first, { status: 'fulfilled', value: true });
+    assert.match(String(tooLong.status === 'rejected' && tooLong.reason), /too long/);
+    assert.deepEqual(
+      neighbour,
+      { status: 'fulfilled', value: true },
+      'the neighbour of a bad row is written',
+    );
+    assert.match(String(withNul.status === 'rejected' && withNul.reason), /invalid byte sequence/);
+    assert.deepEqual(
+      (await rowsFor(id)).map((r) => r.recipient),
+      [null, 'bob@pec.beta.test'],
+    );
     // the writer goes on with the next batch
     assert.equal(await log.write({ ...ok, recipient: 'carol@pec.beta.test' }), true);
-    assert.equal((await rowsFor(id)).length, 2);
+    assert.equal((await rowsFor(id)).length, 3);
   });
 });
