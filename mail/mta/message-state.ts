@@ -89,7 +89,7 @@ export class MessageStateStore {
   private archiveReady: Promise<unknown> | undefined;
   // Statements of one kind issued while the previous one is in flight go together as the next
   // (natural-batch.ts): submissions, bustas relayed, inbound settlements, receipts and their checks.
-  private readonly submissions = new NaturalBatch<ArchivedSubmission, Error | null>((items) =>
+  private readonly submissions = new NaturalBatch<ArchivedSubmission, void>((items) =>
     this.recordSubmissionBatch(items),
   );
   private readonly relayed = new NaturalBatch<Relayed, void>((items) => this.markRelayedBatch(items));
@@ -133,27 +133,15 @@ export class MessageStateStore {
         await this.archiveFolder();
         await fs.writeFile(originalPath, s.original, { mode: 0o600 });
       });
-    const failure = await this.submissions.submit({ ...s, originalPath });
-    if (failure) throw failure;
+    await this.submissions.submit({ ...s, originalPath });
   }
 
   /**
    * Submissions accepted together: messages and recipients in one statement (atomic, one round
-   * trip); timers only for certified recipients. Should the batch fail, each goes again on its own,
-   * so one bad submission does not refuse its neighbours.
+   * trip); timers only for certified recipients. Should the batch fail, NaturalBatch runs each
+   * again on its own, so one bad submission does not refuse its neighbours.
    */
-  private async recordSubmissionBatch(batch: ArchivedSubmission[]): Promise<(Error | null)[]> {
-    try {
-      await this.insertSubmissions(batch);
-      return batch.map(() => null);
-    } catch (err) {
-      if (batch.length === 1) throw err;
-    }
-    const each = await Promise.allSettled(batch.map((s) => this.insertSubmissions([s])));
-    return each.map((r) => (r.status === 'rejected' ? (r.reason as Error) : null));
-  }
-
-  private async insertSubmissions(batch: ArchivedSubmission[]): Promise<void> {
+  private async recordSubmissionBatch(batch: ArchivedSubmission[]): Promise<void[]> {
     const due = (s: ArchivedSubmission, seconds: number) =>
       new Date(s.acceptedAt.getTime() + seconds * 1000).toISOString();
     const recipients = batch.flatMap((s) =>
@@ -194,6 +182,7 @@ export class MessageStateStore {
                   ${recipients.map((r) => r.mancataConsegnaDueAt)}::timestamptz[])
              AS r(identificativo, recipient, certified, is_cc, preavviso_due_at, mancata_consegna_due_at)
       JOIN message ON message.identificativo = r.identificativo`);
+    return batch.map(() => undefined);
   }
 
   private archiveFolder(): Promise<unknown> {
