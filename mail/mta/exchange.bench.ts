@@ -72,13 +72,28 @@ async function plainRelay(tmp: string): Promise<{ perSecond: number; p50: number
   return { perSecond: count / seconds, p50: percentile(latencies, 50), p95: percentile(latencies, 95) };
 }
 
-/** CPU seconds a process has used so far, from /proc: user and system (kernel: syscalls, loopback TCP). */
+/**
+ * A process's name and, in seconds, its CPU from /proc/<pid>/stat: user, system (kernel: syscalls,
+ * loopback TCP) and that of its exited children it reaped; plus its parent pid.
+ */
+function procStat(pid: number | string) {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = stat.replace(/^.*\) /, '').split(' ');
+  const seconds = (i: number) => Number(f[i]) / 100; // clock ticks (USER_HZ = 100)
+  return {
+    name: /^\d+ \((.*)\) /.exec(stat)?.[1],
+    ppid: Number(f[1]),
+    user: seconds(11),
+    system: seconds(12),
+    reaped: seconds(13) + seconds(14),
+  };
+}
+
+/** CPU seconds a process has used so far: user and system. */
 function cpuSeconds(pid: number | undefined): { user: number; system: number } {
   if (!pid) return { user: NaN, system: NaN };
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8')
-    .replace(/^.*\) /, '')
-    .split(' ');
-  return { user: Number(fields[11]) / 100, system: Number(fields[12]) / 100 }; // clock ticks (USER_HZ = 100)
+  const { user, system } = procStat(pid);
+  return { user, system };
 }
 
 /**
@@ -90,13 +105,12 @@ function postgresCpuSeconds(dataDirs: string[]): number {
   const stats = new Map<number, { ppid: number; own: number; reaped: number; cmdline: string }>();
   for (const pid of readdirSync('/proc').filter((n) => /^\d+$/.test(n))) {
     try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      if (!/^\d+ \(postgres\)/.test(stat)) continue;
-      const f = stat.replace(/^.*\) /, '').split(' ');
+      const stat = procStat(pid);
+      if (stat.name !== 'postgres') continue;
       stats.set(Number(pid), {
-        ppid: Number(f[1]),
-        own: (Number(f[11]) + Number(f[12])) / 100,
-        reaped: (Number(f[13]) + Number(f[14])) / 100,
+        ppid: stat.ppid,
+        own: stat.user + stat.system,
+        reaped: stat.reaped,
         cmdline: readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' '),
       });
     } catch {
