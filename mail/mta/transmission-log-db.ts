@@ -9,6 +9,9 @@ import { rowsOf, sql, sqlClientOf, type SqlClient } from '@/lib/db/sql';
 import { NaturalBatch } from './natural-batch';
 import type { TransmissionEvent, TransmissionLogWriter } from './transmission-log';
 
+/** `once` only means something with an identificativo to recognise the fact by. */
+const isOnce = (e: TransmissionEvent) => e.once === true && (e.identificativo ?? null) !== null;
+
 /** What makes two `once` events the same fact. */
 const onceKey = (e: TransmissionEvent) => JSON.stringify([e.type, e.identificativo, e.recipient ?? null]);
 
@@ -29,8 +32,7 @@ export class DatabaseTransmissionLog implements TransmissionLogWriter {
     const seen = new Set<string>();
     const sent: number[] = [];
     events.forEach((e, i) => {
-      const once = e.once === true && (e.identificativo ?? null) !== null;
-      if (!once) return void sent.push(i);
+      if (!isOnce(e)) return void sent.push(i);
       const key = onceKey(e);
       if (seen.has(key)) return;
       seen.add(key);
@@ -52,7 +54,7 @@ export class DatabaseTransmissionLog implements TransmissionLogWriter {
                              ${rows.map((e) => e.counterpartProvider ?? null)}::text[],
                              ${rows.map((e) => e.outcome)}::text[],
                              ${rows.map((e) => (e.details === undefined ? null : JSON.stringify(e.details)))}::jsonb[],
-                             ${rows.map((e) => e.once === true && (e.identificativo ?? null) !== null)}::boolean[])
+                             ${rows.map(isOnce)}::boolean[])
                       WITH ORDINALITY AS e(occurred_at, event_type, identificativo, original_message_id, sender,
                                            recipient, counterpart_provider, outcome, details, once, n)
       ),
