@@ -212,14 +212,8 @@ export async function storeInMaildir(
     throw err;
   }
   await handle.close();
-  try {
-    await fs.rename(tmpPath, newPath);
-  } catch (err) {
-    // new/ removed between the open and here: recreate it and move the (still present) tmp file.
-    if (!isMissing(err)) throw err;
-    await ensureMaildir(dir);
-    await fs.rename(tmpPath, newPath);
-  }
+  // new/ removed between the open and here: recreated, and the (still present) tmp file moved.
+  await inMaildir(dir, () => fs.rename(tmpPath, newPath));
   // Concurrent deliveries into the same new/ share one directory fsync.
   await syncDirectory(path.join(dir, 'new'));
   return { path: newPath, name, size: data.length };
