@@ -285,10 +285,15 @@ export class OutboundSpool {
 
   /** One entry: its file written and fsynced as `.tmp`, renamed into place, the folder fsynced. */
   private async writeEntry(member: SpoolFileMember): Promise<void> {
+    await this.replaceEntry(member);
+    await syncDirectory(this.options.dir);
+  }
+
+  /** Writes an entry's file alone, fsynced as `.tmp`, and renames it into place (no folder fsync). */
+  private async replaceEntry(member: SpoolFileMember): Promise<void> {
     const file = this.entryFile(member.entry.id);
     await writeSpoolFile(`${file}.tmp`, [member]);
     await fs.rename(`${file}.tmp`, file);
-    await syncDirectory(this.options.dir);
   }
 
   /**
@@ -351,8 +356,7 @@ export class OutboundSpool {
       // Sent just before a crash (tombstone written), or its data already gone: nothing to convert.
       if (!data || (entry.keyed && (await exists(this.tombstoneFile(id))))) continue;
       if (await exists(this.entryFile(id))) continue;
-      await writeSpoolFile(`${this.entryFile(id)}.tmp`, [{ entry, data }]);
-      await fs.rename(`${this.entryFile(id)}.tmp`, this.entryFile(id));
+      await this.replaceEntry({ entry, data });
     }
     await syncDirectory(dir);
     // Data files without an envelope were never acknowledged to anyone; the rest are converted.
@@ -513,8 +517,7 @@ export class OutboundSpool {
     entry.nextAttemptAt = new Date(Date.now() + delay).toISOString();
     // Rewritten alone (a batch member leaves the shared file to the others); like before the
     // attempt, a crash here at worst retries with the old recipients and counters.
-    await writeSpoolFile(`${this.entryFile(entry.id)}.tmp`, [{ entry, data }]);
-    await fs.rename(`${this.entryFile(entry.id)}.tmp`, this.entryFile(entry.id));
+    await this.replaceEntry({ entry, data });
     await this.report({ type: 'deferred', entry, recipients: remaining, reason: lastReason });
     if (!this.stopped) this.schedule(entry);
   }
