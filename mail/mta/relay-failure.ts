@@ -30,6 +30,7 @@ import {
   type PecRecipient,
   type ProviderIndex,
 } from '@/mail/pec';
+import { serviceAddress } from '@/mail/pec/build/assemble';
 import type { MessageStateStore } from './message-state';
 import type { Outbox, SpoolOutcome } from './spool';
 import type { TransmissionLogWriter } from './transmission-log';
@@ -128,11 +129,10 @@ export class RelayFailures {
           },
         ],
       });
-      const service = ctx.provider.serviceAddress ?? `posta-certificata@${ctx.provider.domain}`;
       notice = buildBustaAnomalia({
         ctx,
         received: dsn.data,
-        sender: service,
+        sender: serviceAddress(ctx),
         recipients: [claim.sender],
         reason: 'avviso di mancato recapito a un destinatario di posta ordinaria',
       });
