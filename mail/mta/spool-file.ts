@@ -37,9 +37,9 @@ export interface SpoolFileMember {
   data: Buffer | readonly Buffer[];
 }
 
-const chunksOf = (data: Buffer | readonly Buffer[]): readonly Buffer[] =>
+export const chunksOf = (data: Buffer | readonly Buffer[]): readonly Buffer[] =>
   Buffer.isBuffer(data) ? [data] : data;
-const sizeOf = (chunks: readonly Buffer[]) => chunks.reduce((n, c) => n + c.length, 0);
+export const sizeOf = (chunks: readonly Buffer[]) => chunks.reduce((n, c) => n + c.length, 0);
 
 /** Writes `file` (header, then every member's bytes) durably in one writev; the caller renames it into place. */
 export async function writeSpoolFile(file: string, members: readonly SpoolFileMember[]): Promise<void> {

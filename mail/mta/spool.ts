@@ -18,9 +18,11 @@ import { syncDirectory } from './dir-sync';
 import { RelayError, type RelayResult, type SmtpRelay } from './relay';
 import type { Router } from './routing';
 import {
+  chunksOf,
   entrySuffix,
   readSpoolData,
   readSpoolEntries,
+  sizeOf,
   writeSpoolFile,
   type SpoolEntry,
   type SpoolFileMember,
@@ -387,8 +389,8 @@ export class OutboundSpool {
 
   /** A copy (the caller may reuse its buffers), within a bound: anything else is read from disk. */
   private keepInMemory(id: string, data: Buffer | readonly Buffer[]): void {
-    const chunks = Buffer.isBuffer(data) ? [data] : data;
-    const size = chunks.reduce((n, c) => n + c.length, 0);
+    const chunks = chunksOf(data);
+    const size = sizeOf(chunks);
     if (size > inMemoryEntryMaxBytes || this.inMemoryBytes + size > inMemoryMaxBytes) return;
     this.inMemory.set(id, Buffer.concat(chunks, size));
     this.inMemoryBytes += size;
