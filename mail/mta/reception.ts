@@ -9,6 +9,7 @@
  * - anything else → busta di anomalia stored for each recipient (or refused, per mailbox policy).
  * Messages we issue leave through the outbound spool, so they are on disk before we answer 250.
  */
+import { serviceAddress } from '@/mail/pec/build/assemble';
 import type { InflowGate } from './inflow';
 import {
   buildAvvenutaConsegna,
@@ -146,8 +147,7 @@ export class ReceptionPoint {
   }
 
   private serviceAddress(): string {
-    const p = this.deps.context().provider;
-    return (p.serviceAddress ?? `posta-certificata@${p.domain}`).toLowerCase();
+    return serviceAddress(this.deps.context()).toLowerCase();
   }
 
   async receive(envelope: { from: string; to: string[] }, raw: Buffer): Promise<ReceptionResult> {

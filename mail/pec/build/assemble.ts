@@ -21,7 +21,7 @@ export interface NoticeText {
   paragraphs: Array<string | string[]>;
 }
 
-export function serviceAddress(ctx: BuildContext): string {
+export function serviceAddress(ctx: Pick<BuildContext, 'provider'>): string {
   return ctx.provider.serviceAddress ?? `posta-certificata@${ctx.provider.domain}`;
 }
 

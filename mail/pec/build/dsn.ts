@@ -20,6 +20,7 @@ import {
 } from '../mime-write';
 import { pecLocalTime, rfc5322Date } from '../time';
 import { decodeWords, headerValue, splitHeaders } from './headers';
+import { serviceAddress } from './assemble';
 import type { BuildContext } from './types';
 
 export interface FailedRecipient {
@@ -143,10 +144,7 @@ export function buildDeliveryStatus(input: DeliveryStatusInput): BuiltDeliverySt
 
   const head =
     headerBlock([
-      [
-        'From',
-        `${quoteString('Mail Delivery System')} <${ctx.provider.serviceAddress ?? `posta-certificata@${ctx.provider.domain}`}>`,
-      ],
+      ['From', `${quoteString('Mail Delivery System')} <${serviceAddress(ctx)}>`],
       ['To', input.to],
       ['Subject', `Mancato recapito / Undelivered Mail: ${encodeWords(subject)}`],
       ['Date', date(ctx.now)],
