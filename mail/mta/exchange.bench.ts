@@ -2,7 +2,7 @@
  * A→B PEC exchange throughput and submission-to-consegna latency, against a plain Haraka
  * (queue/smtp_forward to a sink) relaying the same messages, measured in the same run. A PEC message
  * counts as done when its avvenuta consegna is in the sender's Maildir (four signatures, two SMTP
- * hops, presa in carico included). Concurrency 10; PEC_BENCH_MESSAGES sets the count (default 200).
+ * hops, presa in carico included). Concurrency 10 (PEC_BENCH_CONCURRENCY); PEC_BENCH_MESSAGES sets the count (default 200).
  * Both sides first carry PEC_BENCH_WARMUP messages (default 30) that are not measured: the figures are
  * those of a running server, not of its first seconds (pool connections opening, PostgreSQL filling
  * each backend's catalog cache and plans, V8 compiling the hot paths).
@@ -19,7 +19,7 @@ import { startSmtpSink } from './testing/smtp-sink';
 
 const count = Number(process.env.PEC_BENCH_MESSAGES ?? 200);
 const warmup = Number(process.env.PEC_BENCH_WARMUP ?? 30);
-const concurrency = 10;
+const concurrency = Number(process.env.PEC_BENCH_CONCURRENCY ?? 10);
 
 function percentile(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -35,9 +35,7 @@ async function runPool(n: number, worker: (i: number) => Promise<void>): Promise
   );
 }
 
-async function plainRelay(
-  tmp: string,
-): Promise<{
+async function plainRelay(tmp: string): Promise<{
   perSecond: number;
   p50: number;
   p95: number;
