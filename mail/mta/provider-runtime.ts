@@ -90,10 +90,13 @@ export async function createMtaRuntime(
     retryDelaysMs: config.queue.retrySeconds?.map((s) => s * 1000),
     // the reception point is built below (it needs the spool as its outbox)
     deliverLocally: localDelivery((): ReceptionPoint => reception, ownInbound),
+    // A busta given up on (refused, expired) throws until its log row and the sender's notice are
+    // recorded, so the spool keeps it and reports again (spool.ts): both steps are idempotent.
     onOutcome: async (o) => {
       options.onOutcome?.(o);
       if (o.entry.label !== 'busta-trasporto' || !o.entry.ref) return;
       if (o.type === 'delivered') await state.markRelayed(o.entry.ref, o.recipients);
+      const final = o.type === 'refused' || o.type === 'expired';
       for (const recipient of o.recipients) {
         await log.write({
           type: 'BUSTA_RELAYED',
@@ -107,13 +110,18 @@ export async function createMtaRuntime(
             outcome: o.type,
             ...(o.type === 'delivered' ? { response: o.result.response } : { reason: o.reason }),
           },
+          // one final refusal per recipient, however often it is reported
+          once: final,
         });
       }
       // The sender hears of a recipient the busta cannot reach: mancata consegna or DSN (relay-failure.ts).
-      if (o.type === 'refused' || o.type === 'expired')
-        await relayFailures
-          .handle(o)
-          .catch((err: Error) => console.error(`[pec-mta] relay failure notice for ${o.entry.ref}: ${err.message}`));
+      if (final)
+        await relayFailures.handle(o).catch((err: Error) => {
+          console.error(
+            `[pec-mta] relay failure notice for ${o.entry.ref}: ${err.message} (retried with the entry)`,
+          );
+          throw err;
+        });
     },
   });
   const context = (): BuildContext => ({

@@ -12,6 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { loadConfig } from '@/lib/config';
+import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from '@/lib/db/embedded';
 import { findFreePort, startTestDatabase, type TestDatabase } from '@/lib/db/testing';
 import { decodeBody, readMime } from '@/mail/pec';
 import { createMtaRuntime, type MtaRuntime } from './provider-runtime';
@@ -36,6 +37,8 @@ let beta: SmtpSink;
 let runtime: MtaRuntime;
 let alfa: ProviderPki;
 let caFile: string;
+/** The database server started again by the outage test (db.stop() stops only the first one). */
+let restarted: EmbeddedPostgresHandle | undefined;
 
 before(async () => {
   [db, ordinary, beta] = await Promise.all([
@@ -81,6 +84,7 @@ before(async () => {
 after(async () => {
   await runtime?.close();
   await Promise.all([ordinary?.close(), beta?.close()]);
+  await restarted?.stop();
   await db?.stop();
   rmSync(work, { recursive: true, force: true });
 });
@@ -306,5 +310,42 @@ describe('a busta that cannot be relayed', () => {
     // nobody answered: no SMTP reply to quote
     assert.doesNotMatch(status, /Diagnostic-Code/);
     assert.equal((await logRows(id, 'MANCATA_CONSEGNA_SENT')).length, 1);
+  });
+
+  it('database down when the queue lifetime runs out: the DSN is kept owed and sent, once, when it is back', async () => {
+    const subject = 'Database fermo';
+    const id = await submit(subject, ['hank@unreachable.test']);
+    // her accettazione goes through our own reception point, which needs the database: in before the outage
+    await waitFor('the accettazione', () =>
+      readMaildir(maildirRoot, alice).find(
+        (m) => m.r.kind === 'accettazione' && (m.r.subject ?? '').includes(subject),
+      ),
+    );
+    const { dataDir, port } = db.server;
+    await db.server.stop();
+    // The 3 s lifetime runs out meanwhile: neither the refusal's log row nor the claim can be written.
+    await new Promise((r) => setTimeout(r, 4500));
+    assert.equal(aliceGot(subject).length, 0);
+    assert.equal(runtime.spool.size(), 1, 'the busta stays queued while its DSN is owed');
+
+    restarted = await startEmbeddedPostgres({ dataDir, port });
+    const [anomalia] = await waitFor(
+      'the DSN after the outage',
+      () => {
+        const m = aliceGot(subject);
+        return m.length > 0 ? m : undefined;
+      },
+      15_000,
+    );
+    await runtime.spool.idle();
+    assert.equal(runtime.spool.size(), 0);
+    assert.equal(aliceGot(subject).length, 1);
+    const status = deliveryStatus(anomalia);
+    assert.match(status, /Final-Recipient: rfc822; hank@unreachable\.test/);
+    assert.match(status, /Status: 4\.4\.7/);
+    assert.equal((await logRows(id, 'MANCATA_CONSEGNA_SENT')).length, 1);
+    const relayed = await logRows(id, 'BUSTA_RELAYED');
+    assert.equal(relayed.filter((r) => r.outcome === 'REFUSED').length, 1, 'one final refusal row');
+    assert.equal((await recipientState(id, 'hank@unreachable.test')).state, 'FAILED');
   });
 });

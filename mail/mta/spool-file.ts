@@ -22,6 +22,19 @@ export interface SpoolEntry {
   ref?: string;
   /** Enqueued under an idempotency key: a tombstone remembers it once it has left. */
   keyed?: boolean;
+  /**
+   * Recipients given up on (refused, or expired in the queue) whose outcome the spool's observer
+   * could not record yet (its database down): reported again at every attempt until it can.
+   */
+  unreported?: UnreportedFailure[];
+}
+
+/** A refusal or expiry still to be reported (see SpoolEntry.unreported). */
+export interface UnreportedFailure {
+  type: 'refused' | 'expired';
+  recipients: string[];
+  code?: number;
+  reason: string;
 }
 
 /** The header line: every entry in the file, each followed (in this order) by `size` bytes. */

@@ -1,13 +1,5 @@
 import assert from 'node:assert/strict';
-import {
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  renameSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -105,6 +97,59 @@ describe('Outbound spool', () => {
     await up.waitFor(1);
     await second.spool.idle();
     assert.equal(up.messages[0].raw.toString(), 'Subject: two\r\n\r\nx\r\n');
+    assert.deepEqual(readdirSync(dir), []);
+  });
+
+  it('keeps a refusal its observer could not record (database down) and reports it again, across a restart, without sending again', async () => {
+    const beta = await sink({ rejectRecipients: ['zed@pec.beta.test'] });
+    const dir = path.join(tmp, 'unreported');
+    let databaseDown = true;
+    const reports: string[] = [];
+    const spoolFor = () => {
+      const relay = new SmtpRelay({ heloName: 'mta.pec.alfa.test', tls: { rejectUnauthorized: false } });
+      const spool = new OutboundSpool({
+        dir,
+        router: new Router({
+          staticRoutes: { 'pec.beta.test': { host: '127.0.0.1', port: beta.port } },
+          resolveMx: async () => [],
+        }),
+        relay,
+        retryDelaysMs: [100],
+        onOutcome: (o) => {
+          if (o.type !== 'refused') return;
+          reports.push(`${o.recipients.join(',')} ${o.code} ${databaseDown ? 'lost' : 'recorded'}`);
+          if (databaseDown) throw new Error('database down');
+        },
+      });
+      cleanups.push(async () => {
+        await spool.stop();
+        await relay.close();
+      });
+      return spool;
+    };
+    const first = spoolFor();
+    await first.start();
+    await first.enqueue(
+      { from: 'alice@pec.alfa.test', to: ['bob@pec.beta.test', 'zed@pec.beta.test'] },
+      Buffer.from('Subject: refused\r\n\r\nx\r\n'),
+    );
+    while (reports.length < 3) await new Promise((r) => setTimeout(r, 20));
+    await first.stop();
+    assert.equal(first.size(), 1, 'the entry stays while its refusal is unrecorded');
+    assert.equal(readdirSync(dir).filter((n) => n.endsWith('.msg')).length, 1);
+    assert.equal(beta.messages.length, 1, 'sent once: bob delivered, zed refused, nothing sent again');
+    assert.deepEqual(beta.messages[0].to, ['bob@pec.beta.test']);
+
+    // A restart finds the unrecorded refusal in the entry file; the database is back.
+    const before = reports.length;
+    databaseDown = false;
+    const second = spoolFor();
+    await second.start();
+    await second.idle();
+    assert.deepEqual(reports.slice(before), ['zed@pec.beta.test 550 recorded']);
+    assert.ok(reports.slice(0, before).every((r) => r === 'zed@pec.beta.test 550 lost'));
+    assert.equal(beta.messages.length, 1);
+    assert.equal(second.size(), 0);
     assert.deepEqual(readdirSync(dir), []);
   });
 

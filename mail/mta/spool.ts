@@ -26,6 +26,7 @@ import {
   writeSpoolFile,
   type SpoolEntry,
   type SpoolFileMember,
+  type UnreportedFailure,
 } from './spool-file';
 
 export type { SpoolEntry } from './spool-file';
@@ -84,7 +85,13 @@ export interface SpoolOptions {
   maxAgeMs?: number;
   /** Deliveries in flight at once. */
   concurrency?: number;
-  /** Told about every recipient's fate (transmission log, state). Errors it throws are ignored. */
+  /**
+   * Told about every recipient's fate (transmission log, state, the sender's notice). An error it
+   * throws for a delivery or a deferral is ignored; for a recipient given up on (refused, expired)
+   * it means the consequences are not recorded yet: the entry stays queued and that outcome is
+   * reported again at its next attempt, until the observer accepts it. So a notice owed to the
+   * sender is never lost to a database outage; the observer must therefore be idempotent.
+   */
   onOutcome?: (outcome: SpoolOutcome) => void | Promise<void>;
   /**
    * Delivery to our own domains without an SMTP round trip to ourselves (route source
@@ -460,9 +467,26 @@ export class OutboundSpool {
     }
   }
 
+  /** Reports a recipient given up on; what the observer could not take is returned, to keep. */
+  private async reportFailure(entry: SpoolEntry, failure: UnreportedFailure): Promise<UnreportedFailure[]> {
+    const { type, recipients, code, reason } = failure;
+    try {
+      await this.options.onOutcome?.(
+        type === 'refused' ? { type, entry, recipients, code, reason } : { type, entry, recipients, reason },
+      );
+      return [];
+    } catch {
+      return [failure];
+    }
+  }
+
   private async attempt(entry: SpoolEntry): Promise<void> {
     const data = this.takeFromMemory(entry.id) ?? (await readSpoolData(this.entryFile(entry.id), entry.id));
     entry.attempts++;
+    // Outcomes the observer could not record at an earlier attempt go first.
+    const unreported: UnreportedFailure[] = [];
+    for (const failure of entry.unreported ?? [])
+      unreported.push(...(await this.reportFailure(entry, failure)));
     const byDomain = new Map<string, string[]>();
     for (const rcpt of entry.to) {
       const domain = rcpt.slice(rcpt.lastIndexOf('@') + 1).toLowerCase();
@@ -482,13 +506,14 @@ export class OutboundSpool {
         const delivered = recipients.filter((r) => result.accepted.includes(r));
         if (delivered.length) await this.report({ type: 'delivered', entry, recipients: delivered, result });
         for (const r of refused) {
-          await this.report({
-            type: 'refused',
-            entry,
-            recipients: [r.address],
-            code: r.code,
-            reason: r.response,
-          });
+          unreported.push(
+            ...(await this.reportFailure(entry, {
+              type: 'refused',
+              recipients: [r.address],
+              code: r.code,
+              reason: r.response,
+            })),
+          );
         }
         const settled = new Set([...delivered, ...refused.map((r) => r.address)]);
         for (const r of recipients) if (!settled.has(r)) remaining.push(r);
@@ -496,31 +521,37 @@ export class OutboundSpool {
       } catch (err) {
         const reason = (err as Error).message;
         if (err instanceof RelayError && err.permanent) {
-          await this.report({ type: 'refused', entry, recipients, code: err.code, reason });
+          unreported.push(
+            ...(await this.reportFailure(entry, { type: 'refused', recipients, code: err.code, reason })),
+          );
         } else {
           remaining.push(...recipients);
           lastReason = reason;
         }
       }
     }
-    if (remaining.length === 0) {
-      await this.remove(entry, data.length);
-      return;
-    }
     const age = Date.now() - Date.parse(entry.createdAt);
-    if (age >= (this.options.maxAgeMs ?? 24 * 3600_000)) {
-      await this.report({ type: 'expired', entry, recipients: remaining, reason: lastReason });
+    if (remaining.length > 0 && age >= (this.options.maxAgeMs ?? 24 * 3600_000)) {
+      const expired = remaining.splice(0);
+      unreported.push(
+        ...(await this.reportFailure(entry, { type: 'expired', recipients: expired, reason: lastReason })),
+      );
+    }
+    if (remaining.length === 0 && unreported.length === 0) {
       await this.remove(entry, data.length);
       return;
     }
     const delays = this.options.retryDelaysMs ?? defaultRetryDelays;
     const delay = delays[Math.min(entry.attempts - 1, delays.length - 1)];
     entry.to = remaining;
+    entry.unreported = unreported.length > 0 ? unreported : undefined;
     entry.nextAttemptAt = new Date(Date.now() + delay).toISOString();
     // Rewritten alone (a batch member leaves the shared file to the others); like before the
-    // attempt, a crash here at worst retries with the old recipients and counters.
+    // attempt, a crash here at worst retries with the old recipients and counters (and reports
+    // again what the observer took meanwhile, which it must bear).
     await this.replaceEntry({ entry, data });
-    await this.report({ type: 'deferred', entry, recipients: remaining, reason: lastReason });
+    if (remaining.length > 0)
+      await this.report({ type: 'deferred', entry, recipients: remaining, reason: lastReason });
     if (!this.stopped) this.schedule(entry);
   }
 

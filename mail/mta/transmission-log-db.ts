@@ -13,7 +13,8 @@ import type { TransmissionEvent, TransmissionLogWriter } from './transmission-lo
 const isOnce = (e: TransmissionEvent) => e.once === true && (e.identificativo ?? null) !== null;
 
 /** What makes two `once` events the same fact. */
-const onceKey = (e: TransmissionEvent) => JSON.stringify([e.type, e.identificativo, e.recipient ?? null]);
+const onceKey = (e: TransmissionEvent) =>
+  JSON.stringify([e.type, e.identificativo, e.recipient ?? null, e.outcome]);
 
 export class DatabaseTransmissionLog implements TransmissionLogWriter {
   private readonly db: SqlClient;
@@ -63,7 +64,7 @@ export class DatabaseTransmissionLog implements TransmissionLogWriter {
         WHERE NOT e.once OR NOT EXISTS (
           SELECT 1 FROM transmission_log t
           WHERE t.identificativo = e.identificativo AND t.event_type = e.event_type
-            AND t.recipient IS NOT DISTINCT FROM e.recipient)
+            AND t.recipient IS NOT DISTINCT FROM e.recipient AND t.outcome = e.outcome)
       ),
       inserted AS (
         INSERT INTO transmission_log (occurred_at, event_type, identificativo, original_message_id, sender, recipient,

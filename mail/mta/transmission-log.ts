@@ -36,8 +36,10 @@ export interface TransmissionEvent {
   occurredAt?: Date;
   details?: Record<string, unknown>;
   /**
-   * At most one row per (type, identificativo, recipient): set on events a retried transaction
-   * repeats (a busta re-sent after a crash), so the log states each fact once.
+   * At most one row per (type, identificativo, recipient, outcome): set on events a retried
+   * transaction repeats (a busta re-sent after a crash), so the log states each fact once. The
+   * outcome is part of the fact: a busta's final refusal (REFUSED) is not its earlier deferrals
+   * (ERROR) of the same type.
    */
   once?: boolean;
 }
@@ -54,7 +56,8 @@ export class MemoryTransmissionLog implements TransmissionLogWriter {
     const same = (e: TransmissionEvent) =>
       e.type === event.type &&
       e.identificativo === event.identificativo &&
-      (e.recipient ?? null) === (event.recipient ?? null);
+      (e.recipient ?? null) === (event.recipient ?? null) &&
+      e.outcome === event.outcome;
     if (event.once && this.events.some(same)) return false;
     this.events.push({ occurredAt: new Date(), ...event });
     return true;
