@@ -113,6 +113,18 @@ function aliceGot(subject: string): StoredMessage[] {
   );
 }
 
+/** Waits until something besides her accettazione reaches alice about `subject`. */
+function aliceReceives(subject: string, what: string): Promise<StoredMessage[]> {
+  return waitFor(
+    what,
+    () => {
+      const m = aliceGot(subject);
+      return m.length > 0 ? m : undefined;
+    },
+    20_000,
+  );
+}
+
 /** The delivery-status part of a DSN carried inside a busta di anomalia. */
 function deliveryStatus(m: StoredMessage): string {
   const inner = m.r.original;
@@ -139,10 +151,7 @@ describe('a busta that cannot be relayed', () => {
   it('esterno recipient refused with 550: one DSN naming it, inside a signed busta di anomalia', async () => {
     const subject = 'Ordinaria rifiutata';
     const id = await submit(subject, ['dave@example.test', 'erin@example.test']);
-    const got = await waitFor('the DSN for dave', () => {
-      const m = aliceGot(subject);
-      return m.length > 0 ? m : undefined;
-    });
+    const got = await aliceReceives(subject, 'the DSN for dave');
     await runtime.spool.idle();
     assert.equal(aliceGot(subject).length, 1, 'one message only: erin was delivered');
     const [anomalia] = got;
@@ -173,10 +182,7 @@ describe('a busta that cannot be relayed', () => {
   it('certified provider refusing the busta with 554: one avviso di mancata consegna at once, none from the timer', async () => {
     const subject = 'Certificata rifiutata';
     const id = await submit(subject, ['bob@pec.beta.test']);
-    const [notice] = await waitFor('the mancata consegna for bob', () => {
-      const m = aliceGot(subject);
-      return m.length > 0 ? m : undefined;
-    });
+    const [notice] = await aliceReceives(subject, 'the mancata consegna for bob');
     assert.equal(notice.r.kind, 'errore-consegna');
     assert.match(notice.r.subject ?? '', /^AVVISO DI MANCATA CONSEGNA: /);
     assert.ok(verifiesWithOpenssl(notice.raw, caFile), 'openssl smime -verify with Alfa’s CA');
@@ -246,14 +252,7 @@ describe('a busta that cannot be relayed', () => {
         failureReason: `${relayFailureMark}4.4.7 - prima del crash`,
       },
     });
-    const [notice] = await waitFor(
-      'the notice after the expiry',
-      () => {
-        const m = aliceGot(subject);
-        return m.length > 0 ? m : undefined;
-      },
-      15_000,
-    );
+    const [notice] = await aliceReceives(subject, 'the notice after the expiry');
     await runtime.spool.idle();
     assert.equal(notice.r.kind, 'errore-consegna');
     assert.ok(verifiesWithOpenssl(notice.raw, caFile));
@@ -294,14 +293,7 @@ describe('a busta that cannot be relayed', () => {
   it('esterno recipient whose server never answers: a DSN with status 4.4.7 once the queue lifetime is over', async () => {
     const subject = 'Server irraggiungibile';
     const id = await submit(subject, ['gina@unreachable.test']);
-    const [anomalia] = await waitFor(
-      'the expiry DSN',
-      () => {
-        const m = aliceGot(subject);
-        return m.length > 0 ? m : undefined;
-      },
-      15_000,
-    );
+    const [anomalia] = await aliceReceives(subject, 'the expiry DSN');
     await runtime.spool.idle();
     assert.equal(aliceGot(subject).length, 1);
     const status = deliveryStatus(anomalia);
@@ -329,14 +321,7 @@ describe('a busta that cannot be relayed', () => {
     assert.equal(runtime.spool.size(), 1, 'the busta stays queued while its DSN is owed');
 
     restarted = await startEmbeddedPostgres({ dataDir, port });
-    const [anomalia] = await waitFor(
-      'the DSN after the outage',
-      () => {
-        const m = aliceGot(subject);
-        return m.length > 0 ? m : undefined;
-      },
-      15_000,
-    );
+    const [anomalia] = await aliceReceives(subject, 'the DSN after the outage');
     await runtime.spool.idle();
     assert.equal(runtime.spool.size(), 0);
     assert.equal(aliceGot(subject).length, 1);
