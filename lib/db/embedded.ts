@@ -167,8 +167,13 @@ function sleep(ms: number): Promise<void> {
  */
 async function runningServerPid(dataDir: string): Promise<number | undefined> {
   const pidFile = path.join(dataDir, 'postmaster.pid');
-  if (!existsSync(pidFile)) return undefined;
-  const pid = Number.parseInt((await readFile(pidFile, 'utf8')).split('\n')[0] ?? '', 10);
+  // A server shutting down removes its pid file at any moment: gone is as good as never there.
+  const content = await readFile(pidFile, 'utf8').catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT') return undefined;
+    throw err;
+  });
+  if (content === undefined) return undefined;
+  const pid = Number.parseInt(content.split('\n')[0] ?? '', 10);
   if (Number.isInteger(pid) && pid > 0 && isAlive(pid) && /postgres/.test(processCommandLine(pid)))
     return pid;
   await rm(pidFile, { force: true });
