@@ -245,11 +245,6 @@ async function withStartLock<T>(dataDir: string, fn: () => Promise<T>): Promise<
 }
 
 /**
- * Starts the server with pg_ctl, which detaches it into a session of its own: a Ctrl-C meant for
- * the supervisor must not reach PostgreSQL before the MTA and portal have finished with it.
- * Returns the postmaster pid.
- */
-/**
  * The MTA commits many small transactions at once (state and log rows of concurrent messages), and
  * each commit waits for its own WAL flush. With a committing transaction waiting 200 µs when two
  * others are active, their commits share one flush: measured 0.32 → 0.22 ms of server CPU per
@@ -258,6 +253,21 @@ async function withStartLock<T>(dataDir: string, fn: () => Promise<T>): Promise<
  */
 export const groupCommitSettings = ['commit_delay=200', 'commit_siblings=2'];
 
+/**
+ * PEC_PG_STAT_STATEMENTS=1 (diagnosis only, e.g. with the exchange bench): the servers started
+ * load pg_stat_statements, planning times included, to see what each statement costs.
+ */
+function diagnosticSettings(): string[] {
+  return process.env.PEC_PG_STAT_STATEMENTS === '1'
+    ? ['shared_preload_libraries=pg_stat_statements', 'pg_stat_statements.track_planning=on']
+    : [];
+}
+
+/**
+ * Starts the server with pg_ctl, which detaches it into a session of its own: a Ctrl-C meant for
+ * the supervisor must not reach PostgreSQL before the MTA and portal have finished with it.
+ * Returns the postmaster pid.
+ */
 async function startServer(dataDir: string, port: number): Promise<number> {
   const logFile = path.join(dataDir, 'server.log');
   // keep the previous run's log beside the new one, no more
@@ -270,7 +280,7 @@ async function startServer(dataDir: string, port: number): Promise<number> {
     `--log=${logFile}`,
     // loopback TCP only, and no Unix socket (its default folder may not be writable); group commit
     // (see groupCommitSettings)
-    `--options=-p ${port} -c listen_addresses=127.0.0.1 -c unix_socket_directories='' ${groupCommitSettings.map((s) => `-c ${s}`).join(' ')}`,
+    `--options=-p ${port} -c listen_addresses=127.0.0.1 -c unix_socket_directories='' ${[...groupCommitSettings, ...diagnosticSettings()].map((s) => `-c ${s}`).join(' ')}`,
   ];
   const pgCtl = await pgCtlPath();
   const result = await new Promise<{ code: number | null; output: string }>((resolve, reject) => {

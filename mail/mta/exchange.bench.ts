@@ -19,6 +19,16 @@ import { startSmtpSink } from './testing/smtp-sink';
 
 const count = Number(process.env.PEC_BENCH_MESSAGES ?? 200);
 const warmup = Number(process.env.PEC_BENCH_WARMUP ?? 30);
+/** PEC_PG_STAT_STATEMENTS=1: the servers load pg_stat_statements (lib/db/embedded.ts), printed per provider. */
+const statementStats = process.env.PEC_PG_STAT_STATEMENTS === '1';
+
+interface StatementCost {
+  callsPerMessage: number;
+  execMsPerMessage: number;
+  planMsPerMessage: number;
+  rowsPerCall: number;
+  query: string;
+}
 const concurrency = Number(process.env.PEC_BENCH_CONCURRENCY ?? 10);
 
 function percentile(values: number[], p: number): number {
@@ -161,6 +171,7 @@ async function pecExchange(tmp: string): Promise<{
   cost: Record<string, ProviderCost>;
   postgresMsPerMessage: number;
   clientMsPerMessage: number;
+  statements: Record<string, StatementCost[]>;
 }> {
   const password = 'Bench-123-xyz';
   const net = await startPecNetwork({
@@ -235,6 +246,11 @@ async function pecExchange(tmp: string): Promise<{
       return { submittedAt, consegnaAt };
     };
     await deliver('warm-up', warmup);
+    if (statementStats)
+      for (const p of Object.values(net.providers)) {
+        await p.db.prisma.$executeRawUnsafe('CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
+        await p.db.prisma.$queryRawUnsafe('SELECT pg_stat_statements_reset()');
+      }
     const before = Object.fromEntries(
       await Promise.all(
         Object.entries(net.providers).map(
@@ -260,6 +276,21 @@ async function pecExchange(tmp: string): Promise<{
         statementsPerMessage: ((await xacts(p)) - before[k].xacts) / count,
       };
     }
+    const statements: Record<string, StatementCost[]> = {};
+    if (statementStats)
+      for (const [k, p] of Object.entries(net.providers)) {
+        const rows = await p.db.prisma.$queryRawUnsafe<
+          { calls: bigint; exec: number; plan: number; rows: bigint; query: string }[]
+        >(`SELECT calls, total_exec_time AS exec, total_plan_time AS plan, rows, query FROM pg_stat_statements
+           WHERE query NOT LIKE '%pg_stat_statements%' ORDER BY total_exec_time + total_plan_time DESC LIMIT 8`);
+        statements[k] = rows.map((r) => ({
+          callsPerMessage: Number(r.calls) / count,
+          execMsPerMessage: r.exec / count,
+          planMsPerMessage: r.plan / count,
+          rowsPerCall: Number(r.rows) / Math.max(1, Number(r.calls)),
+          query: r.query.replace(/\s+/g, ' ').slice(0, 90),
+        }));
+      }
     const seconds = (Math.max(...consegnaAt) - start) / 1000;
     const latencies = consegnaAt.map((at, i) => at - submittedAt[i]);
     return {
@@ -269,6 +300,7 @@ async function pecExchange(tmp: string): Promise<{
       cost,
       postgresMsPerMessage,
       clientMsPerMessage,
+      statements,
     };
   } finally {
     await net.stop();
@@ -298,6 +330,15 @@ async function main(): Promise<void> {
     console.log(
       `PostgreSQL (both providers) CPU ${pec.postgresMsPerMessage.toFixed(1)} ms per message; this bench process (SMTP client, Maildir polling) ${pec.clientMsPerMessage.toFixed(1)} ms`,
     );
+    for (const [k, list] of Object.entries(pec.statements)) {
+      console.log(
+        `provider ${k}, costliest statements (per message: calls, execution ms, planning ms; rows per call):`,
+      );
+      for (const st of list)
+        console.log(
+          `  ${st.callsPerMessage.toFixed(2)} calls ${st.execMsPerMessage.toFixed(2)} ms exec ${st.planMsPerMessage.toFixed(2)} ms plan ${st.rowsPerCall.toFixed(1)} rows | ${st.query}`,
+        );
+    }
     console.log(
       `ratio PEC / plain relay throughput: ${(pec.perSecond / plain.perSecond).toFixed(2)}x (target ≥ 1.0x; p95 target < 500 ms)`,
     );
