@@ -19,7 +19,7 @@ function setup(
   dir: string,
   routes: Record<string, { host: string; port: number }>,
   outcomes: SpoolOutcome[] = [],
-  extra: { tombstoneMs?: number } = {},
+  extra: { tombstoneMs?: number; onOutcome?: (o: SpoolOutcome) => void } = {},
 ) {
   const relay = new SmtpRelay({ heloName: 'mta.pec.alfa.test', tls: { rejectUnauthorized: false } });
   const spool = new OutboundSpool({
@@ -28,9 +28,11 @@ function setup(
     relay,
     retryDelaysMs: [100],
     ...extra,
-    onOutcome: (o) => {
-      outcomes.push(o);
-    },
+    onOutcome:
+      extra.onOutcome ??
+      ((o) => {
+        outcomes.push(o);
+      }),
   });
   cleanups.push(async () => {
     await spool.stop();
@@ -105,28 +107,14 @@ describe('Outbound spool', () => {
     const dir = path.join(tmp, 'unreported');
     let databaseDown = true;
     const reports: string[] = [];
-    const spoolFor = () => {
-      const relay = new SmtpRelay({ heloName: 'mta.pec.alfa.test', tls: { rejectUnauthorized: false } });
-      const spool = new OutboundSpool({
-        dir,
-        router: new Router({
-          staticRoutes: { 'pec.beta.test': { host: '127.0.0.1', port: beta.port } },
-          resolveMx: async () => [],
-        }),
-        relay,
-        retryDelaysMs: [100],
+    const spoolFor = () =>
+      setup(dir, { 'pec.beta.test': { host: '127.0.0.1', port: beta.port } }, [], {
         onOutcome: (o) => {
           if (o.type !== 'refused') return;
           reports.push(`${o.recipients.join(',')} ${o.code} ${databaseDown ? 'lost' : 'recorded'}`);
           if (databaseDown) throw new Error('database down');
         },
-      });
-      cleanups.push(async () => {
-        await spool.stop();
-        await relay.close();
-      });
-      return spool;
-    };
+      }).spool;
     const first = spoolFor();
     await first.start();
     await first.enqueue(

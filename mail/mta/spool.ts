@@ -467,26 +467,29 @@ export class OutboundSpool {
     }
   }
 
-  /** Reports a recipient given up on; what the observer could not take is returned, to keep. */
-  private async reportFailure(entry: SpoolEntry, failure: UnreportedFailure): Promise<UnreportedFailure[]> {
+  /** Reports a recipient given up on; false when the observer could not record it (keep it). */
+  private async reportFailure(entry: SpoolEntry, failure: UnreportedFailure): Promise<boolean> {
     const { type, recipients, code, reason } = failure;
     try {
       await this.options.onOutcome?.(
         type === 'refused' ? { type, entry, recipients, code, reason } : { type, entry, recipients, reason },
       );
-      return [];
+      return true;
     } catch {
-      return [failure];
+      return false;
     }
   }
 
   private async attempt(entry: SpoolEntry): Promise<void> {
     const data = this.takeFromMemory(entry.id) ?? (await readSpoolData(this.entryFile(entry.id), entry.id));
     entry.attempts++;
-    // Outcomes the observer could not record at an earlier attempt go first.
+    // Recipients given up on whose outcome the observer cannot record yet stay in the entry.
     const unreported: UnreportedFailure[] = [];
-    for (const failure of entry.unreported ?? [])
-      unreported.push(...(await this.reportFailure(entry, failure)));
+    const giveUp = async (failure: UnreportedFailure) => {
+      if (!(await this.reportFailure(entry, failure))) unreported.push(failure);
+    };
+    // Outcomes the observer could not record at an earlier attempt go first.
+    for (const failure of entry.unreported ?? []) await giveUp(failure);
     const byDomain = new Map<string, string[]>();
     for (const rcpt of entry.to) {
       const domain = rcpt.slice(rcpt.lastIndexOf('@') + 1).toLowerCase();
@@ -505,25 +508,15 @@ export class OutboundSpool {
         const refused = result.rejected.filter((r) => r.code !== undefined && r.code >= 500);
         const delivered = recipients.filter((r) => result.accepted.includes(r));
         if (delivered.length) await this.report({ type: 'delivered', entry, recipients: delivered, result });
-        for (const r of refused) {
-          unreported.push(
-            ...(await this.reportFailure(entry, {
-              type: 'refused',
-              recipients: [r.address],
-              code: r.code,
-              reason: r.response,
-            })),
-          );
-        }
+        for (const r of refused)
+          await giveUp({ type: 'refused', recipients: [r.address], code: r.code, reason: r.response });
         const settled = new Set([...delivered, ...refused.map((r) => r.address)]);
         for (const r of recipients) if (!settled.has(r)) remaining.push(r);
         if (remaining.length) lastReason = result.rejected.map((r) => r.response).join('; ');
       } catch (err) {
         const reason = (err as Error).message;
         if (err instanceof RelayError && err.permanent) {
-          unreported.push(
-            ...(await this.reportFailure(entry, { type: 'refused', recipients, code: err.code, reason })),
-          );
+          await giveUp({ type: 'refused', recipients, code: err.code, reason });
         } else {
           remaining.push(...recipients);
           lastReason = reason;
@@ -532,10 +525,7 @@ export class OutboundSpool {
     }
     const age = Date.now() - Date.parse(entry.createdAt);
     if (remaining.length > 0 && age >= (this.options.maxAgeMs ?? 24 * 3600_000)) {
-      const expired = remaining.splice(0);
-      unreported.push(
-        ...(await this.reportFailure(entry, { type: 'expired', recipients: expired, reason: lastReason })),
-      );
+      await giveUp({ type: 'expired', recipients: remaining.splice(0), reason: lastReason });
     }
     if (remaining.length === 0 && unreported.length === 0) {
       await this.remove(entry, data.length);
