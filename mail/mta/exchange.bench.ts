@@ -19,6 +19,7 @@ import { startSmtpSink } from './testing/smtp-sink';
 
 const count = Number(process.env.PEC_BENCH_MESSAGES ?? 200);
 const warmup = Number(process.env.PEC_BENCH_WARMUP ?? 30);
+const concurrency = Number(process.env.PEC_BENCH_CONCURRENCY ?? 10);
 /** PEC_PG_STAT_STATEMENTS=1: the servers load pg_stat_statements (lib/db/embedded.ts), printed per provider. */
 const statementStats = process.env.PEC_PG_STAT_STATEMENTS === '1';
 
@@ -29,7 +30,6 @@ interface StatementCost {
   rowsPerCall: number;
   query: string;
 }
-const concurrency = Number(process.env.PEC_BENCH_CONCURRENCY ?? 10);
 
 function percentile(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -99,8 +99,7 @@ async function plainRelay(tmp: string): Promise<{
     perSecond: count / seconds,
     p50: percentile(latencies, 50),
     p95: percentile(latencies, 95),
-    cpuMsPerMessage: ((cpu.user + cpu.system - cpuBefore.user - cpuBefore.system) * 1000) / count,
-    systemMsPerMessage: ((cpu.system - cpuBefore.system) * 1000) / count,
+    ...cpuPerMessage(cpuBefore, cpu),
   };
 }
 
@@ -126,6 +125,14 @@ function cpuSeconds(pid: number | undefined): { user: number; system: number } {
   if (!pid) return { user: NaN, system: NaN };
   const { user, system } = procStat(pid);
   return { user, system };
+}
+
+/** CPU ms per measured message between two cpuSeconds readings, and its system part. */
+function cpuPerMessage(before: { user: number; system: number }, after: { user: number; system: number }) {
+  return {
+    cpuMsPerMessage: ((after.user + after.system - before.user - before.system) * 1000) / count,
+    systemMsPerMessage: ((after.system - before.system) * 1000) / count,
+  };
 }
 
 /**
@@ -203,7 +210,9 @@ async function pecExchange(tmp: string): Promise<{
     // consegne land in alice's Maildir: their file time is the arrival time.
     const dir = path.join(maildirPath(A.maildirRoot, 'alice@pec.alfa.test'), 'new');
     // Each file is read once (the folder only grows): polling must not eat the CPU it measures.
-    const seen = new Map<string, { subject: string; at: number } | null>();
+    const seen = new Set<string>();
+    /** consegna arrival time by the original's subject */
+    const arrived = new Map<string, number>();
     /** Sends n messages titled `<prefix> <i>`; resolves with each one's consegna arrival time. */
     const deliver = async (
       prefix: string,
@@ -220,30 +229,23 @@ async function pecExchange(tmp: string): Promise<{
         });
       });
       const deadline = Date.now() + 300_000;
-      const consegnaAt: number[] = [];
-      let found = 0;
+      const subjects = Array.from({ length: n }, (_, i) => `${prefix} ${i}`);
+      const found = () => subjects.filter((s) => arrived.has(s)).length;
       while (Date.now() < deadline) {
         for (const name of readdirSync(dir)) {
           if (seen.has(name)) continue;
+          seen.add(name);
           const raw = readFileSync(path.join(dir, name), 'latin1');
           const subject = /X-Ricevuta: avvenuta-consegna/i.test(raw)
             ? /Subject: CONSEGNA: ([^\r\n]*)/.exec(raw)?.[1]
             : undefined;
-          seen.set(name, subject ? { subject, at: statSync(path.join(dir, name)).mtimeMs } : null);
+          if (subject) arrived.set(subject, statSync(path.join(dir, name)).mtimeMs);
         }
-        found = 0;
-        for (const c of seen.values()) {
-          const m = c && new RegExp(`^${prefix} (\\d+)$`).exec(c.subject);
-          if (m) {
-            consegnaAt[Number(m[1])] = c!.at;
-            found++;
-          }
-        }
-        if (found >= n) break;
+        if (found() >= n) break;
         await new Promise((r) => setTimeout(r, 200));
       }
-      if (found < n) throw new Error(`${prefix}: only ${found} of ${n} consegne arrived`);
-      return { submittedAt, consegnaAt };
+      if (found() < n) throw new Error(`${prefix}: only ${found()} of ${n} consegne arrived`);
+      return { submittedAt, consegnaAt: subjects.map((s) => arrived.get(s)!) };
     };
     await deliver('warm-up', warmup);
     if (statementStats)
@@ -269,10 +271,8 @@ async function pecExchange(tmp: string): Promise<{
     const clientMsPerMessage = (client.user + client.system) / 1000 / count;
     const cost: Record<string, ProviderCost> = {};
     for (const [k, p] of Object.entries(net.providers)) {
-      const cpu = cpuSeconds(p.haraka.child.pid);
       cost[k] = {
-        cpuMsPerMessage: ((cpu.user + cpu.system - before[k].cpu.user - before[k].cpu.system) * 1000) / count,
-        systemMsPerMessage: ((cpu.system - before[k].cpu.system) * 1000) / count,
+        ...cpuPerMessage(before[k].cpu, cpuSeconds(p.haraka.child.pid)),
         statementsPerMessage: ((await xacts(p)) - before[k].xacts) / count,
       };
     }
