@@ -102,6 +102,16 @@ test('retention drops only whole partitions older than the cutoff, listing them;
     (_, i) => new Date(addUtcMonths(now, i - 36).getTime() + 5 * 86_400_000),
   );
   await db.prisma.transmissionLog.createMany({ data: months.map((d) => log(d, 'AVVENUTA_CONSEGNA')) });
+  // the key of a fact the MTA logged `once` in each of those months
+  await db.prisma.transmissionLogOnceFact.createMany({
+    data: months.map((d) => ({
+      identificativo: `retention-${d.toISOString()}`,
+      eventType: 'AVVENUTA_CONSEGNA_SENT',
+      recipient: '',
+      outcome: 'OK',
+      occurredAt: d,
+    })),
+  });
   const partitionsBefore = await partitionCount();
   const rowsBefore = await db.prisma.transmissionLog.count();
 
@@ -133,6 +143,14 @@ test('retention drops only whole partitions older than the cutoff, listing them;
   assert.ok(survivors.every((r) => r.occurredAt >= new Date(Date.UTC(2028, 11, 1))));
   assert.ok(rowsBefore - (await db.prisma.transmissionLog.count()) >= 6);
   assert.equal(await rowsIn('transmission_log_y2028m12'), 1, 'rows of the cutoff month intact');
+  // the once facts of the dropped months go with them, the others stay
+  const facts = await db.prisma.transmissionLogOnceFact.findMany({
+    where: { identificativo: { startsWith: 'retention-' } },
+  });
+  assert.deepEqual(
+    facts.map((f) => f.occurredAt.toISOString()).sort(),
+    months.filter((d) => d >= new Date(Date.UTC(2028, 11, 1))).map((d) => d.toISOString()),
+  );
 });
 
 test('dropping log younger than 30 months is refused unless a test explicitly overrides', async () => {

@@ -93,6 +93,8 @@ export async function dropTransmissionLogPartitionsOlderThan(
       await tx.$executeRawUnsafe(`DROP TABLE IF EXISTS public."${p.name}"`);
       // the month lookup of the log search (derived data) forgets the month with it
       await tx.$executeRaw`DELETE FROM log_index.message_months WHERE month_start >= ${p.from} AND month_start < ${p.to}`;
+      // and the keys of the facts logged `once` in that month (nothing can repeat them 30 months on)
+      await tx.$executeRaw`DELETE FROM transmission_log_once_facts WHERE occurred_at >= ${p.from} AND occurred_at < ${p.to}`;
     }
   });
   return doomed;

@@ -137,6 +137,45 @@ describe('DatabaseTransmissionLog', () => {
     assert.equal(await log.write(event), false);
   });
 
+  it('of writers on two connections (two MTA nodes) racing for the same `once` fact, exactly one writes it', async () => {
+    const other = createSqlPool(db.url);
+    try {
+      const nodes = [new DatabaseTransmissionLog(pool), new DatabaseTransmissionLog(other)];
+      for (let round = 0; round < 20; round++) {
+        const event: TransmissionEvent = {
+          type: 'AVVENUTA_CONSEGNA_SENT',
+          identificativo: `opec.race${round}@pec.alfa.test`,
+          recipient: 'bob@pec.beta.test',
+          outcome: 'OK',
+          once: true,
+        };
+        const results = await Promise.all([...nodes, ...nodes].map((log) => log.write(event)));
+        assert.equal(results.filter(Boolean).length, 1, `round ${round}: ${results}`);
+        assert.equal((await rowsFor(event.identificativo!)).length, 1);
+      }
+      // the fact's key is kept beside the log, recipient-less facts under ''
+      const recipientless: TransmissionEvent = {
+        type: 'ANOMALIA',
+        identificativo: 'opec.race@pec.alfa.test',
+        outcome: 'OK',
+        once: true,
+      };
+      assert.deepEqual(
+        await Promise.all(nodes.map((log) => log.write(recipientless))).then((r) => r.sort()),
+        [false, true],
+      );
+      const facts = await db.prisma.transmissionLogOnceFact.findMany({
+        where: { identificativo: 'opec.race@pec.alfa.test' },
+      });
+      assert.deepEqual(
+        facts.map((f) => [f.eventType, f.recipient, f.outcome]),
+        [['ANOMALIA', '', 'OK']],
+      );
+    } finally {
+      await other.end();
+    }
+  });
+
   it('a row the database refuses fails only its own caller: its batch is written again row by row', async () => {
     const log = new DatabaseTransmissionLog(pool);
     const id = 'opec.fail@pec.alfa.test';

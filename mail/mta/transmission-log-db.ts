@@ -40,8 +40,9 @@ export class DatabaseTransmissionLog implements TransmissionLogWriter {
       sent.push(i);
     });
     const rows = sent.map((i) => events[i]);
-    // `once` against the log: the check and the insert are one statement, so they see the same
-    // snapshot (the identificativo index makes the check cheap across all month partitions).
+    // `once` against the facts on record (transmission_log_once_facts): the fact's key and its log
+    // row go in one statement, so both or neither are written, and of two writers racing for the
+    // same fact ON CONFLICT lets exactly one through.
     const kept = await rowsOf<{ n: string }>(
       this.db,
       sql`
@@ -59,12 +60,18 @@ export class DatabaseTransmissionLog implements TransmissionLogWriter {
                       WITH ORDINALITY AS e(occurred_at, event_type, identificativo, original_message_id, sender,
                                            recipient, counterpart_provider, outcome, details, once, n)
       ),
+      new_facts AS (
+        INSERT INTO transmission_log_once_facts (identificativo, event_type, recipient, outcome, occurred_at)
+        SELECT identificativo, event_type, COALESCE(recipient, ''), outcome, occurred_at FROM e WHERE once
+        ON CONFLICT DO NOTHING
+        RETURNING identificativo, event_type, recipient, outcome
+      ),
       kept AS (
         SELECT * FROM e
-        WHERE NOT e.once OR NOT EXISTS (
-          SELECT 1 FROM transmission_log t
-          WHERE t.identificativo = e.identificativo AND t.event_type = e.event_type
-            AND t.recipient IS NOT DISTINCT FROM e.recipient AND t.outcome = e.outcome)
+        WHERE NOT e.once OR EXISTS (
+          SELECT 1 FROM new_facts f
+          WHERE f.identificativo = e.identificativo AND f.event_type = e.event_type
+            AND f.recipient = COALESCE(e.recipient, '') AND f.outcome = e.outcome)
       ),
       inserted AS (
         INSERT INTO transmission_log (occurred_at, event_type, identificativo, original_message_id, sender, recipient,

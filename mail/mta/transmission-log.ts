@@ -39,7 +39,7 @@ export interface TransmissionEvent {
    * At most one row per (type, identificativo, recipient, outcome): set on events a retried
    * transaction repeats (a busta re-sent after a crash), so the log states each fact once. The
    * outcome is part of the fact: a busta's final refusal (REFUSED) is not its earlier deferrals
-   * (ERROR) of the same type.
+   * (ERROR) of the same type. Only `once` rows count: a row written without it is not the fact.
    */
   once?: boolean;
 }
@@ -58,7 +58,7 @@ export class MemoryTransmissionLog implements TransmissionLogWriter {
       e.identificativo === event.identificativo &&
       (e.recipient ?? null) === (event.recipient ?? null) &&
       e.outcome === event.outcome;
-    if (event.once && this.events.some(same)) return false;
+    if (event.once && this.events.some((e) => e.once === true && same(e))) return false;
     this.events.push({ occurredAt: new Date(), ...event });
     return true;
   }
