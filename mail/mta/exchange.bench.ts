@@ -11,7 +11,9 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:f
 import os from 'node:os';
 import path from 'node:path';
 import nodemailer from 'nodemailer';
+import pg from 'pg';
 import { findFreePort } from '@/lib/db/testing';
+import { generateTransmissionLog } from '@/lib/transmission-log/generate';
 import { maildirPath } from './maildir';
 import { startHaraka } from './testing/haraka';
 import { alfaBeta, startPecNetwork } from './testing/pec-network';
@@ -20,6 +22,13 @@ import { startSmtpSink } from './testing/smtp-sink';
 const count = Number(process.env.PEC_BENCH_MESSAGES ?? 200);
 const warmup = Number(process.env.PEC_BENCH_WARMUP ?? 30);
 const concurrency = Number(process.env.PEC_BENCH_CONCURRENCY ?? 10);
+/**
+ * PEC_BENCH_LOG_EVENTS=n: each provider's transmission log first holds n generated events over 31
+ * monthly partitions (lib/transmission-log/generate.ts), as a provider in its third year does: what a
+ * log write costs must not grow with the log (default 0, an empty log).
+ */
+const logEvents = Number(process.env.PEC_BENCH_LOG_EVENTS ?? 0);
+const logMonths = 31;
 /** PEC_PG_STAT_STATEMENTS=1: the servers load pg_stat_statements (lib/db/embedded.ts), printed per provider. */
 const statementStats = process.env.PEC_PG_STAT_STATEMENTS === '1';
 
@@ -187,6 +196,18 @@ async function pecExchange(tmp: string): Promise<{
     providers: alfaBeta(password),
   });
   try {
+    if (logEvents > 0)
+      for (const p of Object.values(net.providers)) {
+        const client = new pg.Client({ connectionString: p.db.url });
+        await client.connect();
+        try {
+          const now = new Date();
+          const firstMonth = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - (logMonths - 1), 1));
+          await generateTransmissionLog(client, { firstMonth, months: logMonths, totalEvents: logEvents });
+        } finally {
+          await client.end();
+        }
+      }
     const A = net.providers.A;
     const transport = nodemailer.createTransport({
       pool: true,
@@ -314,7 +335,7 @@ async function main(): Promise<void> {
     const pec = await pecExchange(tmp);
     const f = (n: number) => n.toFixed(1);
     console.log(
-      `messages: ${count}, concurrency ${concurrency}, load average ${os.loadavg()[0].toFixed(1)} on ${os.cpus().length} cores`,
+      `messages: ${count}, concurrency ${concurrency}, transmission log before: ${logEvents > 0 ? `${logEvents.toLocaleString('en')} events over ${logMonths} months per provider` : 'empty'}, load average ${os.loadavg()[0].toFixed(1)} on ${os.cpus().length} cores`,
     );
     console.log(
       `plain Haraka relay (smtp_forward → sink): ${f(plain.perSecond)} msg/s, accept latency p50 ${plain.p50} ms, p95 ${plain.p95} ms; Haraka CPU ${plain.cpuMsPerMessage.toFixed(1)} ms per message (system ${plain.systemMsPerMessage.toFixed(1)})`,
