@@ -243,3 +243,48 @@ test('an unreachable database is reported with its address but never its passwor
     return true;
   });
 });
+
+test('upgrading a database that has a log records the keys of its facts so far as once-facts', async () => {
+  const url = await freshDatabase('once_facts_backfill');
+  // the migrations before transmission_log_once_facts
+  const before = path.join(scratch, 'before-once-facts');
+  await cp(defaultMigrationsDir(), before, {
+    recursive: true,
+    filter: (src) => !/_transmission_log_once_facts$/.test(src),
+  });
+  await applyMigrations(url, { migrationsDir: before });
+  await query(
+    url,
+    `INSERT INTO transmission_log (occurred_at, event_type, identificativo, recipient, outcome) VALUES
+       ('2026-10-02T10:00Z', 'AVVENUTA_CONSEGNA_SENT', 'opec.1@pec.alfa.test', 'bob@pec.beta.test', 'OK'),
+       ('2026-11-03T10:00Z', 'AVVENUTA_CONSEGNA_SENT', 'opec.1@pec.alfa.test', 'bob@pec.beta.test', 'OK'),
+       ('2026-11-03T11:00Z', 'ANOMALIA', 'opec.1@pec.alfa.test', NULL, 'ERROR'),
+       ('2026-11-03T12:00Z', 'SUBMISSION', NULL, NULL, 'OK'),
+       ('2026-11-03T13:00Z', 'RELAYED', 'opec.2@pec.alfa.test', 'carol@pec.beta.test', NULL)`,
+  );
+  const { applied } = await applyMigrations(url);
+  assert.ok(
+    applied.some((name) => name.endsWith('_transmission_log_once_facts')),
+    applied.join(', '),
+  );
+  const facts = await query<{
+    identificativo: string;
+    event_type: string;
+    recipient: string;
+    outcome: string;
+    at: string;
+  }>(
+    url,
+    `SELECT identificativo, event_type, recipient, outcome, to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI') AS at
+       FROM transmission_log_once_facts ORDER BY event_type`,
+  );
+  // one key per fact (the latest row's month, so retention keeps it as long as a row), recipient-less
+  // under ''; rows without an identificativo or an outcome were never `once`
+  assert.deepEqual(
+    facts.map((f) => [f.event_type, f.identificativo, f.recipient, f.outcome, f.at]),
+    [
+      ['ANOMALIA', 'opec.1@pec.alfa.test', '', 'ERROR', '2026-11-03T11:00'],
+      ['AVVENUTA_CONSEGNA_SENT', 'opec.1@pec.alfa.test', 'bob@pec.beta.test', 'OK', '2026-11-03T10:00'],
+    ],
+  );
+});
