@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import nodemailer from 'nodemailer';
+import { SmtpDialogue } from '@/scripts/lib/smtp-dialogue';
 import { inspectMessage, type InspectReport } from '@/mail/pec';
 import { readMaildir, verifiesWithOpenssl, waitFor, type StoredMessage } from './testing/observe';
 import { alfaBeta, startPecNetwork, type PecNetwork, type RunningProvider } from './testing/pec-network';
@@ -238,6 +239,33 @@ describe('PEC exchange between two providers', () => {
       );
       assert.equal(await A.db.prisma.pecMessage.count({ where: { subject: 'Casella piena' } }), 0);
     } finally {
+      await A.db.prisma.mailbox.update({ where: { id: alice.id }, data: { usedBytes: alice.usedBytes } });
+      await new Promise((r) => setTimeout(r, mailboxCacheMs));
+    }
+  });
+
+  it("refuses with 452 4.2.2 at end of DATA when the sender's box fills up after MAIL FROM", async () => {
+    const alice = await A.db.prisma.mailbox.findUniqueOrThrow({ where: { address: 'alice@pec.alfa.test' } });
+    const mailboxCacheMs = 1600;
+    const { smtp } = await SmtpDialogue.openTls('127.0.0.1', A.submissionTlsPort);
+    try {
+      assert.equal((await smtp.command('EHLO client.test')).code, 250);
+      const credentials = Buffer.from(`\0alice@pec.alfa.test\0${password}`).toString('base64');
+      assert.equal((await smtp.command(`AUTH PLAIN ${credentials}`)).code, 235);
+      assert.equal((await smtp.command('MAIL FROM:<alice@pec.alfa.test>')).code, 250);
+      assert.equal((await smtp.command('RCPT TO:<bob@pec.beta.test>')).code, 250);
+      // the box fills (another message, a portal change) while the client is still sending
+      await A.db.prisma.mailbox.update({ where: { id: alice.id }, data: { usedBytes: alice.quotaBytes } });
+      await new Promise((r) => setTimeout(r, mailboxCacheMs));
+      assert.equal((await smtp.command('DATA')).code, 354);
+      const reply = await smtp.command(
+        'From: alice@pec.alfa.test\r\nTo: bob@pec.beta.test\r\nSubject: Piena durante DATA\r\n\r\nciao\r\n.',
+      );
+      assert.equal(reply.code, 452, reply.lines.join(' '));
+      assert.match(reply.lines.join(' '), /^4\.2\.2 .*alice@pec\.alfa\.test is full/);
+      assert.equal(await A.db.prisma.pecMessage.count({ where: { subject: 'Piena durante DATA' } }), 0);
+    } finally {
+      smtp.close();
       await A.db.prisma.mailbox.update({ where: { id: alice.id }, data: { usedBytes: alice.usedBytes } });
       await new Promise((r) => setTimeout(r, mailboxCacheMs));
     }

@@ -136,9 +136,9 @@ const verifies = verifiesWithOpenssl;
 
 const header = (raw: Buffer, name: string) =>
   new RegExp(`^${name}:\\s*(.*)$`, 'mi').exec(raw.toString('latin1').split('\r\n\r\n')[0])?.[1]?.trim();
-// Haraka answers a DENYSOFT at DATA with 450 (4.3.0): temporary, the sender keeps the message and retries.
+// A local failure at end of DATA is 451 4.3.0: temporary, the sender keeps the message and retries.
 const temporaryFailure = (err: Error & { responseCode?: number }) =>
-  err.responseCode === 450 && /4\.3\.0/.test(err.message);
+  err.responseCode === 451 && /4\.3\.0/.test(err.message);
 const virusRows = (p: RunningProvider) =>
   p.db.prisma.transmissionLog.findMany({ where: { eventType: 'VIRUS' }, orderBy: { occurredAt: 'asc' } });
 

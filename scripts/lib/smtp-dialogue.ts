@@ -3,6 +3,7 @@
  * reply. Tests use it to talk to the real MTA without pulling in a mail library's retries/pooling.
  */
 import net from 'node:net';
+import tls from 'node:tls';
 
 export interface SmtpReply {
   code: number;
@@ -26,6 +27,17 @@ export class SmtpDialogue {
     const socket = net.connect({ host, port });
     await new Promise<void>((resolve, reject) => {
       socket.once('connect', resolve);
+      socket.once('error', reject);
+    });
+    const smtp = new SmtpDialogue(socket);
+    return { smtp, greeting: await smtp.nextReply() };
+  }
+
+  /** The same over implicit TLS (a 465-style submission port); the certificate is not checked. */
+  static async openTls(host: string, port: number): Promise<{ smtp: SmtpDialogue; greeting: SmtpReply }> {
+    const socket = tls.connect({ host, port, rejectUnauthorized: false });
+    await new Promise<void>((resolve, reject) => {
+      socket.once('secureConnect', resolve);
       socket.once('error', reject);
     });
     const smtp = new SmtpDialogue(socket);

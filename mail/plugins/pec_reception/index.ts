@@ -5,6 +5,7 @@
  * temporary refusal (4xx), so the sending provider retries and nothing is lost.
  */
 import constants from 'haraka-constants';
+import DSN from 'haraka-dsn';
 import { envelopeAddress, type HarakaAddress, type HarakaConnection, type HarakaPlugin, type Next } from '../haraka';
 import { closeMtaRuntime, isSubmissionPort, mtaRuntime, mtaStatusServer, setNoDelay } from '../runtime';
 
@@ -30,14 +31,19 @@ export function hook_rcpt(this: HarakaPlugin, next: Next, connection: HarakaConn
     return next(constants.deny, '5.1.1 mailbox unknown');
   })().catch((err: Error) => {
     this.logerror(`rcpt ${recipient}: ${err.message}`);
-    next(constants.denysoft, '4.3.0 temporary failure, try again later');
+    next(constants.denysoft, DSN.sys_unspecified('temporary failure, try again later', 451));
   });
 }
 
-export function hook_queue(this: HarakaPlugin, next: Next, connection: HarakaConnection): void {
+/**
+ * The reception's work runs at data_post, where a temporary refusal keeps its own code (451 4.3.0:
+ * Haraka answers any temporary refusal of a queue hook with a bare 450); hook_queue only says what
+ * data_post decided.
+ */
+export function hook_data_post(this: HarakaPlugin, next: Next, connection: HarakaConnection): void {
   if (isSubmissionPort(connection)) return next();
   const txn = connection.transaction;
-  if (!txn) return next(constants.denysoft, '4.3.0 no transaction');
+  if (!txn) return next(constants.denysoft, DSN.sys_unspecified('no transaction', 451));
   // `dot_stuffed: true` means "the stored data is dot-stuffed: undo it", giving the bytes exactly
   // as the sender meant them, CRLF (signatures cover them).
   txn.message_stream.get_data({ dot_stuffed: true, line_endings: '\r\n' }, (raw: Buffer) => {
@@ -51,12 +57,20 @@ export function hook_queue(this: HarakaPlugin, next: Next, connection: HarakaCon
         `${txn.uuid} ${result.verdict}: delivered [${result.delivered.join(', ')}] failed [${result.failed.map((f) => f.recipient).join(', ')}] issued [${result.issued.join(', ')}]`,
       );
       if (!result.accept) return next(constants.deny, result.reason ?? '5.7.1 refused');
-      return next(constants.ok, 'presa in carico');
+      txn.notes.pecReceived = true;
+      return next();
     })().catch((err: Error) => {
-      this.logerror(`queue ${txn.uuid}: ${err.stack ?? err.message}`);
-      next(constants.denysoft, '4.3.0 temporary failure, try again later');
+      this.logerror(`reception ${txn.uuid}: ${err.stack ?? err.message}`);
+      next(constants.denysoft, DSN.sys_unspecified('temporary failure, try again later', 451));
     });
   });
+}
+
+export function hook_queue(this: HarakaPlugin, next: Next, connection: HarakaConnection): void {
+  if (isSubmissionPort(connection)) return next();
+  // data_post took it in (or refused it, and this hook never runs)
+  if (connection.transaction?.notes.pecReceived === true) return next(constants.ok, 'presa in carico');
+  next(constants.denysoft, '4.3.0 temporary failure, try again later');
 }
 
 export function shutdown(): void {

@@ -83,10 +83,14 @@ export function hook_rcpt(this: HarakaPlugin, next: Next, connection: HarakaConn
   next(constants.ok);
 }
 
-/** Authenticated sessions are "relaying" in Haraka terms, so their messages come to queue_outbound. */
-export function hook_queue_outbound(this: HarakaPlugin, next: Next, connection: HarakaConnection): void {
-  // Never let Haraka's own outbound deliver anything: only PEC-built messages leave, via our spool.
-  if (!isSubmissionPort(connection)) return next(constants.deny, '5.7.1 relaying denied');
+/**
+ * The submission's work (formal checks, busta and accettazione durably queued) runs at data_post,
+ * not in the queue hook: Haraka answers every temporary refusal of a queue hook with a bare 450,
+ * while a data_post refusal keeps its own code (451 4.3.0 for a failure here, 452 4.2.2 for a full
+ * sender box). The queue hook then only says what data_post decided.
+ */
+export function hook_data_post(this: HarakaPlugin, next: Next, connection: HarakaConnection): void {
+  if (!isSubmissionPort(connection)) return next();
   const txn = connection.transaction;
   const authUser = connection.notes.auth_user;
   if (!txn || typeof authUser !== 'string') return next(constants.deny, '5.7.0 authentication required');
@@ -102,17 +106,26 @@ export function hook_queue_outbound(this: HarakaPlugin, next: Next, connection: 
         `${txn.uuid} ${result.accepted ? 'accettazione' : `non accettazione (${result.cause})`} ${result.identificativo}`,
       );
       // Either way the answer is a signed notice in the sender's mailbox: SMTP says "queued".
-      next(
-        constants.ok,
-        result.accepted ? `accettato ${result.identificativo}` : `non accettato: ${result.cause}`,
-      );
+      txn.notes.pecQueued = result.accepted
+        ? `accettato ${result.identificativo}`
+        : `non accettato: ${result.cause}`;
+      next();
     })().catch((err: Error & { code?: string }) => {
-      // At end of DATA Haraka answers every temporary refusal with 450; the enhanced code says why.
-      if (err.code === 'SENDER_MAILBOX_FULL') return next(constants.denysoft, `4.2.2 ${err.message}`);
+      if (err.code === 'SENDER_MAILBOX_FULL') return next(constants.denysoft, DSN.mbox_full(err.message, 452));
       this.logerror(`submission ${txn.uuid}: ${err.stack ?? err.message}`);
-      next(constants.denysoft, '4.3.0 temporary failure, try again later');
+      next(constants.denysoft, DSN.sys_unspecified('temporary failure, try again later', 451));
     });
   });
+}
+
+/** Authenticated sessions are "relaying" in Haraka terms, so their messages come to queue_outbound. */
+export function hook_queue_outbound(this: HarakaPlugin, next: Next, connection: HarakaConnection): void {
+  // Never let Haraka's own outbound deliver anything: only PEC-built messages leave, via our spool.
+  if (!isSubmissionPort(connection)) return next(constants.deny, '5.7.1 relaying denied');
+  const queued = connection.transaction?.notes.pecQueued;
+  // data_post queued it (or refused it, and this hook never runs)
+  if (typeof queued === 'string') return next(constants.ok, queued);
+  next(constants.denysoft, '4.3.0 temporary failure, try again later');
 }
 
 export function shutdown(): void {
