@@ -4,7 +4,7 @@
  * plain/STARTTLS port), all trusting each other through one generated provider-index LDIF.
  * Used by `npm run demo` and the end-to-end tests.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { findFreePort, startTestDatabase, type TestDatabase } from '@/lib/db/testing';
 import { buildPlugins } from '@/mail/plugins/build';
@@ -99,8 +99,24 @@ export interface NetworkOptions {
   echo?: boolean;
 }
 
+/**
+ * Starts the network. Its ports are picked free beforehand (each provider's inbound port is in the
+ * others' routes), so another process may take one before Haraka binds it: then the whole network
+ * starts again on fresh ports, up to three times.
+ */
 export async function startPecNetwork(options: NetworkOptions): Promise<PecNetwork> {
   await buildPlugins(['pec_submission', 'pec_reception']);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startPecNetworkOnce(options);
+    } catch (err) {
+      if (attempt >= 3 || !/EADDRINUSE/.test((err as Error).message)) throw err;
+      for (const p of options.providers) rmSync(path.join(options.dir, p.key), { recursive: true, force: true });
+    }
+  }
+}
+
+async function startPecNetworkOnce(options: NetworkOptions): Promise<PecNetwork> {
   const pkis = options.providers.map((p) => issueProviderPki({ name: p.name, domain: p.domain }));
   const nodePorts = async () => ({
     inbound: await findFreePort(),
