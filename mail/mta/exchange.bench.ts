@@ -16,6 +16,7 @@ import { findFreePort } from '@/lib/db/testing';
 import { generateTransmissionLog } from '@/lib/transmission-log/generate';
 import { maildirPath } from './maildir';
 import { startHaraka } from './testing/haraka';
+import { cpuSeconds, postgresCpuSeconds } from './testing/process-cpu';
 import { alfaBeta, startPecNetwork } from './testing/pec-network';
 import { startSmtpSink } from './testing/smtp-sink';
 
@@ -112,66 +113,12 @@ async function plainRelay(tmp: string): Promise<{
   };
 }
 
-/**
- * A process's name and, in seconds, its CPU from /proc/<pid>/stat: user, system (kernel: syscalls,
- * loopback TCP) and that of its exited children it reaped; plus its parent pid.
- */
-function procStat(pid: number | string) {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const f = stat.replace(/^.*\) /, '').split(' ');
-  const seconds = (i: number) => Number(f[i]) / 100; // clock ticks (USER_HZ = 100)
-  return {
-    name: /^\d+ \((.*)\) /.exec(stat)?.[1],
-    ppid: Number(f[1]),
-    user: seconds(11),
-    system: seconds(12),
-    reaped: seconds(13) + seconds(14),
-  };
-}
-
-/** CPU seconds a process has used so far: user and system. */
-function cpuSeconds(pid: number | undefined): { user: number; system: number } {
-  if (!pid) return { user: NaN, system: NaN };
-  const { user, system } = procStat(pid);
-  return { user, system };
-}
-
 /** CPU ms per measured message between two cpuSeconds readings, and its system part. */
 function cpuPerMessage(before: { user: number; system: number }, after: { user: number; system: number }) {
   return {
     cpuMsPerMessage: ((after.user + after.system - before.user - before.system) * 1000) / count,
     systemMsPerMessage: ((after.system - before.system) * 1000) / count,
   };
-}
-
-/**
- * CPU seconds used so far by the PostgreSQL servers whose data folders are given: each postmaster
- * (found by its -D argument), its children (backends, background workers), and the exited
- * backends it reaped. Other servers on the machine (other tests) are not counted.
- */
-function postgresCpuSeconds(dataDirs: string[]): number {
-  const stats = new Map<number, { ppid: number; own: number; reaped: number; cmdline: string }>();
-  for (const pid of readdirSync('/proc').filter((n) => /^\d+$/.test(n))) {
-    try {
-      const stat = procStat(pid);
-      if (stat.name !== 'postgres') continue;
-      stats.set(Number(pid), {
-        ppid: stat.ppid,
-        own: stat.user + stat.system,
-        reaped: stat.reaped,
-        cmdline: readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' '),
-      });
-    } catch {
-      // exited meanwhile
-    }
-  }
-  let total = 0;
-  for (const [pid, p] of stats) {
-    if (!dataDirs.some((d) => p.cmdline.includes(d))) continue;
-    total += p.own + p.reaped;
-    for (const child of stats.values()) if (child.ppid === pid) total += child.own;
-  }
-  return total;
 }
 
 interface ProviderCost {
