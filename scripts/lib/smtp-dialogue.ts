@@ -23,21 +23,22 @@ export class SmtpDialogue {
   }
 
   /** Connects and returns the dialogue together with the server greeting. */
-  static async open(host: string, port: number): Promise<{ smtp: SmtpDialogue; greeting: SmtpReply }> {
-    const socket = net.connect({ host, port });
-    await new Promise<void>((resolve, reject) => {
-      socket.once('connect', resolve);
-      socket.once('error', reject);
-    });
-    const smtp = new SmtpDialogue(socket);
-    return { smtp, greeting: await smtp.nextReply() };
+  static open(host: string, port: number): Promise<{ smtp: SmtpDialogue; greeting: SmtpReply }> {
+    return SmtpDialogue.greetedOver(net.connect({ host, port }), 'connect');
   }
 
   /** The same over implicit TLS (a 465-style submission port); the certificate is not checked. */
-  static async openTls(host: string, port: number): Promise<{ smtp: SmtpDialogue; greeting: SmtpReply }> {
-    const socket = tls.connect({ host, port, rejectUnauthorized: false });
+  static openTls(host: string, port: number): Promise<{ smtp: SmtpDialogue; greeting: SmtpReply }> {
+    return SmtpDialogue.greetedOver(tls.connect({ host, port, rejectUnauthorized: false }), 'secureConnect');
+  }
+
+  /** Waits for `socket` to be ready (`ready` event), then for the server greeting. */
+  private static async greetedOver(
+    socket: net.Socket,
+    ready: 'connect' | 'secureConnect',
+  ): Promise<{ smtp: SmtpDialogue; greeting: SmtpReply }> {
     await new Promise<void>((resolve, reject) => {
-      socket.once('secureConnect', resolve);
+      socket.once(ready, resolve);
       socket.once('error', reject);
     });
     const smtp = new SmtpDialogue(socket);
