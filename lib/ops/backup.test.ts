@@ -92,6 +92,10 @@ test('backup, then restore onto an empty install, gives the same rows and byte-i
   const restored = script('restore.ts', b, target.maildir, '--from', backupDir);
   assert.equal(restored.status, 0, restored.stderr);
   assert.match(restored.stdout, /files verified against the manifest/);
+  // planner statistics exist at once, not after autovacuum's next pass
+  const analyzed = await b.prisma.$queryRaw<{ relname: string }[]>`
+    SELECT relname::text AS relname FROM pg_stat_user_tables WHERE relname IN ('pec_messages', 'pec_recipients') AND last_analyze IS NOT NULL`;
+  assert.deepEqual(analyzed.map((r) => r.relname).sort(), ['pec_messages', 'pec_recipients']);
   assert.deepEqual(await snapshot(b), await snapshot(a));
   const before = tree(source.maildir);
   const afterTree = tree(target.maildir);
