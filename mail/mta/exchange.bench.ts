@@ -18,6 +18,7 @@ import { findFreePort } from '@/lib/db/testing';
 import { generateTransmissionLog } from '@/lib/transmission-log/generate';
 import { maildirPath } from './maildir';
 import { startHaraka } from './testing/haraka';
+import { runPool } from './testing/run-pool';
 import { cpuSeconds, postgresCpuSeconds } from './testing/process-cpu';
 import { alfaBeta, startPecNetwork } from './testing/pec-network';
 import { startSmtpSink } from './testing/smtp-sink';
@@ -46,15 +47,6 @@ interface StatementCost {
 function percentile(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
-}
-
-async function runPool(n: number, worker: (i: number) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < n) await worker(next++);
-    }),
-  );
 }
 
 async function plainRelay(tmp: string): Promise<{
@@ -91,12 +83,12 @@ async function plainRelay(tmp: string): Promise<{
       subject,
       text: 'x'.repeat(2000),
     });
-  await runPool(warmup, (i) => send(`warm-up ${i}`).then(() => undefined));
+  await runPool(warmup, concurrency, (i) => send(`warm-up ${i}`));
   await sink.waitFor(warmup, 120_000);
   const latencies: number[] = [];
   const cpuBefore = cpuSeconds(h.child.pid);
   const start = Date.now();
-  await runPool(count, async (i) => {
+  await runPool(count, concurrency, async (i) => {
     const t0 = Date.now();
     await send(`plain ${i}`);
     latencies.push(Date.now() - t0);
@@ -189,7 +181,7 @@ async function pecExchange(tmp: string): Promise<{
       n: number,
     ): Promise<{ submittedAt: number[]; consegnaAt: number[] }> => {
       const submittedAt: number[] = [];
-      await runPool(n, async (i) => {
+      await runPool(n, concurrency, async (i) => {
         submittedAt[i] = Date.now();
         await transport.sendMail({
           from: 'alice@pec.alfa.test',

@@ -10,6 +10,7 @@ import os from 'node:os';
 import { createSqlPool } from '@/lib/db/sql';
 import { startTestDatabase } from '@/lib/db/testing';
 import { postgresCpuSeconds } from './testing/process-cpu';
+import { runPool } from './testing/run-pool';
 import { DatabaseTransmissionLog } from './transmission-log-db';
 
 const messages = Number(process.env.PEC_BENCH_LOG_MESSAGES ?? 3000);
@@ -23,13 +24,8 @@ async function main(): Promise<void> {
     const cpu = () => postgresCpuSeconds([db.server.dataDir]);
     /** PostgreSQL CPU ms per item of `work`, run by `concurrency` writers. */
     const measure = async (n: number, work: (i: number) => Promise<unknown>) => {
-      let next = 0;
       const before = cpu();
-      await Promise.all(
-        Array.from({ length: concurrency }, async () => {
-          while (next < n) await work(next++);
-        }),
-      );
+      await runPool(n, concurrency, work);
       return ((cpu() - before) * 1000) / n;
     };
     let seq = 0;
