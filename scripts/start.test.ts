@@ -19,7 +19,7 @@ import { maildirPath } from '@/mail/mta/maildir';
 import { createMailboxes } from '@/mail/mta/testing/provider-fixture';
 import { ensureDatabase } from '@/lib/db/ensure-database';
 import type { HealthReport } from '@/lib/health';
-import { freePort, isPortOpen } from './lib/free-port';
+import { findFreePort, isPortOpen } from '../lib/testing/free-port';
 import { nextBin, repoRoot } from './lib/portal-build';
 import { SmtpDialogue } from './lib/smtp-dialogue';
 import { SupervisedProcess } from './lib/supervised-process';
@@ -71,7 +71,7 @@ async function assertDegradedWithoutMta(startEnv: Record<string, string | undefi
   // Reuses the embedded server started by npm start (and leaves it running) just to learn its URL.
   const db = await ensureDatabase(loadConfig(startEnv), { seed: false, exportEnv: false, log: () => {} });
   await db.stop();
-  const [port, closedMtaPort] = [await freePort(), await freePort()];
+  const [port, closedMtaPort] = [await findFreePort(), await findFreePort()];
   let log = '';
   const sink = new PassThrough().on('data', (d) => (log += d));
   const portal = new SupervisedProcess(
@@ -178,11 +178,11 @@ interface Ports {
 /** Spawns `npm start` (as `tsx scripts/start.ts`) on free ports with the test's data folder. */
 async function startProvider(args: string[] = []) {
   const ports: Ports = {
-    portalPort: await freePort(),
-    mtaPort: await freePort(),
-    pgPort: await freePort(),
-    starttlsPort: await freePort(),
-    tlsPort: await freePort(),
+    portalPort: await findFreePort(),
+    mtaPort: await findFreePort(),
+    pgPort: await findFreePort(),
+    starttlsPort: await findFreePort(),
+    tlsPort: await findFreePort(),
   };
   // No DATABASE_URL, so the embedded database starts.
   const { DATABASE_URL: _url, ...inherited } = process.env;

@@ -4,7 +4,6 @@
  * that file's tests; stop() shuts it down and deletes the folder.
  */
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { loadConfig, type Config } from '../config';
@@ -14,17 +13,9 @@ import { applyMigrations } from './migrations';
 import { seedDatabase, type SeededCredentials } from './seed';
 import { ensureTransmissionLogPartitions } from './transmission-log';
 
-/** A TCP port free on 127.0.0.1 right now. */
-export function findFreePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
+import { findFreePort } from '../testing/free-port';
+
+export { findFreePort };
 
 export interface TestDatabase {
   url: string;

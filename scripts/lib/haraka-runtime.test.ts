@@ -5,7 +5,7 @@ import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { after, describe, test } from 'node:test';
 import { loadConfig } from '@/lib/config';
-import { isPortOpen, freePort } from './free-port';
+import { findFreePort, isPortOpen } from '../../lib/testing/free-port';
 import {
   harakaSourceDir,
   listenAddress,
@@ -46,7 +46,7 @@ describe('Haraka from the generated runtime directory', () => {
   after(() => rmSync(dataDir, { recursive: true, force: true }));
 
   test('listens on the configured port, greets, accepts only the own domain, stops on SIGINT', async () => {
-    const port = await freePort();
+    const port = await findFreePort();
     const config = loadConfig({
       PEC_DATA_DIR: dataDir,
       MTA_INBOUND_PORT: String(port),
