@@ -4,7 +4,7 @@
  * of one message applied at the same time still complete it.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -254,5 +254,52 @@ describe('MessageStateStore', () => {
       false,
     );
     assert.equal(await store.isDuplicateReceipt('avvenuta-consegna', id, ['bob@pec.beta.test']), false);
+  });
+});
+
+describe('MessageStateStore.pruneArchivedOriginals', () => {
+  it('deletes the originals of settled messages older than two days, and nothing else', async () => {
+    const archiveOf = async (identificativo: string) =>
+      (await db.prisma.pecMessage.findFirstOrThrow({ where: { identificativo, direction: 'OUTBOUND' } })).spoolPath;
+    const settled = await submitted();
+    await store.applyReceipt('avvenuta-consegna', settled, ['bob@pec.beta.test', 'carol@pec.beta.test']);
+    const open = await submitted();
+    await store.applyReceipt('avvenuta-consegna', open, ['bob@pec.beta.test']);
+    // another node's archive folder: not ours to delete
+    const otherDir = path.join(tmp, 'originals-other-node');
+    const other = new MessageStateStore(pool, { preavvisoSeconds: 3600, mancataConsegnaSeconds: 7200, archiveDir: otherDir });
+    const elsewhere = newPecMessageId(new Date(), { domain: 'pec.alfa.test', node: 'other' });
+    await other.recordSubmission({
+      identificativo: elsewhere,
+      originalMessageId: '<other@client.alfa.test>',
+      sender: 'alice@pec.alfa.test',
+      subject: 'altrove',
+      receiptType: 'completa',
+      sizeBytes: 10,
+      recipients: [{ address: 'bob@pec.beta.test', tipo: 'certificato', field: 'to' }],
+      original: Buffer.from('Subject: altrove\r\n\r\nx\r\n'),
+      acceptedAt: new Date(),
+    });
+    await other.applyReceipt('avvenuta-consegna', elsewhere, ['bob@pec.beta.test']);
+    const files = await Promise.all([settled, open, elsewhere].map(archiveOf));
+    for (const f of files) assert.ok(f && existsSync(f), `${f} archived`);
+
+    // one day later: everything is still needed (the spool may still report a relay failure)
+    await store.pruneArchivedOriginals(new Date(Date.now() + 24 * 3600_000));
+    for (const f of files) assert.ok(existsSync(f!), `${f} kept after one day`);
+
+    const pruned = await store.pruneArchivedOriginals(new Date(Date.now() + 49 * 3600_000));
+    assert.ok(pruned >= 1);
+    assert.equal(existsSync(files[0]!), false, 'settled message: original deleted');
+    assert.equal(await archiveOf(settled), null, 'and its row no longer points to it');
+    assert.ok(existsSync(files[1]!), 'a certified recipient still open: kept for its 24 h notice');
+    assert.equal(await archiveOf(open), files[1]);
+    assert.ok(existsSync(files[2]!), "another node's archive is left to that node");
+    assert.equal(await archiveOf(elsewhere), files[2]);
+
+    // a file already gone changes nothing but the row
+    rmSync(files[2]!);
+    assert.equal(await other.pruneArchivedOriginals(new Date(Date.now() + 49 * 3600_000)), 1);
+    assert.equal(await archiveOf(elsewhere), null);
   });
 });

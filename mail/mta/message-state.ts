@@ -83,6 +83,9 @@ interface InboundSettlement {
   reason: string | null;
 }
 
+/** How long an archived original outlives its message at least: twice the spool's default 24 h life. */
+export const archivedOriginalKeepMs = 48 * 3600_000;
+
 export class MessageStateStore {
   private readonly db: SqlClient;
   /** the archive folder, created once */
@@ -109,6 +112,8 @@ export class MessageStateStore {
       preavvisoSeconds: number;
       mancataConsegnaSeconds: number;
       archiveDir: string;
+      /** archived originals are kept at least this long (default archivedOriginalKeepMs) */
+      keepOriginalsMs?: number;
       /** per recipient whose consegna came back: seconds since its accettazione (for /metrics) */
       onConsegna?: (latencySeconds: number) => void;
     },
@@ -183,6 +188,42 @@ export class MessageStateStore {
              AS r(identificativo, recipient, certified, is_cc, preavviso_due_at, mancata_consegna_due_at)
       JOIN message ON message.identificativo = r.identificativo`);
     return batch.map(() => undefined);
+  }
+
+  /**
+   * Deletes the archived originals (recordSubmission) that no notice can need any more: the message
+   * is older than `keepMs` (beyond the spool's 24 h life and the 24 h timer) and none of its
+   * certified recipients is still open. Only files in this node's archive folder: another node's are
+   * its own to delete. Without this the folder grew by one file per message, for ever. Returns how
+   * many went.
+   */
+  async pruneArchivedOriginals(
+    now = new Date(),
+    keepMs = this.options.keepOriginalsMs ?? archivedOriginalKeepMs,
+    limit = 500,
+  ): Promise<number> {
+    const rows = await rowsOf<{ id: string; spool_path: string }>(
+      this.db,
+      sql`
+      SELECT m.id::text AS id, m.spool_path FROM pec_messages m
+      WHERE m.spool_path IS NOT NULL AND m.created_at < ${new Date(now.getTime() - keepMs)}::timestamptz
+        AND m.direction = 'OUTBOUND' AND starts_with(m.spool_path, ${this.options.archiveDir + path.sep})
+        AND NOT EXISTS (
+          SELECT 1 FROM pec_recipients r
+          WHERE r.message_id = m.id AND r.certified AND r.state IN ('ACCEPTED', 'RELAYED', 'TAKEN_IN_CHARGE')
+        )
+      ORDER BY m.created_at
+      LIMIT ${limit}::integer`,
+    );
+    for (const r of rows)
+      await fs.unlink(r.spool_path).catch((err: NodeJS.ErrnoException) => {
+        if (err.code !== 'ENOENT') throw err;
+      });
+    if (rows.length > 0)
+      await this.db.query(
+        sql`UPDATE pec_messages SET spool_path = NULL WHERE id = ANY(${rows.map((r) => r.id)}::uuid[])`,
+      );
+    return rows.length;
   }
 
   private archiveFolder(): Promise<unknown> {

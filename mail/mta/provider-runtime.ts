@@ -12,7 +12,7 @@ import path from 'node:path';
 import { DatabaseMailboxDirectory } from './mailbox-directory';
 import { DatabaseLmtpDeliveryRecords, LmtpMessageStore } from './lmtp-delivery';
 import { MaildirMessageStore, type MessageStore } from './message-store';
-import { MessageStateStore } from './message-state';
+import { archivedOriginalKeepMs, MessageStateStore } from './message-state';
 import { TimeoutTimers } from './timers';
 import { verifyPassword } from '@/lib/passwords';
 import { countingLog, mtaCounters, timedSigner } from '@/lib/metrics/mta-counters';
@@ -78,6 +78,8 @@ export async function createMtaRuntime(
     preavvisoSeconds: config.timers.preavvisoSeconds,
     mancataConsegnaSeconds: config.timers.mancataConsegnaSeconds,
     archiveDir: path.join(config.dataDir, 'originals'),
+    // a relay failure restates the original until the queue gives up: keep it twice that long
+    keepOriginalsMs: Math.max(archivedOriginalKeepMs, 2 * config.queue.maxAgeSeconds * 1000),
     onConsegna: (seconds) => mtaCounters().observeReceiptLatency(seconds),
   });
   const ownInbound = { host: config.mta.host, port: config.mta.inboundPort };

@@ -118,11 +118,16 @@ describe('timeout timers', () => {
     const after = [1, 2].map(
       () => new TimeoutTimers({ state: restarted, context, outbox, log, intervalMs: 60_000 }),
     );
+    // The archived original lost (a disk replaced, a folder cleaned by hand): the claimed notice
+    // still goes, naming the transaction.
+    const archivedPath = (await db.prisma.pecMessage.findFirstOrThrow({ where: { identificativo } })).spoolPath;
+    rmSync(archivedPath!);
     await Promise.all(after.map((t) => t.tick(new Date(start + 2200))));
     assert.equal(sent.length, 2, 'one final notice, for carol only');
     const final = inspectMessage(sent[1].raw);
     assert.equal(final.kind, 'preavviso-errore-consegna');
     assert.equal(final.daticert?.dati.consegna, 'carol@pec.beta.test');
+    assert.equal(final.daticert?.dati.identificativo, identificativo);
     assert.match(final.subject ?? '', /^AVVISO DI MANCATA CONSEGNA PER SUP\. TEMPO MASSIMO/);
 
     await Promise.all(after.map((t) => t.tick(new Date(start + 3000))));

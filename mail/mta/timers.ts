@@ -51,13 +51,15 @@ export class TimeoutTimers {
       if (!(await this.deps.state.claimTimeout(due))) continue;
       await this.send(due);
     }
+    await this.deps.state.pruneArchivedOriginals(now);
   }
 
   private async send(due: DueTimeout): Promise<void> {
     const ctx = this.deps.context();
-    const original = due.originalPath
-      ? readFileSync(due.originalPath)
-      : Buffer.from(`Message-ID: <${due.identificativo}>\r\n\r\n`);
+    // The claim is taken: a missing archive file must not cost the notice (it then names the
+    // transaction only, as relay-failure.ts does).
+    const original =
+      archived(due.originalPath) ?? Buffer.from(`Message-ID: <${due.identificativo}>\r\n\r\n`);
     const recipients: PecRecipient[] = due.recipients.map((r) => ({
       address: r.address,
       tipo: r.certified ? 'certificato' : 'esterno',
@@ -83,5 +85,15 @@ export class TimeoutTimers {
       outcome: due.hours === 12 ? 'OK' : 'ERROR',
       details: { messageId: notice.messageId, hours: due.hours },
     });
+  }
+}
+
+function archived(file: string | null): Buffer | null {
+  if (!file) return null;
+  try {
+    return readFileSync(file);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw err;
   }
 }
