@@ -83,6 +83,15 @@ interface InboundSettlement {
   reason: string | null;
 }
 
+/**
+ * A message's archived original for the notices that restate it (timers, relay failures), or null
+ * when it cannot be read (pruned, lost with a disk): the notice's claim is already taken, so an
+ * unreadable archive must not cost the notice; the caller then names the transaction only.
+ */
+export function readArchivedOriginal(file: string | null): Promise<Buffer | null> {
+  return file ? fs.readFile(file).catch(() => null) : Promise.resolve(null);
+}
+
 /** How long an archived original outlives its message at least: twice the spool's default 24 h life. */
 export const archivedOriginalKeepMs = 48 * 3600_000;
 

@@ -18,7 +18,6 @@
  * a DSN from any other Internet server), which the reception point recognises as a valid signed
  * PEC message and stores unchanged whatever the mailbox's ordinary-mail policy.
  */
-import { readFile } from 'node:fs/promises';
 import {
   buildBustaAnomalia,
   buildDeliveryStatus,
@@ -31,7 +30,7 @@ import {
   type ProviderIndex,
 } from '@/mail/pec';
 import { serviceAddress } from '@/mail/pec/build/assemble';
-import type { MessageStateStore } from './message-state';
+import { readArchivedOriginal, type MessageStateStore } from './message-state';
 import type { Outbox, SpoolOutcome } from './spool';
 import type { TransmissionLogWriter } from './transmission-log';
 
@@ -87,7 +86,7 @@ export class RelayFailures {
     const claim = await this.deps.state.claimRelayFailure(identificativo, recipient, erroreEsteso, ctx.now);
     // Settled already: a consegna or a mancata consegna came back, or the 24 h timer spoke first.
     if (!claim) return;
-    const original = claim.originalPath ? await readFile(claim.originalPath).catch(() => null) : null;
+    const original = await readArchivedOriginal(claim.originalPath);
     const recipients: PecRecipient[] = claim.recipients.map((r) => ({
       address: r.address,
       tipo: r.certified ? 'certificato' : 'esterno',

@@ -5,9 +5,8 @@
  * survive restarts; a notice whose claim succeeded but whose queueing crashed is not re-sent —
  * at most once, never twice.
  */
-import { readFileSync } from 'node:fs';
 import { buildTimeoutNotice, describeOriginal, type BuildContext, type PecRecipient } from '@/mail/pec';
-import type { DueTimeout, MessageStateStore } from './message-state';
+import { readArchivedOriginal, type DueTimeout, type MessageStateStore } from './message-state';
 import type { Outbox } from './spool';
 import type { TransmissionLogWriter } from './transmission-log';
 
@@ -56,10 +55,8 @@ export class TimeoutTimers {
 
   private async send(due: DueTimeout): Promise<void> {
     const ctx = this.deps.context();
-    // The claim is taken: a missing archive file must not cost the notice (it then names the
-    // transaction only, as relay-failure.ts does).
     const original =
-      archived(due.originalPath) ?? Buffer.from(`Message-ID: <${due.identificativo}>\r\n\r\n`);
+      (await readArchivedOriginal(due.originalPath)) ?? Buffer.from(`Message-ID: <${due.identificativo}>\r\n\r\n`);
     const recipients: PecRecipient[] = due.recipients.map((r) => ({
       address: r.address,
       tipo: r.certified ? 'certificato' : 'esterno',
@@ -85,15 +82,5 @@ export class TimeoutTimers {
       outcome: due.hours === 12 ? 'OK' : 'ERROR',
       details: { messageId: notice.messageId, hours: due.hours },
     });
-  }
-}
-
-function archived(file: string | null): Buffer | null {
-  if (!file) return null;
-  try {
-    return readFileSync(file);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw err;
   }
 }
