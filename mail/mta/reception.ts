@@ -227,14 +227,14 @@ export class ReceptionPoint {
         this.deps.log.write({ ...base, type: 'RECEIVED', recipient: r, outcome: 'OK', once: true }),
       );
 
-    // The presa in carico states that we took charge of every local recipient (spec §4.2).
+    // Presa in carico first: it states that we took charge of every local recipient (spec §4.2).
     const mailReceipt = provider?.mailReceipt;
-    const presa =
-      mailReceipt && pending.length > 0
-        ? buildPresaInCarico({ ctx, facts, mailReceipt, ricezione: recipients })
-        : undefined;
-    const presaSpooled = (): void => {
-      if (!presa) return;
+    if (mailReceipt && pending.length > 0) {
+      const presa = buildPresaInCarico({ ctx, facts, mailReceipt, ricezione: recipients });
+      await this.deps.outbox.enqueue(presa.envelope, presa.chunks, {
+        label: presa.kind,
+        key: `presa-in-carico ${facts.identificativo}`,
+      });
       result.issued.push(presa.kind);
       records.add(
         this.deps.log.write({
@@ -246,16 +246,9 @@ export class ReceptionPoint {
           once: true,
         }),
       );
-    };
-    const presaMessage = presa && {
-      envelope: presa.envelope,
-      data: presa.chunks,
-      options: { label: presa.kind, key: `presa-in-carico ${facts.identificativo}` },
-    };
+    }
 
     if (scan.infected) {
-      if (presaMessage) await this.deps.outbox.enqueueAll([presaMessage]);
-      presaSpooled();
       await this.refuseInfected(
         ctx,
         facts,
@@ -271,12 +264,7 @@ export class ReceptionPoint {
       return result;
     }
 
-    // Every recipient's store first, then the presa and all the receipts in one spool write (one
-    // file, one fsync: they leave together, or after a crash none has and the retried busta issues
-    // them, each under its key). A store failing for good yields a mancata consegna; one failing
-    // for now throws before anything is spooled, so the sender retries and nothing was promised.
     const fields = recipientFields(report.original);
-    const outcomes: { recipient: string; receipt: BuiltMessage; failure: { text: string } | null }[] = [];
     for (const recipient of pending) {
       const failure = await this.deliver(
         recipient,
@@ -308,19 +296,11 @@ export class ReceptionPoint {
         });
         result.delivered.push(recipient);
       }
-      outcomes.push({ recipient, receipt, failure });
-    }
-    await this.deps.outbox.enqueueAll([
-      ...(presaMessage ? [presaMessage] : []),
       // Receipts go to the SMTP reverse-path of the busta, i.e. the original sender (spec §2.1).
-      ...outcomes.map(({ recipient, receipt }) => ({
-        envelope: { from: receipt.envelope.from, to: [sender] },
-        data: receipt.chunks,
-        options: { label: receipt.kind, key: `consegna ${facts.identificativo} ${recipient}` },
-      })),
-    ]);
-    presaSpooled();
-    for (const { recipient, receipt, failure } of outcomes) {
+      await this.deps.outbox.enqueue({ from: receipt.envelope.from, to: [sender] }, receipt.chunks, {
+        label: receipt.kind,
+        key: `consegna ${facts.identificativo} ${recipient}`,
+      });
       result.issued.push(receipt.kind);
       this.logThenSettle(
         records,

@@ -194,43 +194,6 @@ describe('Outbound spool', () => {
     assert.equal(beta.messages.length, 3);
   });
 
-  it('remembers the keys of a keyed batch; a tombstone never keeps a large member\'s bytes', async () => {
-    const beta = await sink();
-    const routes = { 'pec.beta.test': { host: '127.0.0.1', port: beta.port } };
-    const envelope = { from: 'posta-certificata@pec.beta.test', to: ['alice@pec.beta.test'] };
-    const presa = (n: string) => ({
-      envelope,
-      data: Buffer.from(`Subject: presa ${n}\r\n\r\n`),
-      options: { key: `presa-in-carico ${n}` },
-    });
-    const consegna = (n: string, bytes: number) => ({
-      envelope,
-      data: Buffer.concat([Buffer.from(`Subject: consegna ${n}\r\n\r\n`), Buffer.alloc(bytes, 0x61)]),
-      options: { key: `consegna ${n}` },
-    });
-    const dir = path.join(tmp, 'keyed-batch');
-    const { spool } = setup(dir, routes);
-    await spool.start();
-    const small = await spool.enqueueAll([presa('1'), consegna('1', 100)]);
-    const large = await spool.enqueueAll([presa('2'), consegna('2', 400 * 1024)]);
-    await spool.idle();
-    assert.equal(beta.messages.length, 4);
-    for (const { id } of small) assert.ok(statSync(path.join(dir, `${id}.sent`)).size > 0, 'small: renamed');
-    // the small presa shared its file with a 400 KB consegna: no tombstone holds those bytes
-    for (const { id } of large) assert.equal(statSync(path.join(dir, `${id}.sent`)).size, 0);
-    assert.deepEqual(
-      readdirSync(dir).filter((n) => !n.endsWith('.sent')),
-      [],
-      'nothing but tombstones is left',
-    );
-    const again = await spool.enqueueAll([presa('1'), consegna('2', 10)]);
-    assert.deepEqual(
-      again.map((r) => r.created),
-      [false, false],
-      'both keys remembered after they left',
-    );
-  });
-
   it('queues a batch all or nothing across a crash, and holds entries until released', async () => {
     const beta = await sink();
     const routes = { 'pec.beta.test': { host: '127.0.0.1', port: beta.port } };

@@ -116,8 +116,8 @@ function keyedId(key: string): string {
 const defaultRetryDelays = [5_000, 30_000, 120_000, 600_000, 1_800_000];
 
 /**
- * Entries whose file is up to this size become their own tombstone (one rename); a larger one (a
- * consegna completa carrying a big original) is unlinked and leaves an empty tombstone, so 48 h of
+ * Entries up to this size become their own tombstone (one rename); a larger one (a consegna
+ * completa carrying a big original) is unlinked and leaves an empty tombstone, so 48 h of
  * tombstones do not hold 48 h of receipts' bytes.
  */
 const renamedTombstoneMaxBytes = 256 * 1024;
@@ -528,7 +528,7 @@ export class OutboundSpool {
       await giveUp({ type: 'expired', recipients: remaining.splice(0), reason: lastReason });
     }
     if (remaining.length === 0 && unreported.length === 0) {
-      await this.remove(entry);
+      await this.remove(entry, data.length);
       return;
     }
     const delays = this.options.retryDelaysMs ?? defaultRetryDelays;
@@ -545,10 +545,8 @@ export class OutboundSpool {
     if (!this.stopped) this.schedule(entry);
   }
 
-  private async remove(entry: SpoolEntry): Promise<void> {
+  private async remove(entry: SpoolEntry, size: number): Promise<void> {
     const file = this.entryFile(entry.id);
-    // The file's size, not the entry's: a batch member's file also holds the other members' bytes.
-    const size = entry.keyed ? ((await fs.stat(file).catch(() => null))?.size ?? Infinity) : Infinity;
     if (entry.keyed && size <= renamedTombstoneMaxBytes) {
       // The entry becomes its own tombstone: one atomic step, so its key is known throughout.
       await fs.rename(file, this.tombstoneFile(entry.id)).catch(() => undefined);
