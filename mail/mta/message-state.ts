@@ -92,6 +92,22 @@ export function readArchivedOriginal(file: string | null): Promise<Buffer | null
   return file ? fs.readFile(file).catch(() => null) : Promise.resolve(null);
 }
 
+/** What a notice restates when the archived original cannot be read: it names the transaction. */
+export function originalStandIn(identificativo: string): Buffer {
+  return Buffer.from(`Message-ID: <${identificativo}>\r\n\r\n`);
+}
+
+/** A message's recipient rows (dueTimeouts, claimRelayFailure) as the PEC builders take them. */
+export function pecRecipientsOf(
+  rows: { address: string; certified: boolean; isCc: boolean }[],
+): PecRecipient[] {
+  return rows.map((r) => ({
+    address: r.address,
+    tipo: r.certified ? 'certificato' : 'esterno',
+    field: r.isCc ? 'cc' : 'to',
+  }));
+}
+
 /** How long an archived original outlives its message at least: twice the spool's default 24 h life. */
 export const archivedOriginalKeepMs = 48 * 3600_000;
 

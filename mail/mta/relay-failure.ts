@@ -26,11 +26,15 @@ import {
   smtpFailureStatus,
   type BuildContext,
   type BuiltMessage,
-  type PecRecipient,
   type ProviderIndex,
 } from '@/mail/pec';
 import { serviceAddress } from '@/mail/pec/build/assemble';
-import { readArchivedOriginal, type MessageStateStore } from './message-state';
+import {
+  originalStandIn,
+  pecRecipientsOf,
+  readArchivedOriginal,
+  type MessageStateStore,
+} from './message-state';
 import type { Outbox, SpoolOutcome } from './spool';
 import type { TransmissionLogWriter } from './transmission-log';
 
@@ -87,14 +91,10 @@ export class RelayFailures {
     // Settled already: a consegna or a mancata consegna came back, or the 24 h timer spoke first.
     if (!claim) return;
     const original = await readArchivedOriginal(claim.originalPath);
-    const recipients: PecRecipient[] = claim.recipients.map((r) => ({
-      address: r.address,
-      tipo: r.certified ? 'certificato' : 'esterno',
-      field: r.isCc ? 'cc' : 'to',
-    }));
+    const recipients = pecRecipientsOf(claim.recipients);
     const facts = describeOriginal({
       // the archive is kept while timers run; without it the notice still names the transaction
-      original: original ?? Buffer.from(`Message-ID: <${identificativo}>\r\n\r\n`),
+      original: original ?? originalStandIn(identificativo),
       sender: claim.sender,
       recipients,
       identificativo,

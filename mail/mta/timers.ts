@@ -5,8 +5,14 @@
  * survive restarts; a notice whose claim succeeded but whose queueing crashed is not re-sent —
  * at most once, never twice.
  */
-import { buildTimeoutNotice, describeOriginal, type BuildContext, type PecRecipient } from '@/mail/pec';
-import { readArchivedOriginal, type DueTimeout, type MessageStateStore } from './message-state';
+import { buildTimeoutNotice, describeOriginal, type BuildContext } from '@/mail/pec';
+import {
+  originalStandIn,
+  pecRecipientsOf,
+  readArchivedOriginal,
+  type DueTimeout,
+  type MessageStateStore,
+} from './message-state';
 import type { Outbox } from './spool';
 import type { TransmissionLogWriter } from './transmission-log';
 
@@ -55,13 +61,8 @@ export class TimeoutTimers {
 
   private async send(due: DueTimeout): Promise<void> {
     const ctx = this.deps.context();
-    const original =
-      (await readArchivedOriginal(due.originalPath)) ?? Buffer.from(`Message-ID: <${due.identificativo}>\r\n\r\n`);
-    const recipients: PecRecipient[] = due.recipients.map((r) => ({
-      address: r.address,
-      tipo: r.certified ? 'certificato' : 'esterno',
-      field: r.isCc ? 'cc' : 'to',
-    }));
+    const original = (await readArchivedOriginal(due.originalPath)) ?? originalStandIn(due.identificativo);
+    const recipients = pecRecipientsOf(due.recipients);
     const facts = describeOriginal({
       original,
       sender: due.sender,
