@@ -9,6 +9,7 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { createTestSigningCertificate } from '@/lib/certificates';
 import { createSigner, type Signer } from '@/mail/pec';
+import { InflowGate } from '@/mail/mta/inflow';
 import { MemoryTransmissionLog } from '@/mail/mta/transmission-log';
 import { countingLog, MtaCounters, mtaCounters, timedSigner } from '.';
 
@@ -46,6 +47,28 @@ test('a counting log writes through and counts by type and outcome', async () =>
   assert.match(text, /^pec_mta_events_total\{event="busta_relayed",outcome="error"\} 1$/m);
   assert.match(text, /^pec_mta_anomalies_total 1$/m);
   assert.match(text, /^pec_mta_messages_delivered_total 0$/m);
+});
+
+test('submissions held back by the inflow gate are counted with the time they waited', async () => {
+  const counters = new MtaCounters();
+  const gate = new InflowGate({ maxInbound: 1, maxDelayMs: 5_000 });
+  counters.trackInflow(gate.stats);
+  assert.match(counters.write().toString(), /^pec_mta_submissions_delayed_total 0$/m);
+  // two receptions in progress, one over the limit: a submission waits until one of them ends
+  let finish!: () => void;
+  const busy = new Promise<void>((resolve) => (finish = resolve));
+  const receptions = [gate.reception(() => busy), gate.reception(() => busy)];
+  const admitted = gate.admitSubmission();
+  await new Promise((r) => setTimeout(r, 50));
+  finish();
+  await Promise.all(receptions);
+  const waitedMs = await admitted;
+  assert.ok(waitedMs >= 40, `waited ${waitedMs} ms`);
+  assert.equal(await gate.admitSubmission(), 0, 'an idle gate holds nobody');
+  const text = counters.write().toString();
+  assert.match(text, /^pec_mta_submissions_delayed_total 1$/m);
+  const seconds = Number(/^pec_mta_submission_delay_seconds_total (\S+)$/m.exec(text)?.[1]);
+  assert.ok(Math.abs(seconds - waitedMs / 1000) < 0.001, `${seconds} s against ${waitedMs} ms`);
 });
 
 test('a timed signer signs byte for byte like the signer and fills the histogram', () => {

@@ -38,6 +38,13 @@ export class MtaCounters {
   private readonly events = new Map<string, { ok: number; error: number; refused: number }>();
   private readonly signing = { buckets: signingBuckets.map(() => 0), sum: 0, count: 0 };
   private readonly receiptLatency = new Histogram(receiptLatencyBuckets);
+  /** The inflow gate's own tally (mail/mta/inflow.ts), read at each scrape. */
+  private inflow: { readonly delayed: number; readonly delayedMs: number } = { delayed: 0, delayedMs: 0 };
+
+  /** Reports the inflow gate's submissions that waited for reception work (read live, not copied). */
+  trackInflow(stats: { readonly delayed: number; readonly delayedMs: number }): void {
+    this.inflow = stats;
+  }
 
   countEvent(type: string, outcome: string): void {
     let row = this.events.get(type);
@@ -110,6 +117,16 @@ export class MtaCounters {
         total('AVVENUTA_CONSEGNA_SENT'),
       )
       .counter('pec_mta_anomalies_total', 'Messaggi di anomalia issued by this process.', total('ANOMALIA'))
+      .counter(
+        'pec_mta_submissions_delayed_total',
+        'Submissions that waited for reception work in progress (inflow gate, MTA_INFLOW_MAX_INBOUND).',
+        this.inflow.delayed,
+      )
+      .counter(
+        'pec_mta_submission_delay_seconds_total',
+        'Time those submissions waited, in all (at most MTA_INFLOW_MAX_DELAY_MS each).',
+        this.inflow.delayedMs / 1000,
+      )
       .histogram('pec_mta_signing_seconds', 'Time to S/MIME-sign a PEC message.', {
         buckets: signingBuckets.map((le, i) => ({ le, count: this.signing.buckets[i] })),
         sum: this.signing.sum,

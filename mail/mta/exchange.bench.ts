@@ -52,6 +52,16 @@ function percentile(values: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
 
+/** The sender's inflow gate so far (its /metrics): submissions held back, and seconds waited in all. */
+async function inflowGate(statusPort: number): Promise<{ delayed: number; seconds: number }> {
+  const text = await (await fetch(`http://127.0.0.1:${statusPort}/metrics`)).text();
+  const value = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
+  return {
+    delayed: value('pec_mta_submissions_delayed_total'),
+    seconds: value('pec_mta_submission_delay_seconds_total'),
+  };
+}
+
 async function plainRelay(tmp: string): Promise<{
   perSecond: number;
   p50: number;
@@ -132,6 +142,8 @@ async function pecExchange(tmp: string): Promise<{
   postgresMsPerMessage: number;
   clientMsPerMessage: number;
   statements: Record<string, StatementCost[]>;
+  /** the sender's inflow gate during the measured part */
+  gate: { delayed: number; waitedMs: number };
 }> {
   const password = 'Bench-123-xyz';
   const net = await startPecNetwork({
@@ -233,10 +245,16 @@ async function pecExchange(tmp: string): Promise<{
     const dataDirs = Object.values(net.providers).map((p) => p.db.server.dataDir);
     const postgresBefore = postgresCpuSeconds(dataDirs);
     const clientBefore = process.cpuUsage();
+    const gateBefore = await inflowGate(net.providers.A.nodes[0].statusPort);
     const start = Date.now();
     const { submittedAt, consegnaAt } = await deliver('pec', count);
     transport.close();
     const postgresMsPerMessage = ((postgresCpuSeconds(dataDirs) - postgresBefore) * 1000) / count;
+    const gateAfter = await inflowGate(net.providers.A.nodes[0].statusPort);
+    const gate = {
+      delayed: gateAfter.delayed - gateBefore.delayed,
+      waitedMs: (gateAfter.seconds - gateBefore.seconds) * 1000,
+    };
     const client = process.cpuUsage(clientBefore);
     const clientMsPerMessage = (client.user + client.system) / 1000 / count;
     const cost: Record<string, ProviderCost> = {};
@@ -271,6 +289,7 @@ async function pecExchange(tmp: string): Promise<{
       postgresMsPerMessage,
       clientMsPerMessage,
       statements,
+      gate,
     };
   } finally {
     await net.stop();
@@ -299,6 +318,9 @@ async function main(): Promise<void> {
     }
     console.log(
       `PostgreSQL (both providers) CPU ${pec.postgresMsPerMessage.toFixed(1)} ms per message; this bench process (SMTP client, Maildir polling) ${pec.clientMsPerMessage.toFixed(1)} ms`,
+    );
+    console.log(
+      `inflow gate at A: ${pec.gate.delayed} of ${count} submissions waited for reception work, ${pec.gate.delayed ? Math.round(pec.gate.waitedMs / pec.gate.delayed) : 0} ms on average`,
     );
     for (const [k, list] of Object.entries(pec.statements)) {
       console.log(

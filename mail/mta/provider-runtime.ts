@@ -163,6 +163,7 @@ export async function createMtaRuntime(
   const virusStore = new VirusStore(config.virusStoreDir);
   // receipts and bustas before new submissions when the MTA is busy (inflow.ts)
   const inflow = new InflowGate(config.mta.inflow);
+  mtaCounters().trackInflow(inflow.stats);
   const reception: ReceptionPoint = new ReceptionPoint({
     context,
     trust,
