@@ -12,7 +12,7 @@ import type pg from 'pg';
 import { createSqlPool } from '@/lib/db/sql';
 import { startTestDatabase, type TestDatabase } from '@/lib/db/testing';
 import { newPecMessageId } from '@/mail/pec';
-import { MessageStateStore } from './message-state';
+import { InboundBusyError, MessageStateStore } from './message-state';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'pec-state-'));
 let db: TestDatabase;
@@ -235,6 +235,8 @@ describe('MessageStateStore', () => {
       store.settleInbound(inbound.identificativo, 'bob@pec.beta.test', true),
       store.settleInbound(inbound.identificativo, 'carol@pec.beta.test', false, '5.2.2 casella piena'),
     ]);
+    // the first attempt failed before dan (its sender heard 4xx): what it claimed is released
+    await store.releaseInbound(inbound.identificativo, first.claim);
     const retried = await store.beginInbound(inbound);
     assert.deepEqual(retried.newlyReceived, []);
     assert.deepEqual([...retried.settled].sort(), ['bob@pec.beta.test', 'carol@pec.beta.test']);
@@ -242,6 +244,73 @@ describe('MessageStateStore', () => {
       where: { recipient: 'carol@pec.beta.test', message: { identificativo: inbound.identificativo } },
     });
     assert.equal(carol.failureReason, '5.2.2 casella piena');
+  });
+
+  it('claims a busta\'s recipients for one attempt: one retried meanwhile waits, a failed one releases them', async () => {
+    const busta = (k: string) => ({
+      identificativo: `opec.claim.${k}@pec.alfa.test`,
+      originalMessageId: `<claim${k}@client.alfa.test>`,
+      sender: 'alice@pec.alfa.test',
+      subject: 'Claim',
+      counterpartProvider: 'Alfa PEC S.p.A.',
+      sizeBytes: 10,
+      recipients: ['bob@pec.beta.test', 'carol@pec.beta.test'],
+    });
+    const claims = async (identificativo: string) =>
+      (
+        await db.prisma.pecRecipient.findMany({
+          where: { message: { identificativo, direction: 'INBOUND' } },
+          orderBy: { recipient: 'asc' },
+        })
+      ).map((r) => r.claim);
+    // the same busta twice at once, new (both insert its rows) and known (both claim them)
+    for (const k of ['new', 'known']) {
+      const input = busta(k);
+      if (k === 'known') await store.releaseInbound(input.identificativo, (await store.beginInbound(input)).claim);
+      const attempts = await Promise.allSettled([store.beginInbound(input), store.beginInbound(input)]);
+      const won = attempts.filter((a) => a.status === 'fulfilled');
+      const lost = attempts.filter((a) => a.status === 'rejected');
+      assert.equal(won.length, 1, `${k}: one attempt delivers`);
+      assert.ok(lost[0].reason instanceof InboundBusyError, `${k}: ${lost[0].reason}`);
+      const winner = won[0].value;
+      assert.deepEqual(winner.newlyReceived, k === 'new' ? input.recipients : []);
+      assert.deepEqual(await claims(input.identificativo), [winner.claim, winner.claim], 'the loser took nothing');
+      // while it runs, a third attempt waits too
+      await assert.rejects(store.beginInbound(input), InboundBusyError);
+      // it settles bob and fails before carol: the next attempt gets carol alone
+      await store.settleInbound(input.identificativo, 'bob@pec.beta.test', true);
+      await store.releaseInbound(input.identificativo, winner.claim);
+      const next = await store.beginInbound(input);
+      assert.deepEqual([...next.settled], ['bob@pec.beta.test']);
+      assert.deepEqual(await claims(input.identificativo), [null, next.claim]);
+    }
+  });
+
+  it('holds a claim against another node until its lease ends, and hands it to its own node restarted', async () => {
+    const options = { preavvisoSeconds: 3600, mancataConsegnaSeconds: 7200, archiveDir: path.join(tmp, 'originals') };
+    const input = {
+      identificativo: 'opec.lease@pec.alfa.test',
+      originalMessageId: '<lease@client.alfa.test>',
+      sender: 'alice@pec.alfa.test',
+      subject: 'Lease',
+      counterpartProvider: 'Alfa PEC S.p.A.',
+      sizeBytes: 10,
+      recipients: ['bob@pec.beta.test'],
+    };
+    const first = new MessageStateStore(pool, { ...options, node: 'node-1' });
+    const other = new MessageStateStore(pool, { ...options, node: 'node-2' });
+    const claimed = await first.beginInbound(input);
+    await assert.rejects(other.beginInbound(input), InboundBusyError, 'another node waits');
+    // node-1's process died (kill -9) and started again: its claim is a dead run's, taken at once
+    const restarted = new MessageStateStore(pool, { ...options, node: 'node-1' });
+    const again = await restarted.beginInbound(input);
+    assert.notEqual(again.claim, claimed.claim);
+    await assert.rejects(other.beginInbound(input), InboundBusyError);
+    // node-1 lost for good: past the lease, another node takes the recipient over
+    const afterLease = new MessageStateStore(pool, { ...options, node: 'node-2', inboundClaimLeaseMs: 0 });
+    const takenOver = await afterLease.beginInbound(input);
+    assert.deepEqual(takenOver.newlyReceived, []);
+    assert.deepEqual([...takenOver.settled], []);
   });
 
   it('knows a receipt already applied for every recipient it names', async () => {

@@ -5,6 +5,7 @@
  * record what our reception point already handled, so a busta retried by its sender (after a crash
  * on either side) earns no second delivery and no second consegna.
  */
+import { randomUUID } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { PrismaClient } from '@/lib/db/client';
@@ -108,11 +109,34 @@ export function pecRecipientsOf(
   }));
 }
 
+/**
+ * How long a claim on an inbound recipient keeps another node's attempt at the same busta waiting:
+ * longer than any reception transaction (virus scan, LMTP delivery of 30 MB), short enough that a
+ * node lost for good delays its bustas' retries by minutes, not hours.
+ */
+export const inboundClaimLeaseMs = 10 * 60_000;
+
+/**
+ * Another reception transaction is delivering some recipient of this busta right now (its sender
+ * retried while the first attempt runs): nothing was done, the sender tries again later (4xx).
+ * `code` rather than instanceof: each Haraka plugin bundle has its own copy of this class.
+ */
+export class InboundBusyError extends Error {
+  readonly code = 'INBOUND_BUSY';
+  constructor(identificativo: string, recipients: string[]) {
+    super(`busta ${identificativo}: ${recipients.join(', ')} being delivered by another transaction, try again later`);
+  }
+}
+
 /** How long an archived original outlives its message at least: twice the spool's default 24 h life. */
 export const archivedOriginalKeepMs = 48 * 3600_000;
 
 export class MessageStateStore {
   private readonly db: SqlClient;
+  /** This MTA node, in inbound claims. */
+  private readonly node: string;
+  /** This process: a claim of this node under another process is a crashed run's. */
+  private readonly processId = randomUUID();
   /** the archive folder, created once */
   private archiveReady: Promise<unknown> | undefined;
   // Statements of one kind issued while the previous one is in flight go together as the next
@@ -141,9 +165,17 @@ export class MessageStateStore {
       keepOriginalsMs?: number;
       /** per recipient whose consegna came back: seconds since its accettazione (for /metrics) */
       onConsegna?: (latencySeconds: number) => void;
+      /**
+       * This MTA node, the same across its restarts (e.g. host and spool folder): a claim its previous
+       * process left is taken over at once. Default: one node.
+       */
+      node?: string;
+      /** How long another node's claim on an inbound recipient holds (default inboundClaimLeaseMs). */
+      inboundClaimLeaseMs?: number;
     },
   ) {
     this.db = sqlClientOf(db);
+    this.node = (options.node ?? 'mta').replace(/\s+/g, '_');
   }
 
   /** Records an accepted submission; the timers run for certified recipients only (spec §2.7). */
@@ -501,8 +533,13 @@ export class MessageStateStore {
   }
 
   /**
-   * Reception side: records a busta received for local recipients and returns, per recipient,
-   * whether it was already handled (a retry of a busta we had stored before a crash).
+   * Reception side: records a busta received for local recipients and claims the ones still to be
+   * delivered for this attempt. Returns the recipients received for the first time, those already
+   * settled (a retry of a busta handled before), and the claim to release should the attempt fail.
+   * Throws InboundBusyError, claiming nothing, when another attempt holds one of them: the same
+   * busta retried by its sender while a first attempt still runs, here or on another node, must not
+   * be delivered twice. A claim left by a crashed process of this node is taken over at once; one of
+   * another node after `inboundClaimLeaseMs`.
    */
   async beginInbound(input: {
     identificativo: string;
@@ -512,10 +549,15 @@ export class MessageStateStore {
     counterpartProvider: string | null;
     sizeBytes: number;
     recipients: string[];
-  }): Promise<{ newlyReceived: string[]; settled: Set<string> }> {
-    // One statement: the message row (kept if it exists), the recipients already known (as the
-    // statement's snapshot saw them, i.e. before this call), and the new ones inserted.
-    const known = await rowsOf<{ recipient: string; state: string }>(
+  }): Promise<{ newlyReceived: string[]; settled: Set<string>; claim: string }> {
+    const claim = `${this.node} ${this.processId} ${randomUUID()}`;
+    const leaseMs = this.options.inboundClaimLeaseMs ?? inboundClaimLeaseMs;
+    // One statement: the message row (kept if it exists); the recipients already known (as the
+    // statement's snapshot saw them, i.e. before this call); the new ones inserted under our claim;
+    // the known unsettled ones claimed when free. A row another attempt is inserting or claiming at
+    // this moment is in none of them (the insert conflicts; the update waits for the other to
+    // commit, then finds the row claimed), so it counts as busy.
+    const rows = await rowsOf<{ recipient: string; state: string | null; claimed: boolean }>(
       this.db,
       sql`
       WITH message AS (
@@ -530,22 +572,49 @@ export class MessageStateStore {
         SELECT r.recipient, r.state::text AS state FROM pec_recipients r, message WHERE r.message_id = message.id
       ),
       added AS (
-        INSERT INTO pec_recipients (id, message_id, recipient, certified, state, created_at, updated_at)
-        SELECT gen_random_uuid(), message.id, x.recipient, true, 'TAKEN_IN_CHARGE', now(), now()
+        INSERT INTO pec_recipients (id, message_id, recipient, certified, state, claim, claimed_at, created_at, updated_at)
+        SELECT gen_random_uuid(), message.id, x.recipient, true, 'TAKEN_IN_CHARGE', ${claim}::text, now(), now(), now()
         FROM message, unnest(${input.recipients}::text[]) AS x(recipient)
         WHERE x.recipient NOT IN (SELECT recipient FROM known)
         ON CONFLICT (message_id, recipient) DO NOTHING
+        RETURNING recipient
+      ),
+      claimed AS (
+        UPDATE pec_recipients r SET claim = ${claim}::text, claimed_at = now()
+        FROM message
+        WHERE r.message_id = message.id AND r.recipient = ANY(${input.recipients}::text[])
+          AND r.state NOT IN ('DELIVERED', 'FAILED')
+          AND (r.claim IS NULL OR r.claimed_at < now() - make_interval(secs => ${leaseMs / 1000}::float8)
+               OR (split_part(r.claim, ' ', 1) = ${this.node}::text AND split_part(r.claim, ' ', 2) <> ${this.processId}::text))
+        RETURNING r.recipient
       )
-      SELECT recipient, state FROM known`,
+      SELECT recipient, state, false AS claimed FROM known
+      UNION ALL SELECT recipient, NULL, true FROM added
+      UNION ALL SELECT recipient, NULL, true FROM claimed`,
     );
-    const states = new Map(known.map((r) => [r.recipient, r.state]));
-    const newlyReceived = input.recipients.filter((r) => !states.has(r));
+    const states = new Map(rows.filter((r) => !r.claimed).map((r) => [r.recipient, r.state]));
+    const claimedNow = new Set(rows.filter((r) => r.claimed).map((r) => r.recipient));
     const settled = new Set(
       [...states]
         .filter(([, state]) => state === 'DELIVERED' || state === 'FAILED')
         .map(([recipient]) => recipient),
     );
-    return { newlyReceived, settled };
+    const busy = input.recipients.filter((r) => !settled.has(r) && !claimedNow.has(r));
+    if (busy.length > 0) {
+      await this.releaseInbound(input.identificativo, claim);
+      throw new InboundBusyError(input.identificativo, busy);
+    }
+    const newlyReceived = input.recipients.filter((r) => !states.has(r));
+    return { newlyReceived, settled, claim };
+  }
+
+  /** Gives up what an attempt claimed and did not settle (it failed): the sender's retry takes it. */
+  async releaseInbound(identificativo: string, claim: string): Promise<void> {
+    await this.db.query(sql`
+      UPDATE pec_recipients r SET claim = NULL, claimed_at = NULL
+      FROM pec_messages m
+      WHERE m.id = r.message_id AND m.identificativo = ${identificativo} AND m.direction = 'INBOUND'
+        AND r.claim = ${claim}::text`);
   }
 
   settleInbound(
@@ -564,7 +633,7 @@ export class MessageStateStore {
           delivered_at = CASE WHEN x.delivered THEN now() ELSE r.delivered_at END,
           failed_at = CASE WHEN x.delivered THEN r.failed_at ELSE now() END,
           failure_reason = CASE WHEN x.delivered THEN r.failure_reason ELSE x.reason END,
-          updated_at = now()
+          claim = NULL, claimed_at = NULL, updated_at = now()
       FROM pec_messages m,
            unnest(${items.map((i) => i.identificativo)}::text[], ${items.map((i) => i.recipient)}::text[],
                   ${items.map((i) => i.delivered)}::boolean[], ${items.map((i) => i.reason)}::text[])

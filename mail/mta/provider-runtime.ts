@@ -8,6 +8,8 @@ import { currentDatabaseUrl, type PrismaClient } from '@/lib/db/client';
 import { createSqlPool } from '@/lib/db/sql';
 import type { BuildContext, ProviderIndex, Signer, TrustStore } from '@/mail/pec';
 import { LiveMtaMaterial, type LiveMaterialOptions } from './live-material';
+import { createHash } from 'node:crypto';
+import os from 'node:os';
 import path from 'node:path';
 import { DatabaseMailboxDirectory } from './mailbox-directory';
 import { DatabaseLmtpDeliveryRecords, LmtpMessageStore } from './lmtp-delivery';
@@ -81,6 +83,8 @@ export async function createMtaRuntime(
     // a relay failure restates the original until the queue gives up: keep it twice that long
     keepOriginalsMs: Math.max(archivedOriginalKeepMs, 2 * config.queue.maxAgeSeconds * 1000),
     onConsegna: (seconds) => mtaCounters().observeReceiptLatency(seconds),
+    // This node across restarts: its host and its spool folder (one per node, on local disk).
+    node: createHash('sha256').update(`${os.hostname()}\0${path.resolve(config.spoolDir)}`).digest('hex').slice(0, 16),
   });
   const ownInbound = { host: config.mta.host, port: config.mta.inboundPort };
   const mailboxes = new DatabaseMailboxDirectory(sql);

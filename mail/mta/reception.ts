@@ -7,7 +7,9 @@
  *   (unknown, suspended, expired, over quota);
  * - valid PEC receipt / notice → stored as is, nothing issued;
  * - anything else → busta di anomalia stored for each recipient (or refused, per mailbox policy).
- * Messages we issue leave through the outbound spool, so they are on disk before we answer 250.
+ * Messages we issue leave through the outbound spool, so they are on disk before we answer 250. A
+ * busta's recipients are claimed in the database for the attempt delivering them (message-state.ts):
+ * the same busta retried meanwhile gets a temporary failure instead of a second delivery.
  */
 import { serviceAddress } from '@/mail/pec/build/assemble';
 import type { InflowGate } from './inflow';
@@ -33,7 +35,7 @@ import type { MessageStateStore } from './message-state';
 import { domainSet, type DomainSet } from './routing';
 import type { Outbox } from './spool';
 import type { TransmissionEvent, TransmissionLogWriter } from './transmission-log';
-import type { VirusScanner } from './virus-scan';
+import type { ScanVerdict, VirusScanner } from './virus-scan';
 import type { VirusStore } from './virus-store';
 
 export interface LocalMailbox {
@@ -198,10 +200,11 @@ export class ReceptionPoint {
     // Antivirus before anything is recorded: clamd unavailable throws, the plugin answers 4xx and
     // the sending provider retries; an unscanned busta is never taken in charge.
     const scan = this.deps.scanner ? await this.deps.scanner.scan(raw) : { infected: false as const };
-    // A busta retried after a crash: recipients already settled get nothing twice.
-    let fresh = recipients;
+    // A busta retried after a crash: recipients already settled get nothing twice. The others are
+    // claimed for this attempt (another one at the same busta throws, and its sender retries later).
     let pending = recipients;
     let retried = new Set<string>();
+    let claim: string | null = null;
     if (this.deps.state) {
       const known = await this.deps.state.beginInbound({
         identificativo: facts.identificativo,
@@ -212,10 +215,48 @@ export class ReceptionPoint {
         sizeBytes: raw.length,
         recipients,
       });
-      fresh = known.newlyReceived;
+      claim = known.claim;
       pending = recipients.filter((r) => !known.settled.has(r));
-      retried = new Set(pending.filter((r) => !fresh.includes(r)));
+      retried = new Set(pending.filter((r) => !known.newlyReceived.includes(r)));
     }
+    try {
+      return await this.takeInCharge({
+        ctx,
+        facts,
+        base,
+        sender,
+        recipients,
+        raw,
+        report,
+        scan,
+        provider,
+        result,
+        pending,
+        retried,
+      });
+    } catch (err) {
+      // Nothing settled for good: the sender's retry (a 4xx follows) claims these recipients again.
+      if (claim) await this.deps.state?.releaseInbound(facts.identificativo, claim).catch(() => undefined);
+      throw err;
+    }
+  }
+
+  /** A valid busta's presa in carico, then each claimed recipient's delivery and receipt. */
+  private async takeInCharge(input: {
+    ctx: BuildContext;
+    facts: TransactionFacts;
+    base: Omit<TransmissionEvent, 'type' | 'outcome'>;
+    sender: string;
+    recipients: string[];
+    raw: Buffer;
+    report: InspectReport;
+    scan: ScanVerdict;
+    provider: { mailReceipt?: string | null } | undefined;
+    result: ReceptionResult;
+    pending: string[];
+    retried: Set<string>;
+  }): Promise<ReceptionResult> {
+    const { ctx, facts, base, sender, recipients, raw, report, scan, provider, result, pending, retried } = input;
     // Log rows and quota counters depend on nothing that follows: they run alongside the spooling and
     // delivery below and are all awaited before we return (and so before the 250). Everything below
     // may run twice for a recipient (B killed before `settleInbound` committed, the busta retried):

@@ -59,7 +59,12 @@ export function hook_data_post(this: HarakaPlugin, next: Next, connection: Harak
       if (!result.accept) return next(constants.deny, result.reason ?? '5.7.1 refused');
       txn.notes.pecReceived = true;
       return next();
-    })().catch((err: Error) => {
+    })().catch((err: Error & { code?: string }) => {
+      // the sender retried this busta while an earlier attempt still delivers it (message-state.ts)
+      if (err.code === 'INBOUND_BUSY') {
+        this.lognotice(`${txn.uuid} ${err.message}`);
+        return next(constants.denysoft, DSN.sys_unspecified('busta being delivered, try again later', 451));
+      }
       this.logerror(`reception ${txn.uuid}: ${err.stack ?? err.message}`);
       next(constants.denysoft, DSN.sys_unspecified('temporary failure, try again later', 451));
     });

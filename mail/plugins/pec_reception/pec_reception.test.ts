@@ -9,6 +9,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import net from 'node:net';
 import nodemailer from 'nodemailer';
 import { findFreePort, startTestDatabase, type TestDatabase } from '@/lib/db/testing';
 import { maildirPath } from '@/mail/mta/maildir';
@@ -134,6 +135,47 @@ function opensslVerifies(raw: Buffer, caPem: string): boolean {
   return spawnSync('openssl', ['smime', '-verify', '-CAfile', ca, '-in', file, '-out', '/dev/null'], { stdio: 'ignore' }).status === 0;
 }
 
+/** An SMTP session spoken by hand, so that several can be held just before their final dot. */
+async function smtpSession(port: number) {
+  const socket = net.connect({ host: '127.0.0.1', port });
+  socket.setNoDelay(true);
+  let buffered = '';
+  const waiting: ((code: number) => void)[] = [];
+  socket.on('data', (d) => {
+    buffered += d.toString('latin1');
+    let end: number;
+    while ((end = buffered.indexOf('\r\n')) >= 0) {
+      const line = buffered.slice(0, end);
+      buffered = buffered.slice(end + 2);
+      if (line[3] !== '-') waiting.shift()?.(Number(line.slice(0, 3))); // last line of a reply
+    }
+  });
+  const reply = () => new Promise<number>((resolve) => waiting.push(resolve));
+  const command = (line: string) => {
+    const answered = reply();
+    socket.write(`${line}\r\n`);
+    return answered;
+  };
+  await reply(); // greeting
+  return { command, write: (data: string | Buffer) => socket.write(data), reply, close: () => socket.end() };
+}
+
+/** `n` transactions of the same message, each held before its final dot, then all ended at once. */
+async function inLockstep(n: number, from: string, to: string, raw: Buffer): Promise<number[]> {
+  const sessions = await Promise.all(Array.from({ length: n }, () => smtpSession(haraka.port)));
+  const stuffed = Buffer.from(raw.toString('latin1').replace(/^\./gm, '..'), 'latin1');
+  for (const s of sessions) {
+    assert.equal(await s.command('EHLO mx.pec.alfa.test'), 250);
+    assert.equal(await s.command(`MAIL FROM:<${from}>`), 250);
+    assert.equal(await s.command(`RCPT TO:<${to}>`), 250);
+    assert.equal(await s.command('DATA'), 354);
+    s.write(stuffed.subarray(-2).toString() === '\r\n' ? stuffed : Buffer.concat([stuffed, Buffer.from('\r\n')]));
+  }
+  const codes = await Promise.all(sessions.map((s) => s.command('.')));
+  for (const s of sessions) s.close();
+  return codes;
+}
+
 const receiptsFor = (subject: string) => alfaSink.messages.filter((m) => m.raw.toString('latin1').includes(subject));
 
 describe('pec_reception plugin in Haraka', () => {
@@ -183,6 +225,29 @@ describe('pec_reception plugin in Haraka', () => {
       'RECEIVED',
     ]);
     assert.ok(log.every((l) => l.counterpartProvider === 'Alfa PEC S.p.A.' && l.identificativo));
+  });
+
+  it('the same busta ending on four connections at once is stored once, with one presa and one consegna', async () => {
+    const subject = 'Ritentata-4';
+    const raw = busta(subject, [{ address: 'bob@pec.beta.test', tipo: 'certificato', field: 'to' }], 'bob@pec.beta.test', 'bob@pec.beta.test');
+    // as a sender retrying after a timeout while its first attempt is still being delivered: four
+    // transactions whose final dot arrives in the same instant. Whether one meets another still
+    // delivering depends on timing (seen: all 250, or one 451); the outcome must not, and the claim
+    // itself is proven deterministically in mail/mta/message-state.test.ts.
+    const codes = await inLockstep(4, 'alice@pec.alfa.test', 'bob@pec.beta.test', raw);
+    assert.ok(codes.includes(250), `answers ${codes.join(", ")}`);
+    // the attempts that met one still delivering were told to try later; their retry changes nothing
+    for (const code of codes.filter((c) => c !== 250)) {
+      assert.equal(code, 451);
+      await send('alice@pec.alfa.test', ['bob@pec.beta.test'], raw);
+    }
+    const log = (await db.prisma.transmissionLog.findMany({ where: { originalMessageId: '<Ritentata4@client.alfa.test>' } }))
+      .map((l) => l.eventType)
+      .sort();
+    assert.deepEqual(log, ['AVVENUTA_CONSEGNA_SENT', 'PRESA_IN_CARICO_SENT', 'RECEIVED']);
+    await new Promise((r) => setTimeout(r, 500)); // receipts a second attempt might have spooled
+    assert.deepEqual(receiptsFor(subject).map((m) => inspectMessage(m.raw).kind).sort(), ['avvenuta-consegna', 'presa-in-carico']);
+    assert.equal(maildir('bob@pec.beta.test').filter((b) => b.includes(subject)).length, 1);
   });
 
   it('wraps a tampered busta in a busta di anomalia and sends no presa in carico', async () => {
