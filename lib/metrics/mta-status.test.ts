@@ -68,9 +68,15 @@ test('counters and state on MTA_STATUS_PORT follow one PEC from A to B', { timeo
   });
   await transport.sendMail({ from: 'alice@pec.alfa.test', to: 'bob@pec.beta.test', subject: 'Metriche', text: 'ciao' }).finally(() => transport.close());
 
+  // A logs the consegna alongside moving its state, and observes the latency once the state moved:
+  // wait for both, or the scrape can fall between them
   await until('delivery at B and the consegna back at A', async () => {
     const [a, b] = await Promise.all([scrape(A), scrape(B)]);
-    return b.get('pec_mta_messages_delivered_total') === 1 && (a.get('pec_mta_events_total{event="avvenuta_consegna_received",outcome="ok"}') ?? 0) >= 1;
+    return (
+      b.get('pec_mta_messages_delivered_total') === 1 &&
+      (a.get('pec_mta_events_total{event="avvenuta_consegna_received",outcome="ok"}') ?? 0) >= 1 &&
+      (a.get('pec_mta_receipt_latency_seconds_count') ?? 0) >= 1
+    );
   });
   const a = await scrape(A);
   const b = await scrape(B);
