@@ -9,7 +9,6 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import net from 'node:net';
 import nodemailer from 'nodemailer';
 import { findFreePort, startTestDatabase, type TestDatabase } from '@/lib/db/testing';
 import { maildirPath } from '@/mail/mta/maildir';
@@ -25,6 +24,7 @@ import {
   type BuildContext,
   type PecRecipient,
 } from '@/mail/pec';
+import { SmtpDialogue } from '@/scripts/lib/smtp-dialogue';
 import { buildPlugins } from '../build';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'pec-reception-'));
@@ -135,45 +135,25 @@ function opensslVerifies(raw: Buffer, caPem: string): boolean {
   return spawnSync('openssl', ['smime', '-verify', '-CAfile', ca, '-in', file, '-out', '/dev/null'], { stdio: 'ignore' }).status === 0;
 }
 
-/** An SMTP session spoken by hand, so that several can be held just before their final dot. */
-async function smtpSession(port: number) {
-  const socket = net.connect({ host: '127.0.0.1', port });
-  socket.setNoDelay(true);
-  let buffered = '';
-  const waiting: ((code: number) => void)[] = [];
-  socket.on('data', (d) => {
-    buffered += d.toString('latin1');
-    let end: number;
-    while ((end = buffered.indexOf('\r\n')) >= 0) {
-      const line = buffered.slice(0, end);
-      buffered = buffered.slice(end + 2);
-      if (line[3] !== '-') waiting.shift()?.(Number(line.slice(0, 3))); // last line of a reply
-    }
-  });
-  const reply = () => new Promise<number>((resolve) => waiting.push(resolve));
-  const command = (line: string) => {
-    const answered = reply();
-    socket.write(`${line}\r\n`);
-    return answered;
-  };
-  await reply(); // greeting
-  return { command, write: (data: string | Buffer) => socket.write(data), reply, close: () => socket.end() };
-}
-
-/** `n` transactions of the same message, each held before its final dot, then all ended at once. */
+/**
+ * `n` transactions of the same message, each held before its data, then all sent with their final
+ * dot in one tick.
+ */
 async function inLockstep(n: number, from: string, to: string, raw: Buffer): Promise<number[]> {
-  const sessions = await Promise.all(Array.from({ length: n }, () => smtpSession(haraka.port)));
-  const stuffed = Buffer.from(raw.toString('latin1').replace(/^\./gm, '..'), 'latin1');
-  for (const s of sessions) {
-    assert.equal(await s.command('EHLO mx.pec.alfa.test'), 250);
-    assert.equal(await s.command(`MAIL FROM:<${from}>`), 250);
-    assert.equal(await s.command(`RCPT TO:<${to}>`), 250);
-    assert.equal(await s.command('DATA'), 354);
-    s.write(stuffed.subarray(-2).toString() === '\r\n' ? stuffed : Buffer.concat([stuffed, Buffer.from('\r\n')]));
+  const sessions = await Promise.all(Array.from({ length: n }, () => SmtpDialogue.open('127.0.0.1', haraka.port)));
+  const text = raw.toString('latin1').replace(/^\./gm, '..');
+  const data = text.endsWith('\r\n') ? text : `${text}\r\n`;
+  try {
+    for (const { smtp } of sessions) {
+      assert.equal((await smtp.command('EHLO mx.pec.alfa.test')).code, 250);
+      assert.equal((await smtp.command(`MAIL FROM:<${from}>`)).code, 250);
+      assert.equal((await smtp.command(`RCPT TO:<${to}>`)).code, 250);
+      assert.equal((await smtp.command('DATA')).code, 354);
+    }
+    return (await Promise.all(sessions.map(({ smtp }) => smtp.command(`${data}.`)))).map((r) => r.code);
+  } finally {
+    for (const { smtp } of sessions) smtp.close();
   }
-  const codes = await Promise.all(sessions.map((s) => s.command('.')));
-  for (const s of sessions) s.close();
-  return codes;
 }
 
 const receiptsFor = (subject: string) => alfaSink.messages.filter((m) => m.raw.toString('latin1').includes(subject));
@@ -231,7 +211,7 @@ describe('pec_reception plugin in Haraka', () => {
     const subject = 'Ritentata-4';
     const raw = busta(subject, [{ address: 'bob@pec.beta.test', tipo: 'certificato', field: 'to' }], 'bob@pec.beta.test', 'bob@pec.beta.test');
     // as a sender retrying after a timeout while its first attempt is still being delivered: four
-    // transactions whose final dot arrives in the same instant. Whether one meets another still
+    // transactions whose data and final dot arrive in the same instant. Whether one meets another still
     // delivering depends on timing (seen: all 250, or one 451); the outcome must not, and the claim
     // itself is proven deterministically in mail/mta/message-state.test.ts.
     const codes = await inLockstep(4, 'alice@pec.alfa.test', 'bob@pec.beta.test', raw);
