@@ -41,6 +41,10 @@ function setup(
   return { spool, relay, outcomes };
 }
 
+/** The folder's names, without spare files (delivered entries' files kept for reuse). */
+const queued = (dir: string) => readdirSync(dir).filter((n) => !n.endsWith('.spare'));
+const spares = (dir: string) => readdirSync(dir).filter((n) => n.endsWith('.spare'));
+
 async function sink(options: Parameters<typeof startSmtpSink>[0] = {}): Promise<SmtpSink> {
   const s = await startSmtpSink(options);
   cleanups.push(() => s.close());
@@ -48,7 +52,7 @@ async function sink(options: Parameters<typeof startSmtpSink>[0] = {}): Promise<
 }
 
 describe('Outbound spool', () => {
-  it('delivers each domain to its route, reports outcomes and leaves the folder empty', async () => {
+  it('delivers each domain to its route, reports outcomes and leaves no entry behind', async () => {
     const beta = await sink({ rejectRecipients: ['zed@pec.beta.test'] });
     const other = await sink();
     const dir = path.join(tmp, 'a');
@@ -64,7 +68,8 @@ describe('Outbound spool', () => {
     );
     await spool.idle();
     assert.equal(spool.size(), 0);
-    assert.deepEqual(readdirSync(dir), []);
+    assert.deepEqual(queued(dir), []);
+    assert.equal(spares(dir).length, 1, "the delivered entry's file is kept for the next one");
     assert.equal(beta.messages.length, 1);
     assert.deepEqual(beta.messages[0].to, ['bob@pec.beta.test']);
     assert.equal(beta.messages[0].raw.toString(), 'Subject: one\r\n\r\nbody\r\n');
@@ -88,7 +93,7 @@ describe('Outbound spool', () => {
     );
     while (!first.outcomes.some((o) => o.type === 'deferred')) await new Promise((r) => setTimeout(r, 20));
     await first.spool.stop();
-    const left = readdirSync(dir);
+    const left = queued(dir);
     assert.equal(left.length, 1, 'one file per entry');
     assert.match(left[0], /\.msg$/);
 
@@ -99,7 +104,7 @@ describe('Outbound spool', () => {
     await up.waitFor(1);
     await second.spool.idle();
     assert.equal(up.messages[0].raw.toString(), 'Subject: two\r\n\r\nx\r\n');
-    assert.deepEqual(readdirSync(dir), []);
+    assert.deepEqual(queued(dir), []);
   });
 
   it('keeps a refusal its observer could not record (database down) and reports it again, across a restart, without sending again', async () => {
@@ -124,7 +129,7 @@ describe('Outbound spool', () => {
     while (reports.length < 3) await new Promise((r) => setTimeout(r, 20));
     await first.stop();
     assert.equal(first.size(), 1, 'the entry stays while its refusal is unrecorded');
-    assert.equal(readdirSync(dir).filter((n) => n.endsWith('.msg')).length, 1);
+    assert.equal(queued(dir).filter((n) => n.endsWith('.msg')).length, 1);
     assert.equal(beta.messages.length, 1, 'sent once: bob delivered, zed refused, nothing sent again');
     assert.deepEqual(beta.messages[0].to, ['bob@pec.beta.test']);
 
@@ -138,7 +143,7 @@ describe('Outbound spool', () => {
     assert.ok(reports.slice(0, before).every((r) => r === 'zed@pec.beta.test 550 lost'));
     assert.equal(beta.messages.length, 1);
     assert.equal(second.size(), 0);
-    assert.deepEqual(readdirSync(dir), []);
+    assert.deepEqual(queued(dir), []);
   });
 
   it('sends a keyed message once: while queued, after it left, and after a restart', async () => {
@@ -164,7 +169,7 @@ describe('Outbound spool', () => {
       'remembered after it left',
     );
     await first.spool.stop();
-    assert.deepEqual(readdirSync(dir), [`${a.id}.sent`], 'only the tombstone is left');
+    assert.deepEqual(queued(dir), [`${a.id}.sent`], 'only the tombstone is left');
 
     const second = setup(dir, routes);
     await second.spool.start();
@@ -185,7 +190,7 @@ describe('Outbound spool', () => {
     // Tombstones are forgotten after their period: the key is usable again.
     const third = setup(dir, routes, [], { tombstoneMs: 0 });
     await third.spool.start();
-    assert.deepEqual(readdirSync(dir), []);
+    assert.deepEqual(queued(dir), []);
     assert.equal(
       (await third.spool.enqueue(envelope, Buffer.from('Subject: again\r\n\r\n'), { key })).created,
       true,
@@ -211,7 +216,7 @@ describe('Outbound spool', () => {
     mkdirSync(committed);
     const writer = setup(committed, routes);
     const ids = await writer.spool.enqueueAll([busta, accettazione], { hold: true }); // never started: nothing sent
-    assert.deepEqual(readdirSync(committed).sort(), ids.map(({ id }) => `${id}.msg`).sort());
+    assert.deepEqual(queued(committed).sort(), ids.map(({ id }) => `${id}.msg`).sort());
     assert.equal(statSync(path.join(committed, `${ids[0].id}.msg`)).nlink, 2, 'one file for the batch');
     const recovered = setup(committed, routes);
     await recovered.spool.start();
@@ -221,7 +226,7 @@ describe('Outbound spool', () => {
       'Subject: accettazione\r\n\r\n',
       'Subject: busta\r\n\r\n',
     ]);
-    assert.deepEqual(readdirSync(committed), []);
+    assert.deepEqual(queued(committed), []);
 
     // Crash before the commit point: the batch file still under its .group name, linked under the
     // second member's name; and another batch file cut short while being written → nothing is
@@ -238,7 +243,7 @@ describe('Outbound spool', () => {
     const restarted = setup(uncommitted, routes);
     await restarted.spool.start();
     await restarted.spool.idle();
-    assert.deepEqual(readdirSync(uncommitted), []);
+    assert.deepEqual(queued(uncommitted), []);
     assert.equal(beta.messages.length, 2);
 
     // Held entries wait for release().
@@ -259,7 +264,7 @@ describe('Outbound spool', () => {
     dropping.spool.release(dropped.map((q) => q.id)); // a late release finds nothing
     await new Promise((r) => setTimeout(r, 300));
     assert.equal(beta.messages.length, 3, 'nothing discarded was sent');
-    assert.deepEqual(readdirSync(discardedDir), []);
+    assert.deepEqual(queued(discardedDir), []);
     assert.equal(dropping.spool.size(), 0);
   });
 
@@ -288,7 +293,7 @@ describe('Outbound spool', () => {
     while (!first.outcomes.some((o) => o.type === 'deferred')) await new Promise((r) => setTimeout(r, 20));
     await first.spool.stop();
     assert.equal(beta.messages[0].raw.toString(), 'to beta\r\n');
-    assert.deepEqual(readdirSync(dir), [`${late.id}.msg`]);
+    assert.deepEqual(queued(dir), [`${late.id}.msg`]);
     assert.equal(statSync(path.join(dir, `${late.id}.msg`)).nlink, 1, 'rewritten alone on deferral');
 
     const gamma = await sink();
@@ -297,7 +302,70 @@ describe('Outbound spool', () => {
     await gamma.waitFor(1);
     await second.spool.idle();
     assert.deepEqual(gamma.messages[0].raw, Buffer.concat([big, Buffer.from('end\r\n')]));
+    assert.deepEqual(queued(dir), []);
+  });
+
+  it("writes new entries over delivered entries' files, never over a file another entry still uses, and drops spares on restart", async () => {
+    const beta = await sink();
+    const dir = path.join(tmp, 'spares');
+    const routes = { 'pec.beta.test': { host: '127.0.0.1', port: beta.port } };
+    const first = setup(dir, routes);
+    await first.spool.start();
+    const message = (subject: string) => ({
+      envelope: { from: 'alice@pec.alfa.test', to: ['bob@pec.beta.test'] },
+      data: Buffer.from(`Subject: ${subject}\r\n\r\n${subject.repeat(50)}\r\n`),
+    });
+    const inode = (id: string) => statSync(path.join(dir, `${id}.msg`)).ino;
+
+    // A delivered entry's file becomes a spare; the next entry is written over it, whole.
+    const [one] = await first.spool.enqueueAll([message('one')], { hold: true });
+    const oneInode = inode(one.id);
+    first.spool.release([one.id]);
+    await beta.waitFor(1);
+    await first.spool.idle();
+    assert.equal(spares(dir).length, 1);
+    const [two] = await first.spool.enqueueAll([message('2')], { hold: true });
+    assert.equal(inode(two.id), oneInode, 'written over the spare');
+    assert.deepEqual(spares(dir), []);
+    first.spool.release([two.id]);
+    await beta.waitFor(2);
+    await first.spool.idle();
+    assert.equal(
+      beta.messages[1].raw.toString(),
+      `Subject: 2\r\n\r\n${'2'.repeat(50)}\r\n`,
+      'no byte of the longer entry before it',
+    );
+
+    // A batch shares one file: it becomes a spare only when its last member is delivered.
+    const [a, b] = await first.spool.enqueueAll([message('a'), message('b')], { hold: true });
+    const batchInode = inode(a.id);
+    assert.equal(inode(b.id), batchInode);
+    first.spool.release([a.id]);
+    await beta.waitFor(3);
+    // b is still held, so the spool is not idle: wait for a's name to go
+    while (queued(dir).includes(`${a.id}.msg`)) await new Promise((r) => setTimeout(r, 10));
+    assert.deepEqual(spares(dir), [], "a member's name went, the file stays with the other");
+    const [c] = await first.spool.enqueueAll([message('c')], { hold: true });
+    assert.notEqual(inode(c.id), batchInode);
+    first.spool.release([b.id, c.id]);
+    await beta.waitFor(5);
+    await first.spool.idle();
+    assert.deepEqual(
+      beta.messages
+        .slice(2)
+        .map((m) => m.raw.toString().split('\r\n')[0])
+        .sort(),
+      ['Subject: a', 'Subject: b', 'Subject: c'],
+    );
+    assert.equal(spares(dir).length, 2);
+
+    // Spares are nobody's entries: a restart removes them and sends nothing.
+    await first.spool.stop();
+    const second = setup(dir, routes);
+    await second.spool.start();
+    await second.spool.idle();
     assert.deepEqual(readdirSync(dir), []);
+    assert.equal(beta.messages.length, 5);
   });
 
   it('delivers what the previous layout (envelope + data file per entry) left queued', async () => {
@@ -337,6 +405,6 @@ describe('Outbound spool', () => {
       'Subject: b2\r\n\r\n',
       'Subject: queued\r\n\r\n',
     ]);
-    assert.deepEqual(readdirSync(dir), ['k-sent.sent']);
+    assert.deepEqual(queued(dir), ['k-sent.sent']);
   });
 });
