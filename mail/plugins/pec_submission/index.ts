@@ -8,7 +8,6 @@
 import constants from 'haraka-constants';
 import DSN from 'haraka-dsn';
 import { envelopeAddress, type HarakaConnection, type HarakaPlugin, type Next } from '../haraka';
-import { writeLogLine } from '../log-lines';
 import { closeMtaRuntime, isSubmissionPort, mtaRuntime, setNoDelay } from '../runtime';
 
 interface AuthPlugin extends HarakaPlugin {
@@ -23,22 +22,6 @@ export function register(this: AuthPlugin): void {
   mtaRuntime().catch((err: Error) =>
     this.logcrit(`PEC runtime failed to start: ${err.stack ?? err.message}`),
   );
-}
-
-/**
- * Every log line of the process (this is its first plugin with a `log` hook): written with the
- * others of the same event-loop turn (log-lines.ts), as Haraka would have written it alone. OK tells
- * Haraka it is written. A terminal keeps Haraka's own colored writes.
- */
-export function hook_log(
-  this: HarakaPlugin,
-  next: Next,
-  logger: { timestamps?: boolean },
-  item: { data: string },
-): void {
-  if (process.stdout.isTTY) return next();
-  writeLogLine(`${logger.timestamps ? `${new Date().toISOString()} ` : ''}${item.data}\n`);
-  next(constants.ok);
 }
 
 export function hook_connect_init(this: HarakaPlugin, next: Next, connection: HarakaConnection): void {
@@ -128,8 +111,7 @@ export function hook_data_post(this: HarakaPlugin, next: Next, connection: Harak
         : `non accettato: ${result.cause}`;
       next();
     })().catch((err: Error & { code?: string }) => {
-      if (err.code === 'SENDER_MAILBOX_FULL')
-        return next(constants.denysoft, DSN.mbox_full(err.message, 452));
+      if (err.code === 'SENDER_MAILBOX_FULL') return next(constants.denysoft, DSN.mbox_full(err.message, 452));
       this.logerror(`submission ${txn.uuid}: ${err.stack ?? err.message}`);
       next(constants.denysoft, DSN.sys_unspecified('temporary failure, try again later', 451));
     });
