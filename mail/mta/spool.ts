@@ -339,11 +339,14 @@ export class OutboundSpool {
     if (spare) await fs.rename(spare, target).catch(() => undefined);
   }
 
-  /** The entry's name no longer counts among those sharing its file. */
-  private leaveFile(id: string): void {
+  /**
+   * The entry's name no longer counts among those sharing its file. True when it was the last name
+   * of a file this process wrote: nothing else uses that file.
+   */
+  private leaveFile(id: string): boolean {
     const shared = this.written.get(id);
-    if (shared) shared.names--;
     this.written.delete(id);
+    return shared !== undefined && --shared.names === 0;
   }
 
   /**
@@ -591,17 +594,16 @@ export class OutboundSpool {
 
   private async remove(entry: SpoolEntry, size: number): Promise<void> {
     const file = this.entryFile(entry.id);
-    const shared = this.written.get(entry.id);
-    this.written.delete(entry.id);
     if (entry.keyed && size <= renamedTombstoneMaxBytes) {
       // The entry becomes its own tombstone: one atomic step, so its key is known throughout. The
       // file keeps a name (the tombstone), so it never becomes a spare.
+      this.written.delete(entry.id);
       await fs.rename(file, this.tombstoneFile(entry.id)).catch(() => undefined);
     } else {
       // A keyed entry leaves a tombstone before its entry goes, so its key stays known.
       if (entry.keyed) await fs.writeFile(this.tombstoneFile(entry.id), '').catch(() => undefined);
       // The last name of a file this process wrote: the file becomes a spare instead of going.
-      const last = shared !== undefined && --shared.names === 0;
+      const last = this.leaveFile(entry.id);
       if (!(last && size <= spareEntryMaxBytes && (await this.keepAsSpare(file))))
         await fs.unlink(file).catch(() => undefined);
     }
@@ -612,7 +614,10 @@ export class OutboundSpool {
     if (this.spares.length >= spareFilesMax) return false;
     const spare = path.join(this.options.dir, `${randomBytes(8).toString('hex')}${spareSuffix}`);
     return fs.rename(file, spare).then(
-      () => this.spares.push(spare) > 0,
+      () => {
+        this.spares.push(spare);
+        return true;
+      },
       () => false,
     );
   }
