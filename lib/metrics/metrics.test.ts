@@ -22,6 +22,7 @@ import {
   mtaStateMetrics,
   readMtaState,
   readMtaStateFor,
+  readSamples,
   startMtaStatusServer,
   type MtaState,
 } from '.';
@@ -207,6 +208,8 @@ describe('MTA state from the database', () => {
     assert.equal(samples.get('pec_events_today{event="avvenuta_consegna_sent"}'), 3);
     assert.equal(samples.get('pec_receipts_overdue{deadline="12h"}'), 1);
     assert.equal(samples.get('pec_receipts_overdue{deadline="24h"}'), 1);
+    // what the bench and the status test read back: the same samples, without the format checks
+    assert.deepEqual(readSamples(mtaStateMetrics(state).toString()), samples);
   });
 
   test('only the provider admin reads the state through the permission layer', async () => {

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import nodemailer from 'nodemailer';
 import { startPecNetwork, type PecNetwork, type RunningProvider } from '@/mail/mta/testing/pec-network';
+import { readSamples } from './prometheus';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'pec-mta-status-'));
 const password = 'Segreta-123';
@@ -37,12 +38,7 @@ after(async () => {
 async function scrape(p: RunningProvider): Promise<Map<string, number>> {
   const res = await fetch(`http://127.0.0.1:${p.env.MTA_STATUS_PORT}/metrics`);
   assert.equal(res.status, 200);
-  const samples = new Map<string, number>();
-  for (const line of (await res.text()).split('\n')) {
-    const m = /^([a-z_]+(?:\{[^}]*\})?) (\S+)$/.exec(line);
-    if (m) samples.set(m[1], Number(m[2]));
-  }
-  return samples;
+  return readSamples(await res.text());
 }
 
 async function until(what: string, check: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {

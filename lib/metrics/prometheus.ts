@@ -30,6 +30,19 @@ function formatLabels(labels: Labels | undefined): string {
 
 const metricName = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
 
+/**
+ * The samples of an exposition text, by name and labels as written (`name{label="v"}`): what the
+ * bench and tests read back from /metrics. Comment lines are skipped.
+ */
+export function readSamples(text: string): Map<string, number> {
+  const samples = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*(?:\{[^}]*\})?) (\S+)$/.exec(line);
+    if (m) samples.set(m[1], Number(m[2]));
+  }
+  return samples;
+}
+
 export class PrometheusText {
   private readonly lines: string[] = [];
 

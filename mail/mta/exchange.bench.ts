@@ -18,6 +18,7 @@ import path from 'node:path';
 import nodemailer from 'nodemailer';
 import pg from 'pg';
 import { findFreePort } from '@/lib/db/testing';
+import { readSamples } from '@/lib/metrics/prometheus';
 import { generateTransmissionLog } from '@/lib/transmission-log/generate';
 import { maildirPath } from './maildir';
 import { startHaraka } from './testing/haraka';
@@ -54,11 +55,10 @@ function percentile(values: number[], p: number): number {
 
 /** The sender's inflow gate so far (its /metrics): submissions held back, and seconds waited in all. */
 async function inflowGate(statusPort: number): Promise<{ delayed: number; seconds: number }> {
-  const text = await (await fetch(`http://127.0.0.1:${statusPort}/metrics`)).text();
-  const value = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
+  const samples = readSamples(await (await fetch(`http://127.0.0.1:${statusPort}/metrics`)).text());
   return {
-    delayed: value('pec_mta_submissions_delayed_total'),
-    seconds: value('pec_mta_submission_delay_seconds_total'),
+    delayed: samples.get('pec_mta_submissions_delayed_total') ?? NaN,
+    seconds: samples.get('pec_mta_submission_delay_seconds_total') ?? NaN,
   };
 }
 
