@@ -5,7 +5,7 @@
  * while no fsync of the directory runs starts one at once; a caller arriving while one runs waits
  * for the next, which starts when the running one ends and serves everyone who arrived meanwhile.
  */
-import { promises as fs } from 'node:fs';
+import { fsyncDirectory } from './file-io';
 
 interface Waiters {
   promise: Promise<void>;
@@ -35,15 +35,6 @@ function waiters(): Waiters {
     reject = rej;
   });
   return { promise, resolve, reject };
-}
-
-async function fsyncDirectory(dir: string): Promise<void> {
-  const handle = await fs.open(dir, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
 }
 
 function start(dir: string, state: DirectoryState, served: Waiters): void {

@@ -7,10 +7,11 @@
  * The size goes in the name (`,S=<bytes>`) so quota usage is a directory listing, not a stat per file.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { constants as fsConstants, promises as fs } from 'node:fs';
+import { promises as fs, renameSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { syncDirectory } from './dir-sync';
+import { writeFileDurably } from './file-io';
 
 export class QuotaExceededError extends Error {
   constructor(
@@ -198,22 +199,9 @@ export async function storeInMaildir(
   const newPath = path.join(dir, 'new', name);
   // O_EXCL: a name collision must fail loudly rather than overwrite another delivery. A keyed name is
   // ours alone, and a tmp file under it is the leftover of a crashed attempt: overwrite it.
-  const { O_WRONLY, O_CREAT, O_TRUNC, O_EXCL, O_DSYNC } = fsConstants;
-  // O_DSYNC: the write returns once the bytes are on disk, as write + fdatasync would, in one call.
-  const flags = O_WRONLY | O_CREAT | O_DSYNC | (options.deliveryKey ? O_TRUNC : O_EXCL);
-  const handle = await inMaildir(dir, () => fs.open(tmpPath, flags, 0o600));
-  try {
-    // libuv loops on short writes: one call writes it all.
-    const { bytesWritten } = await handle.write(data);
-    if (bytesWritten !== data.length) throw new Error(`short write to ${tmpPath}`);
-  } catch (err) {
-    await handle.close().catch(() => undefined);
-    await fs.unlink(tmpPath).catch(() => undefined);
-    throw err;
-  }
-  await handle.close();
-  // new/ removed between the open and here: recreated, and the (still present) tmp file moved.
-  await inMaildir(dir, () => fs.rename(tmpPath, newPath));
+  await inMaildir(dir, () => writeFileDurably(tmpPath, [data], { exclusive: !options.deliveryKey }));
+  // new/ removed between the write and here: recreated, and the (still present) tmp file moved.
+  await inMaildir(dir, async () => renameSync(tmpPath, newPath));
   // Concurrent deliveries into the same new/ share one directory fsync.
   await syncDirectory(path.join(dir, 'new'));
   return { path: newPath, name, size: data.length };

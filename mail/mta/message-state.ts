@@ -6,11 +6,12 @@
  * on either side) earns no second delivery and no second consegna.
  */
 import { randomUUID } from 'node:crypto';
-import { promises as fs } from 'node:fs';
+import { promises as fs, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { PrismaClient } from '@/lib/db/client';
 import { rowsOf, sql, sqlClientOf, type SqlClient } from '@/lib/db/sql';
 import type { PecRecipient, TipoRicevuta } from '@/mail/pec';
+import { syncWriteMaxBytes } from './file-io';
 import { NaturalBatch } from './natural-batch';
 
 export interface SubmissionRecord {
@@ -184,16 +185,18 @@ export class MessageStateStore {
       this.options.archiveDir,
       `${s.identificativo.replace(/[^A-Za-z0-9._@-]/g, '_')}.eml`,
     );
-    // the file first: the row points to it (off the event loop; the folder is made once, and again
-    // if it went away)
+    // the file first: the row points to it (the folder is made once, and again if it went away). A
+    // small one is written synchronously (file-io.ts says why), a large one off the event loop.
+    const write = async () => {
+      if (s.original.length <= syncWriteMaxBytes) writeFileSync(originalPath, s.original, { mode: 0o600 });
+      else await fs.writeFile(originalPath, s.original, { mode: 0o600 });
+    };
     await this.archiveFolder();
-    await fs
-      .writeFile(originalPath, s.original, { mode: 0o600 })
-      .catch(async (err: NodeJS.ErrnoException) => {
+    await write().catch(async (err: NodeJS.ErrnoException) => {
         if (err.code !== 'ENOENT') throw err;
         this.archiveReady = undefined;
         await this.archiveFolder();
-        await fs.writeFile(originalPath, s.original, { mode: 0o600 });
+        await write();
       });
     await this.submissions.submit({ ...s, originalPath });
   }

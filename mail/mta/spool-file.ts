@@ -5,7 +5,8 @@
  * hard-linked under each member's name: each member reads its own part, and the bytes stay on disk
  * until the last member has left.
  */
-import { constants as fsConstants, promises as fs } from 'node:fs';
+import { promises as fs } from 'node:fs';
+import { writeFileDurably } from './file-io';
 
 /** An entry's envelope and state as the spool keeps it. */
 export interface SpoolEntry {
@@ -61,16 +62,7 @@ export async function writeSpoolFile(file: string, members: readonly SpoolFileMe
     entries: members.map((m, i) => ({ ...m.entry, size: sizeOf(chunks[i]) })),
   };
   const buffers = [Buffer.from(`${JSON.stringify(header)}\n`), ...chunks.flat()];
-  // O_DSYNC: the write returns once the bytes are on disk, as write + fdatasync would, in one call.
-  const { O_WRONLY, O_CREAT, O_TRUNC, O_DSYNC } = fsConstants;
-  const handle = await fs.open(file, O_WRONLY | O_CREAT | O_TRUNC | O_DSYNC, 0o600);
-  try {
-    // libuv writes every buffer (it loops on short writes and IOV_MAX): one trip to the thread pool.
-    const { bytesWritten } = await handle.writev(buffers);
-    if (bytesWritten !== sizeOf(buffers)) throw new Error(`spool: short write to ${file}`);
-  } finally {
-    await handle.close();
-  }
+  await writeFileDurably(file, buffers, { exclusive: false });
 }
 
 /** Large enough for the header and the bytes of a typical receipt or busta in a single read. */

@@ -13,7 +13,7 @@
  * converted by `start()`.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { promises as fs } from 'node:fs';
+import { accessSync, promises as fs, linkSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { syncDirectory } from './dir-sync';
 import { RelayError, type RelayResult, type SmtpRelay } from './relay';
@@ -103,11 +103,24 @@ export interface SpoolOptions {
   tombstoneMs?: number;
 }
 
-async function exists(file: string): Promise<boolean> {
-  return fs.access(file).then(
-    () => true,
-    () => false,
-  );
+/** Synchronous, as the other metadata calls of the send path (file-io.ts says why). */
+function exists(file: string): boolean {
+  try {
+    accessSync(file);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** A metadata call that may fail harmlessly (the name already gone): false then. */
+function attempt(call: () => void): boolean {
+  try {
+    call();
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function keyedId(key: string): string {
@@ -181,7 +194,7 @@ export class OutboundSpool {
         const entry = (await readSpoolEntries(this.entryFile(id))).find((e) => e.id === id);
         if (!entry) continue; // not ours: a file can only be linked under a member's name
         // Sent just before a crash, after its tombstone and before its entry went: it is gone.
-        if (entry.keyed && (await exists(this.tombstoneFile(id)))) {
+        if (entry.keyed && exists(this.tombstoneFile(id))) {
           await fs.unlink(this.entryFile(id)).catch(() => undefined);
           continue;
         }
@@ -248,7 +261,7 @@ export class OutboundSpool {
             continue;
           }
           this.reserved.add(id);
-          if (await this.isKnownOnDisk(id)) {
+          if (this.isKnownOnDisk(id)) {
             this.reserved.delete(id);
             results.push({ id, created: false });
             continue;
@@ -301,7 +314,7 @@ export class OutboundSpool {
     for (const id of ids) {
       const entry = this.entries.get(id);
       if (!this.held.delete(id) || !entry) continue;
-      await fs.unlink(this.entryFile(id)).catch(() => undefined);
+      attempt(() => unlinkSync(this.entryFile(id)));
       this.leaveFile(id);
       this.entries.delete(id);
       this.takeFromMemory(id);
@@ -318,9 +331,9 @@ export class OutboundSpool {
   /** Writes an entry's file alone, fsynced as `.tmp`, and renames it into place (no folder fsync). */
   private async replaceEntry(member: SpoolFileMember): Promise<void> {
     const file = this.entryFile(member.entry.id);
-    await this.takeSpare(`${file}.tmp`);
+    this.takeSpare(`${file}.tmp`);
     await writeSpoolFile(`${file}.tmp`, [member]);
-    await fs.rename(`${file}.tmp`, file);
+    renameSync(`${file}.tmp`, file);
     // A batch member rewritten alone leaves the shared file to the others.
     this.leaveFile(member.entry.id);
     this.written.set(member.entry.id, { names: 1 });
@@ -334,9 +347,9 @@ export class OutboundSpool {
    * slows the next creates in its block group, Maildir deliveries included. Without a spare, the
    * write creates the file.
    */
-  private async takeSpare(target: string): Promise<void> {
+  private takeSpare(target: string): void {
     const spare = this.spares.pop();
-    if (spare) await fs.rename(spare, target).catch(() => undefined);
+    if (spare) attempt(() => renameSync(spare, target));
   }
 
   /**
@@ -358,10 +371,10 @@ export class OutboundSpool {
    */
   private async writeBatch(members: readonly SpoolFileMember[]): Promise<void> {
     const group = this.groupFile(members[0].entry.id);
-    await this.takeSpare(group);
+    this.takeSpare(group);
     await writeSpoolFile(group, members);
-    for (const { entry } of members.slice(1)) await fs.link(group, this.entryFile(entry.id));
-    await fs.rename(group, this.entryFile(members[0].entry.id));
+    for (const { entry } of members.slice(1)) linkSync(group, this.entryFile(entry.id));
+    renameSync(group, this.entryFile(members[0].entry.id));
     const shared = { names: members.length };
     for (const { entry } of members) this.written.set(entry.id, shared);
     // One folder fsync makes every member's name durable together.
@@ -410,8 +423,8 @@ export class OutboundSpool {
     for (const [id, entry] of envelopes) {
       const data = await fs.readFile(path.join(dir, `${id}.eml`)).catch(() => null);
       // Sent just before a crash (tombstone written), or its data already gone: nothing to convert.
-      if (!data || (entry.keyed && (await exists(this.tombstoneFile(id))))) continue;
-      if (await exists(this.entryFile(id))) continue;
+      if (!data || (entry.keyed && exists(this.tombstoneFile(id)))) continue;
+      if (exists(this.entryFile(id))) continue;
       await this.replaceEntry({ entry, data });
     }
     await syncDirectory(dir);
@@ -426,7 +439,7 @@ export class OutboundSpool {
    * A keyed message sent within the tombstone period (possibly by a previous run). One queued is
    * already in `entries`: `start()` loaded every entry file, and only this process writes the folder.
    */
-  private async isKnownOnDisk(id: string): Promise<boolean> {
+  private isKnownOnDisk(id: string): boolean {
     return exists(this.tombstoneFile(id));
   }
 
@@ -575,7 +588,7 @@ export class OutboundSpool {
       await giveUp({ type: 'expired', recipients: remaining.splice(0), reason: lastReason });
     }
     if (remaining.length === 0 && unreported.length === 0) {
-      await this.remove(entry, data.length);
+      this.remove(entry, data.length);
       return;
     }
     const delays = this.options.retryDelaysMs ?? defaultRetryDelays;
@@ -592,33 +605,28 @@ export class OutboundSpool {
     if (!this.stopped) this.schedule(entry);
   }
 
-  private async remove(entry: SpoolEntry, size: number): Promise<void> {
+  private remove(entry: SpoolEntry, size: number): void {
     const file = this.entryFile(entry.id);
     if (entry.keyed && size <= renamedTombstoneMaxBytes) {
       // The entry becomes its own tombstone: one atomic step, so its key is known throughout. The
       // file keeps a name (the tombstone), so it never becomes a spare.
       this.written.delete(entry.id);
-      await fs.rename(file, this.tombstoneFile(entry.id)).catch(() => undefined);
+      attempt(() => renameSync(file, this.tombstoneFile(entry.id)));
     } else {
       // A keyed entry leaves a tombstone before its entry goes, so its key stays known.
-      if (entry.keyed) await fs.writeFile(this.tombstoneFile(entry.id), '').catch(() => undefined);
+      if (entry.keyed) attempt(() => writeFileSync(this.tombstoneFile(entry.id), ''));
       // The last name of a file this process wrote: the file becomes a spare instead of going.
       const last = this.leaveFile(entry.id);
-      if (!(last && size <= spareEntryMaxBytes && (await this.keepAsSpare(file))))
-        await fs.unlink(file).catch(() => undefined);
+      if (!(last && size <= spareEntryMaxBytes && this.keepAsSpare(file))) attempt(() => unlinkSync(file));
     }
     this.entries.delete(entry.id);
   }
 
-  private async keepAsSpare(file: string): Promise<boolean> {
+  private keepAsSpare(file: string): boolean {
     if (this.spares.length >= spareFilesMax) return false;
     const spare = path.join(this.options.dir, `${randomBytes(8).toString('hex')}${spareSuffix}`);
-    return fs.rename(file, spare).then(
-      () => {
-        this.spares.push(spare);
-        return true;
-      },
-      () => false,
-    );
+    if (!attempt(() => renameSync(file, spare))) return false;
+    this.spares.push(spare);
+    return true;
   }
 }

@@ -1,0 +1,58 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, describe, it } from 'node:test';
+import { fsyncDirectory, writeFileDurably } from './file-io';
+
+const tmp = mkdtempSync(path.join(os.tmpdir(), 'pec-file-io-'));
+after(() => rmSync(tmp, { recursive: true, force: true }));
+
+describe('writeFileDurably', () => {
+  it('writes every buffer in order, mode 0600', async () => {
+    const file = path.join(tmp, 'a');
+    await writeFileDurably(file, [Buffer.from('head\n'), Buffer.alloc(200_000, 'x'), Buffer.from('end')], {
+      exclusive: true,
+    });
+    const written = readFileSync(file);
+    assert.equal(written.length, 5 + 200_000 + 3);
+    assert.equal(written.subarray(0, 5).toString(), 'head\n');
+    assert.equal(written.subarray(-3).toString(), 'end');
+    assert.equal(statSync(file).mode & 0o777, 0o600);
+  });
+
+  it('exclusive: refuses an existing file and leaves it as it was', async () => {
+    const file = path.join(tmp, 'taken');
+    writeFileSync(file, 'another delivery');
+    await assert.rejects(writeFileDurably(file, [Buffer.from('mine')], { exclusive: true }), {
+      code: 'EEXIST',
+    });
+    assert.equal(readFileSync(file, 'utf8'), 'another delivery');
+  });
+
+  it('not exclusive: truncates a longer file and writes over it', async () => {
+    const file = path.join(tmp, 'spare');
+    writeFileSync(file, 'a much longer previous content');
+    await writeFileDurably(file, [Buffer.from('short')], { exclusive: false });
+    assert.equal(readFileSync(file, 'utf8'), 'short');
+  });
+
+  it('a missing folder is an ENOENT error (the Maildir code recreates it and retries)', async () => {
+    await assert.rejects(
+      writeFileDurably(path.join(tmp, 'gone', 'x'), [Buffer.from('x')], { exclusive: true }),
+      {
+        code: 'ENOENT',
+      },
+    );
+  });
+});
+
+describe('fsyncDirectory', () => {
+  it('syncs an existing folder and rejects a missing one or a file', async () => {
+    await fsyncDirectory(tmp);
+    await assert.rejects(fsyncDirectory(path.join(tmp, 'missing')), { code: 'ENOENT' });
+    const file = path.join(tmp, 'plain-file');
+    writeFileSync(file, '');
+    await assert.rejects(fsyncDirectory(file), { code: 'ENOTDIR' });
+  });
+});
