@@ -16,7 +16,12 @@ export interface RelayOptions {
   tls?: tls.ConnectionOptions;
   /** Refuse to send when the peer does not offer STARTTLS (PEC provider-to-provider traffic). */
   requireTls?: boolean;
-  /** Simultaneous connections per next hop; extra sends wait for a free one. */
+  /**
+   * Simultaneous connections per next hop; extra sends wait for a free one. Default 20, Postfix's
+   * `default_destination_concurrency_limit`: a recipient provider sends two receipts (presa in carico,
+   * consegna) per busta back to the same sender, and at 10 connections those receipts queued behind
+   * each other (the bench at concurrency 10: a backlog of hundreds in the recipient's spool).
+   */
   maxConnectionsPerTarget?: number;
   /** Idle connections are closed (QUIT) after this long. */
   idleTimeoutMs?: number;
@@ -263,7 +268,7 @@ export class SmtpRelay {
   }
 
   private async acquireSlot(key: string): Promise<void> {
-    const max = this.options.maxConnectionsPerTarget ?? 10;
+    const max = this.options.maxConnectionsPerTarget ?? 20;
     while ((this.busy.get(key) ?? 0) >= max) {
       await new Promise<void>((resolve) => {
         const q = this.waiting.get(key) ?? [];
