@@ -26,7 +26,22 @@ export interface HarakaTransaction {
   notes: Record<string, unknown>;
   message_stream: {
     get_data(options: Record<string, unknown>, cb: (data: Buffer) => void): void;
+    /** True once the message outgrew `spool_after` and is being written to `<spool_dir>/<uuid>.eml`. */
+    spooling: boolean;
+    destroy(): void;
   };
+}
+
+/**
+ * Haraka's message stream (haraka-message-stream 2.0.8) unlinks `<spool_dir>/<uuid>.eml` when its
+ * transaction ends even if the message stayed in memory and no such file was made: a failing unlink,
+ * one trip through libuv's thread pool, per SMTP transaction (four per exchanged message). A stream
+ * that never spooled has nothing to clean up, so its destroy() is skipped. Call it from a
+ * `reset_transaction` hook, which runs just before Haraka destroys the stream.
+ */
+export function skipUnspooledStreamCleanup(connection: Pick<HarakaConnection, 'transaction'>): void {
+  const stream = connection.transaction?.message_stream;
+  if (stream && stream.spooling === false) stream.destroy = () => undefined;
 }
 
 export interface HarakaConnection {

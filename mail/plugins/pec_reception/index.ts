@@ -6,7 +6,14 @@
  */
 import constants from 'haraka-constants';
 import DSN from 'haraka-dsn';
-import { envelopeAddress, type HarakaAddress, type HarakaConnection, type HarakaPlugin, type Next } from '../haraka';
+import {
+  envelopeAddress,
+  skipUnspooledStreamCleanup,
+  type HarakaAddress,
+  type HarakaConnection,
+  type HarakaPlugin,
+  type Next,
+} from '../haraka';
 import { closeMtaRuntime, isSubmissionPort, mtaRuntime, mtaStatusServer, setNoDelay } from '../runtime';
 
 export function register(this: HarakaPlugin): void {
@@ -17,6 +24,12 @@ export function register(this: HarakaPlugin): void {
 
 export function hook_connect_init(this: HarakaPlugin, next: Next, connection: HarakaConnection): void {
   setNoDelay(connection);
+  next();
+}
+
+/** Every transaction of the process, submission ports included (both plugins share one Haraka). */
+export function hook_reset_transaction(this: HarakaPlugin, next: Next, connection: HarakaConnection): void {
+  skipUnspooledStreamCleanup(connection);
   next();
 }
 
