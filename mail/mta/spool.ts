@@ -103,17 +103,10 @@ export interface SpoolOptions {
   tombstoneMs?: number;
 }
 
-/** Synchronous, as the other metadata calls of the send path (file-io.ts says why). */
-function exists(file: string): boolean {
-  try {
-    accessSync(file);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** A metadata call that may fail harmlessly (the name already gone): false then. */
+/**
+ * A metadata call that may fail harmlessly (the name already gone): false then. Synchronous, as the
+ * other metadata calls of the send path (file-io.ts says why).
+ */
 function attempt(call: () => void): boolean {
   try {
     call();
@@ -122,6 +115,8 @@ function attempt(call: () => void): boolean {
     return false;
   }
 }
+
+const exists = (file: string): boolean => attempt(() => accessSync(file));
 
 function keyedId(key: string): string {
   return `k-${createHash('sha256').update(key).digest('hex').slice(0, 40)}`;
