@@ -11,6 +11,9 @@
  */
 import { closeSync, constants as fsConstants, fsync, openSync, unlinkSync, writev } from 'node:fs';
 
+/** Bytes in a list of buffers. */
+export const sizeOf = (chunks: readonly Buffer[]) => chunks.reduce((n, c) => n + c.length, 0);
+
 /** Up to this size a file is written synchronously when it need not be durable (page cache only). */
 export const syncWriteMaxBytes = 256 * 1024;
 
@@ -34,7 +37,7 @@ export async function writeFileDurably(
   const { O_WRONLY, O_CREAT, O_TRUNC, O_EXCL, O_DSYNC } = fsConstants;
   const fd = openSync(file, O_WRONLY | O_CREAT | O_DSYNC | (options.exclusive ? O_EXCL : O_TRUNC), 0o600);
   try {
-    const expected = buffers.reduce((n, b) => n + b.length, 0);
+    const expected = sizeOf(buffers);
     const written = await writevAll(fd, buffers);
     if (written !== expected) throw new Error(`short write to ${file}: ${written} of ${expected} bytes`);
   } catch (err) {

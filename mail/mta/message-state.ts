@@ -193,11 +193,11 @@ export class MessageStateStore {
     };
     await this.archiveFolder();
     await write().catch(async (err: NodeJS.ErrnoException) => {
-        if (err.code !== 'ENOENT') throw err;
-        this.archiveReady = undefined;
-        await this.archiveFolder();
-        await write();
-      });
+      if (err.code !== 'ENOENT') throw err;
+      this.archiveReady = undefined;
+      await this.archiveFolder();
+      await write();
+    });
     await this.submissions.submit({ ...s, originalPath });
   }
 

@@ -6,7 +6,7 @@
  * until the last member has left.
  */
 import { promises as fs } from 'node:fs';
-import { writeFileDurably } from './file-io';
+import { sizeOf, writeFileDurably } from './file-io';
 
 /** An entry's envelope and state as the spool keeps it. */
 export interface SpoolEntry {
@@ -53,7 +53,6 @@ export interface SpoolFileMember {
 
 export const chunksOf = (data: Buffer | readonly Buffer[]): readonly Buffer[] =>
   Buffer.isBuffer(data) ? [data] : data;
-export const sizeOf = (chunks: readonly Buffer[]) => chunks.reduce((n, c) => n + c.length, 0);
 
 /** Writes `file` (header, then every member's bytes) durably in one writev; the caller renames it into place. */
 export async function writeSpoolFile(file: string, members: readonly SpoolFileMember[]): Promise<void> {

@@ -16,6 +16,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { accessSync, promises as fs, linkSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { syncDirectory } from './dir-sync';
+import { sizeOf } from './file-io';
 import { RelayError, type RelayResult, type SmtpRelay } from './relay';
 import type { Router } from './routing';
 import {
@@ -23,7 +24,6 @@ import {
   entrySuffix,
   readSpoolData,
   readSpoolEntries,
-  sizeOf,
   writeSpoolFile,
   type SpoolEntry,
   type SpoolFileMember,
