@@ -334,4 +334,13 @@ describe('PEC exchange between two providers', () => {
       `B logged ${sentByB} consegne for bob (burst + the first test)`,
     );
   });
+
+  it("the MTA's log lines reach stdout (written in batches), the last ones when it stops", async () => {
+    // One summary line per message from the access point, at the default level.
+    await waitFor('A’s submission summaries on stdout', () => /\[pec_submission\]/.test(A.haraka.output()), 5_000);
+    // Logged by the SIGINT handler just before Haraka exits: only the exit-time flush writes it.
+    await A.haraka.stop();
+    // (its stdout may still be draining when the exit event comes)
+    await waitFor('the exit-time lines', () => /SIGINT received/.test(A.haraka.output()), 5_000);
+  });
 });

@@ -8,6 +8,7 @@
 import constants from 'haraka-constants';
 import DSN from 'haraka-dsn';
 import { envelopeAddress, type HarakaConnection, type HarakaPlugin, type Next } from '../haraka';
+import { LogLines } from '../log-lines';
 import { closeMtaRuntime, isSubmissionPort, mtaRuntime, setNoDelay } from '../runtime';
 
 interface AuthPlugin extends HarakaPlugin {
@@ -22,6 +23,17 @@ export function register(this: AuthPlugin): void {
   mtaRuntime().catch((err: Error) =>
     this.logcrit(`PEC runtime failed to start: ${err.stack ?? err.message}`),
   );
+}
+
+/** Haraka's log output for the whole process (this plugin comes first of ours): see log-lines.ts. */
+const logLines = new LogLines((text) => process.stdout.write(text));
+process.on('exit', () => logLines.flush());
+
+/** Every log line Haraka would print, written in batches; on a terminal Haraka prints (and colours) them itself. */
+export function hook_log(next: Next, logger: { timestamps: boolean }, item: { data: string }): void {
+  if (process.stdout.isTTY) return next();
+  logLines.add(logger.timestamps ? `${new Date().toISOString()} ${item.data}` : item.data);
+  next(constants.ok);
 }
 
 export function hook_connect_init(this: HarakaPlugin, next: Next, connection: HarakaConnection): void {
@@ -129,5 +141,6 @@ export function hook_queue_outbound(this: HarakaPlugin, next: Next, connection: 
 }
 
 export function shutdown(): void {
+  logLines.flush();
   void closeMtaRuntime();
 }
