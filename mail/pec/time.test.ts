@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { compactLocalTimestamp, pecLocalTime, pecLocalTimeToIso, rfc5322Date } from './time';
+import { compactLocalTimestamp, localParts, pecLocalTime, pecLocalTimeToIso, rfc5322Date } from './time';
 
 test('Europe/Rome: +0100 in winter, +0200 in summer', () => {
   assert.deepEqual(pecLocalTime(new Date('2024-01-15T09:05:07Z')), { giorno: '15/01/2024', ora: '10:05:07', zona: '+0100' });
@@ -12,6 +12,21 @@ test('DST switch instants (last Sunday of March / October)', () => {
   assert.equal(pecLocalTime(new Date('2024-03-31T01:00:00Z')).ora, '03:00:00');
   assert.equal(pecLocalTime(new Date('2024-10-27T00:59:59Z')).ora, '02:59:59');
   assert.deepEqual(pecLocalTime(new Date('2024-10-27T01:00:00Z')), { giorno: '27/10/2024', ora: '02:00:00', zona: '+0100' });
+});
+
+test('the same second asked again, in another zone or across a DST switch, gives its own fields', () => {
+  // localParts remembers the last second per zone: these alternate zones and revisit seconds.
+  const rome = new Date('2024-10-27T00:59:59.200Z');
+  assert.equal(pecLocalTime(rome).ora, '02:59:59');
+  assert.equal(pecLocalTime(new Date('2024-10-27T00:59:59.900Z')).zona, '+0200');
+  assert.equal(pecLocalTime(rome, 'America/New_York').ora, '20:59:59');
+  assert.equal(pecLocalTime(new Date('2024-10-27T01:00:00.000Z')).zona, '+0100');
+  assert.equal(pecLocalTime(rome).zona, '+0200');
+  assert.equal(pecLocalTime(rome, 'America/New_York').zona, '-0400');
+  // A caller changing what it got does not change what the next caller gets.
+  const parts = localParts(rome, 'Europe/Rome');
+  parts.hour = 99;
+  assert.equal(localParts(rome, 'Europe/Rome').hour, 2);
 });
 
 test('time zone is a parameter', () => {

@@ -49,14 +49,28 @@ function formatterFor(timeZone: string): Intl.DateTimeFormat {
   return f;
 }
 
+/**
+ * The last second each zone was asked for: one message formats the same instant five to seven
+ * times (identifiers, Date: headers, daticert, notice text), and formatToParts is the costly part.
+ */
+const lastSecond = new Map<string, { wholeSeconds: number; parts: LocalParts }>();
+
 /** The wall-clock fields of an instant in a zone, with the zone's offset then (DST aware). */
 export function localParts(instant: Date, timeZone: string): LocalParts {
   if (Number.isNaN(instant.getTime())) throw new RangeError('Invalid date');
+  const wholeSeconds = Math.floor(instant.getTime() / 1000) * 1000;
+  const last = lastSecond.get(timeZone);
+  if (last?.wholeSeconds === wholeSeconds) return { ...last.parts };
+  const parts = formatLocalParts(wholeSeconds, timeZone);
+  lastSecond.set(timeZone, { wholeSeconds, parts });
+  return { ...parts };
+}
+
+function formatLocalParts(wholeSeconds: number, timeZone: string): LocalParts {
   const parts: Record<string, number> = {};
-  for (const p of formatterFor(timeZone).formatToParts(instant)) {
+  for (const p of formatterFor(timeZone).formatToParts(wholeSeconds)) {
     if (p.type !== 'literal') parts[p.type] = Number(p.value);
   }
-  const wholeSeconds = Math.floor(instant.getTime() / 1000) * 1000;
   const asUtc = Date.UTC(parts.year, parts.month - 1, parts.day, parts.hour, parts.minute, parts.second);
   return {
     year: parts.year,
