@@ -6,10 +6,11 @@
  * and the `new/` directory fsynced, so a crash leaves either nothing in `new/` or the whole file.
  * The size goes in the name (`,S=<bytes>`) so quota usage is a directory listing, not a stat per file.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { promises as fs, renameSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { randomHex } from '../pec/random-hex';
 import { syncDirectory } from './dir-sync';
 import { writeFileDurably } from './file-io';
 
@@ -102,7 +103,7 @@ export function uniqueMessageName(size: number, now: number = Date.now()): strin
   const sec = Math.floor(now / 1000);
   const usec = (now % 1000) * 1000;
   sequence = (sequence + 1) % 1_000_000_000;
-  return `${sec}.M${usec}P${process.pid}Q${sequence}R${randomBytes(8).toString('hex')}.${hostPart},S=${size}`;
+  return `${sec}.M${usec}P${process.pid}Q${sequence}R${randomHex(8)}.${hostPart},S=${size}`;
 }
 
 /** Bytes used by a Maildir, from the `S=` sizes in `new/` and `cur/` (files without one are stat'ed). */

@@ -12,9 +12,10 @@
  * folder written by the previous layout (`<id>.json` envelope + `<id>.eml` data, `.batch`) is
  * converted by `start()`.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { accessSync, promises as fs, linkSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { randomHex } from '../pec/random-hex';
 import { syncDirectory } from './dir-sync';
 import { sizeOf } from './file-io';
 import { RelayError, type RelayResult, type SmtpRelay } from './relay';
@@ -248,7 +249,7 @@ export class OutboundSpool {
       for (const { envelope, data, options = {} } of messages) {
         const id = options.key
           ? keyedId(options.key)
-          : `${now.getTime().toString(36)}-${randomBytes(6).toString('hex')}`;
+          : `${now.getTime().toString(36)}-${randomHex(6)}`;
         if (options.key) {
           // Reserved before the first await, so a concurrent enqueue of the same key sees it.
           if (this.entries.has(id) || this.reserved.has(id)) {
@@ -619,7 +620,7 @@ export class OutboundSpool {
 
   private keepAsSpare(file: string): boolean {
     if (this.spares.length >= spareFilesMax) return false;
-    const spare = path.join(this.options.dir, `${randomBytes(8).toString('hex')}${spareSuffix}`);
+    const spare = path.join(this.options.dir, `${randomHex(8)}${spareSuffix}`);
     if (!attempt(() => renameSync(file, spare))) return false;
     this.spares.push(spare);
     return true;

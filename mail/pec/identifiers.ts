@@ -13,7 +13,7 @@
  * Ids are returned without angle brackets, as daticert `identificativo` carries them; the
  * `Message-ID:` header wraps them in `<…>`. Receivers must treat ids as opaque.
  */
-import { randomBytes } from 'node:crypto';
+import { randomHex } from './random-hex';
 import { compactLocalTimestamp, defaultTimeZone } from './time';
 
 export const identifierVersion = '1';
@@ -28,7 +28,7 @@ export interface IdentifierOptions {
 
 export function newPecMessageId(now: Date, opts: IdentifierOptions): string {
   const node = (opts.node ?? 'n1').toLowerCase().replace(/[^a-z0-9-]/g, '-');
-  return `opec${identifierVersion}.${compactLocalTimestamp(now, opts.timeZone ?? defaultTimeZone)}.${randomBytes(8).toString('hex')}.${node}@${opts.domain.toLowerCase()}`;
+  return `opec${identifierVersion}.${compactLocalTimestamp(now, opts.timeZone ?? defaultTimeZone)}.${randomHex(8)}.${node}@${opts.domain.toLowerCase()}`;
 }
 
 /** `<id>` as the Message-ID / X-Riferimento-Message-ID header value. */

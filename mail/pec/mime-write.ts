@@ -3,7 +3,7 @@
  * lines, boundaries, CRLF canonicalisation. Everything emits CRLF line ends, because the signature
  * covers the canonical form and the bytes are sent exactly as built.
  */
-import { randomBytes } from 'node:crypto';
+import { randomHex } from './random-hex';
 
 export const CRLF = '\r\n';
 
@@ -92,7 +92,7 @@ export function base64Lines(data: Buffer): string {
 
 /** A fresh boundary unlikely to occur in any content (random, with characters base64 lacks). */
 export function newBoundary(): string {
-  return `----=_PEC_${randomBytes(12).toString('hex')}`;
+  return `----=_PEC_${randomHex(12)}`;
 }
 
 /** Escapes text for HTML element content and attribute values. */
