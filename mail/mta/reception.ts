@@ -33,7 +33,7 @@ import {
 import { MaildirMessageStore, type MessageStore } from './message-store';
 import type { MessageStateStore } from './message-state';
 import { domainSet, type DomainSet } from './routing';
-import type { Outbox } from './spool';
+import type { Outbox, SpooledMessage } from './spool';
 import type { TransmissionEvent, TransmissionLogWriter } from './transmission-log';
 import type { ScanVerdict, VirusScanner } from './virus-scan';
 import type { VirusStore } from './virus-store';
@@ -270,12 +270,12 @@ export class ReceptionPoint {
 
     // Presa in carico first: it states that we took charge of every local recipient (spec §4.2).
     const mailReceipt = provider?.mailReceipt;
-    if (mailReceipt && pending.length > 0) {
-      const presa = buildPresaInCarico({ ctx, facts, mailReceipt, ricezione: recipients });
-      await this.deps.outbox.enqueue(presa.envelope, presa.chunks, {
-        label: presa.kind,
-        key: `presa-in-carico ${facts.identificativo}`,
-      });
+    const presa =
+      mailReceipt && pending.length > 0
+        ? buildPresaInCarico({ ctx, facts, mailReceipt, ricezione: recipients })
+        : undefined;
+    const presaQueued = () => {
+      if (!presa) return;
       result.issued.push(presa.kind);
       records.add(
         this.deps.log.write({
@@ -287,9 +287,19 @@ export class ReceptionPoint {
           once: true,
         }),
       );
-    }
+    };
+    /** The presa in carico and every recipient's receipt, spooled together below. */
+    const outgoing: SpooledMessage[] = [];
+    if (presa)
+      outgoing.push({
+        envelope: presa.envelope,
+        data: presa.chunks,
+        options: { label: presa.kind, key: `presa-in-carico ${facts.identificativo}` },
+      });
 
     if (scan.infected) {
+      await this.deps.outbox.enqueueAll(outgoing);
+      presaQueued();
       await this.refuseInfected(
         ctx,
         facts,
@@ -306,6 +316,8 @@ export class ReceptionPoint {
     }
 
     const fields = recipientFields(report.original);
+    /** Each receipt's log row and state, once it is queued. */
+    const settlements: (() => void)[] = [];
     for (const recipient of pending) {
       const failure = await this.deliver(
         recipient,
@@ -338,25 +350,34 @@ export class ReceptionPoint {
         result.delivered.push(recipient);
       }
       // Receipts go to the SMTP reverse-path of the busta, i.e. the original sender (spec §2.1).
-      await this.deps.outbox.enqueue({ from: receipt.envelope.from, to: [sender] }, receipt.chunks, {
-        label: receipt.kind,
-        key: `consegna ${facts.identificativo} ${recipient}`,
+      outgoing.push({
+        envelope: { from: receipt.envelope.from, to: [sender] },
+        data: receipt.chunks,
+        options: { label: receipt.kind, key: `consegna ${facts.identificativo} ${recipient}` },
       });
-      result.issued.push(receipt.kind);
-      this.logThenSettle(
-        records,
-        facts.identificativo,
-        {
-          ...base,
-          type: failure ? 'MANCATA_CONSEGNA_SENT' : 'AVVENUTA_CONSEGNA_SENT',
-          recipient,
-          outcome: failure ? 'ERROR' : 'OK',
-          details: { messageId: receipt.messageId, ...(failure ? { reason: failure.text } : {}) },
-        },
-        !failure,
-        failure?.text,
-      );
+      settlements.push(() => {
+        result.issued.push(receipt.kind);
+        this.logThenSettle(
+          records,
+          facts.identificativo,
+          {
+            ...base,
+            type: failure ? 'MANCATA_CONSEGNA_SENT' : 'AVVENUTA_CONSEGNA_SENT',
+            recipient,
+            outcome: failure ? 'ERROR' : 'OK',
+            details: { messageId: receipt.messageId, ...(failure ? { reason: failure.text } : {}) },
+          },
+          !failure,
+          failure?.text,
+        );
+      });
     }
+    // One durable spool write for all of them (one file, one fsync) instead of one each. Nothing
+    // is acknowledged before it: a crash before it leaves the busta unanswered, and its retry finds
+    // the deliveries already stored (deliver() above) and queues these receipts then, under the same keys.
+    await this.deps.outbox.enqueueAll(outgoing);
+    presaQueued();
+    for (const settle of settlements) settle();
     await records.settled();
     return result;
   }

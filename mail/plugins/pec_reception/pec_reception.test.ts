@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -14,7 +14,7 @@ import { findFreePort, startTestDatabase, type TestDatabase } from '@/lib/db/tes
 import { maildirPath } from '@/mail/mta/maildir';
 import { startHaraka, type HarakaProcess } from '@/mail/mta/testing/haraka';
 import { createMailboxes, issueProviderPki, pkiEnv, writeProviderPkiFiles, type ProviderPki } from '@/mail/mta/testing/provider-fixture';
-import { startSmtpSink, type SmtpSink } from '@/mail/mta/testing/smtp-sink';
+import { startSmtpSink, type SinkOptions, type SmtpSink } from '@/mail/mta/testing/smtp-sink';
 import {
   buildBustaTrasporto,
   createSigner,
@@ -31,6 +31,8 @@ const tmp = mkdtempSync(path.join(os.tmpdir(), 'pec-reception-'));
 let db: TestDatabase;
 let haraka: HarakaProcess;
 let alfaSink: SmtpSink;
+/** Changed by the last test: provider A's end answering 451 leaves B's receipts in its spool. */
+const alfaSinkOptions: SinkOptions = {};
 let alfa: ProviderPki;
 let beta: ProviderPki;
 let alfaCtx: () => BuildContext;
@@ -48,7 +50,7 @@ before(async () => {
     { address: 'frozen@pec.beta.test', password: 'x', status: 'SUSPENDED' },
     { address: 'strict@pec.beta.test', password: 'x', ordinaryMail: 'REFUSE' },
   ]);
-  alfaSink = await startSmtpSink();
+  alfaSink = await startSmtpSink(alfaSinkOptions);
   const port = await findFreePort();
   haraka = await startHaraka({
     port,
@@ -262,5 +264,33 @@ describe('pec_reception plugin in Haraka', () => {
     const kinds = receiptsFor(subject).map((m) => inspectMessage(m.raw).kind).sort();
     assert.deepEqual(kinds, ['errore-consegna', 'presa-in-carico']);
     assert.deepEqual(maildir('frozen@pec.beta.test'), []);
+  });
+
+  // Last: A's end stays unreachable for these receipts until the MTA stops.
+  it('queues the presa in carico and the consegne of a busta in one spool write, before its 250', async () => {
+    alfaSinkOptions.refuseData = { code: 451, message: '4.3.0 try again later' };
+    const spool = path.join(tmp, 'spool');
+    const entries = () => (existsSync(spool) ? readdirSync(spool).filter((n) => n.endsWith('.msg')) : []);
+    const before = new Set(entries());
+    const subject = 'OneWrite-1';
+    const raw = busta(subject, [
+      { address: 'bob@pec.beta.test', tipo: 'certificato', field: 'to' },
+      { address: 'carol@pec.beta.test', tipo: 'certificato', field: 'cc' },
+    ]);
+    await send('alice@pec.alfa.test', ['bob@pec.beta.test', 'carol@pec.beta.test'], raw);
+    // Answered 250: every receipt is on disk already, deferred by A's end.
+    const fresh = entries().filter((n) => !before.has(n));
+    assert.equal(fresh.length, 3, `presa + two consegne queued: ${fresh.join(', ')}`);
+    // Each entry as its file states it (a deferred attempt rewrites an entry into a file of its own).
+    const queued = fresh.map((name) => {
+      const header = JSON.parse(readFileSync(path.join(spool, name), 'latin1').split('\n')[0]) as {
+        entries: { id: string; label: string; createdAt: string }[];
+      };
+      return header.entries.find((e) => `${e.id}.msg` === name)!;
+    });
+    assert.deepEqual(queued.map((e) => e.label).sort(), ['avvenuta-consegna', 'avvenuta-consegna', 'presa-in-carico']);
+    // Written together, they share their creation time: queued one by one, two signatures at
+    // least (about a millisecond each) would lie between the first and the last.
+    assert.equal(new Set(queued.map((e) => e.createdAt)).size, 1, JSON.stringify(queued));
   });
 });
