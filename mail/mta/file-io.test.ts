@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -11,9 +11,7 @@ after(() => rmSync(tmp, { recursive: true, force: true }));
 describe('writeFileDurably', () => {
   it('writes every buffer in order, mode 0600', async () => {
     const file = path.join(tmp, 'a');
-    await writeFileDurably(file, [Buffer.from('head\n'), Buffer.alloc(200_000, 'x'), Buffer.from('end')], {
-      exclusive: true,
-    });
+    await writeFileDurably(file, [Buffer.from('head\n'), Buffer.alloc(200_000, 'x'), Buffer.from('end')], 'new');
     const written = readFileSync(file);
     assert.equal(written.length, 5 + 200_000 + 3);
     assert.equal(written.subarray(0, 5).toString(), 'head\n');
@@ -24,22 +22,35 @@ describe('writeFileDurably', () => {
   it('exclusive: refuses an existing file and leaves it as it was', async () => {
     const file = path.join(tmp, 'taken');
     writeFileSync(file, 'another delivery');
-    await assert.rejects(writeFileDurably(file, [Buffer.from('mine')], { exclusive: true }), {
+    await assert.rejects(writeFileDurably(file, [Buffer.from('mine')], 'new'), {
       code: 'EEXIST',
     });
     assert.equal(readFileSync(file, 'utf8'), 'another delivery');
   });
 
-  it('not exclusive: truncates a longer file and writes over it', async () => {
+  it('replace: truncates a longer file and writes over it, or creates it', async () => {
     const file = path.join(tmp, 'spare');
     writeFileSync(file, 'a much longer previous content');
-    await writeFileDurably(file, [Buffer.from('short')], { exclusive: false });
+    await writeFileDurably(file, [Buffer.from('short')], 'replace');
     assert.equal(readFileSync(file, 'utf8'), 'short');
+    await writeFileDurably(path.join(tmp, 'fresh'), [Buffer.from('new one')], 'replace');
+    assert.equal(readFileSync(path.join(tmp, 'fresh'), 'utf8'), 'new one');
+  });
+
+  it('existing: writes over a file that is there, and never creates one', async () => {
+    const file = path.join(tmp, 'reused');
+    writeFileSync(file, 'a much longer previous content');
+    await writeFileDurably(file, [Buffer.from('again')], 'existing');
+    assert.equal(readFileSync(file, 'utf8'), 'again');
+    await assert.rejects(writeFileDurably(path.join(tmp, 'not-there'), [Buffer.from('x')], 'existing'), {
+      code: 'ENOENT',
+    });
+    assert.equal(existsSync(path.join(tmp, 'not-there')), false);
   });
 
   it('a missing folder is an ENOENT error (the Maildir code recreates it and retries)', async () => {
     await assert.rejects(
-      writeFileDurably(path.join(tmp, 'gone', 'x'), [Buffer.from('x')], { exclusive: true }),
+      writeFileDurably(path.join(tmp, 'gone', 'x'), [Buffer.from('x')], 'new'),
       {
         code: 'ENOENT',
       },

@@ -200,7 +200,7 @@ export async function storeInMaildir(
   const newPath = path.join(dir, 'new', name);
   // O_EXCL: a name collision must fail loudly rather than overwrite another delivery. A keyed name is
   // ours alone, and a tmp file under it is the leftover of a crashed attempt: overwrite it.
-  await inMaildir(dir, () => writeFileDurably(tmpPath, [data], { exclusive: !options.deliveryKey }));
+  await inMaildir(dir, () => writeFileDurably(tmpPath, [data], options.deliveryKey ? 'replace' : 'new'));
   // new/ removed between the write and here: recreated, and the (still present) tmp file moved.
   await inMaildir(dir, async () => renameSync(tmpPath, newPath));
   // Concurrent deliveries into the same new/ share one directory fsync.

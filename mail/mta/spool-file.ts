@@ -6,7 +6,7 @@
  * until the last member has left.
  */
 import { promises as fs } from 'node:fs';
-import { sizeOf, writeFileDurably } from './file-io';
+import { sizeOf, writeFileDurably, type DurableOpen } from './file-io';
 
 /** An entry's envelope and state as the spool keeps it. */
 export interface SpoolEntry {
@@ -55,13 +55,17 @@ export const chunksOf = (data: Buffer | readonly Buffer[]): readonly Buffer[] =>
   Buffer.isBuffer(data) ? [data] : data;
 
 /** Writes `file` (header, then every member's bytes) durably in one writev; the caller renames it into place. */
-export async function writeSpoolFile(file: string, members: readonly SpoolFileMember[]): Promise<void> {
+export async function writeSpoolFile(
+  file: string,
+  members: readonly SpoolFileMember[],
+  open: DurableOpen = 'replace',
+): Promise<void> {
   const chunks = members.map((m) => chunksOf(m.data));
   const header: SpoolFileHeader = {
     entries: members.map((m, i) => ({ ...m.entry, size: sizeOf(chunks[i]) })),
   };
   const buffers = [Buffer.from(`${JSON.stringify(header)}\n`), ...chunks.flat()];
-  await writeFileDurably(file, buffers, { exclusive: false });
+  await writeFileDurably(file, buffers, open);
 }
 
 /** Large enough for the header and the bytes of a typical receipt or busta in a single read. */

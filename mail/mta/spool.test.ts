@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -373,6 +373,29 @@ describe('Outbound spool', () => {
     await second.spool.idle();
     assert.deepEqual(readdirSync(dir), []);
     assert.equal(beta.messages.length, 5);
+  });
+
+  it('a spare file gone from under the spool: the next entry creates its file instead', async () => {
+    const beta = await sink();
+    const dir = path.join(tmp, 'spare-gone');
+    const routes = { 'pec.beta.test': { host: '127.0.0.1', port: beta.port } };
+    const { spool } = setup(dir, routes);
+    await spool.start();
+    const message = (subject: string) => ({
+      envelope: { from: 'alice@pec.alfa.test', to: ['bob@pec.beta.test'] },
+      data: Buffer.from(`Subject: ${subject}\r\n\r\n${subject}\r\n`),
+    });
+    await spool.enqueue(message('first').envelope, message('first').data);
+    await beta.waitFor(1);
+    await spool.idle();
+    for (const name of spares(dir)) unlinkSync(path.join(dir, name));
+    const [next] = await spool.enqueueAll([message('next')], { hold: true });
+    assert.deepEqual(queued(dir), [`${next.id}.msg`]);
+    spool.release([next.id]);
+    await beta.waitFor(2);
+    await spool.idle();
+    assert.equal(beta.messages[1].raw.toString(), 'Subject: next\r\n\r\nnext\r\n');
+    await spool.stop();
   });
 
   it('delivers what the previous layout (envelope + data file per entry) left queued', async () => {

@@ -8,7 +8,7 @@
  *
  * Folder layout: `<id>.msg` entries (spool-file.ts), `<id>.sent` tombstones of keyed entries that
  * left, `<id>.group` a batch being written, `*.tmp` single entries being written, `*.spare` files of
- * delivered entries waiting to be written over by the next ones (see `takeSpare`). A
+ * delivered entries waiting to be written over by the next ones (see `writeSpare`). A
  * folder written by the previous layout (`<id>.json` envelope + `<id>.eml` data, `.batch`) is
  * converted by `start()`.
  */
@@ -318,34 +318,46 @@ export class OutboundSpool {
     await syncDirectory(this.options.dir);
   }
 
-  /** One entry: its file written and fsynced as `.tmp`, renamed into place, the folder fsynced. */
+  /** One entry: its file written and fsynced, renamed into place, the folder fsynced. */
   private async writeEntry(member: SpoolFileMember): Promise<void> {
     await this.replaceEntry(member);
     await syncDirectory(this.options.dir);
   }
 
-  /** Writes an entry's file alone, fsynced as `.tmp`, and renames it into place (no folder fsync). */
+  /** Writes an entry's file alone, fsynced, and renames it into place (no folder fsync). */
   private async replaceEntry(member: SpoolFileMember): Promise<void> {
     const file = this.entryFile(member.entry.id);
-    this.takeSpare(`${file}.tmp`);
-    await writeSpoolFile(`${file}.tmp`, [member]);
-    renameSync(`${file}.tmp`, file);
+    if (!(await this.writeSpare([member], file))) {
+      await writeSpoolFile(`${file}.tmp`, [member]);
+      renameSync(`${file}.tmp`, file);
+    }
     // A batch member rewritten alone leaves the shared file to the others.
     this.leaveFile(member.entry.id);
     this.written.set(member.entry.id, { names: 1 });
   }
 
   /**
-   * Puts a spare file under `target`, to be truncated and written over. Creating a file costs far
-   * more than writing over one on ext4 without a journal, where allocating an inode skips every
-   * inode freed in the last 60-360 s (measured on these machines: 170-360 µs of CPU per create
-   * after deletions, 21 µs to open and truncate an existing file), and every entry file deleted
-   * slows the next creates in its block group, Maildir deliveries included. Without a spare, the
-   * write creates the file.
+   * Writes `members` over a spare file and renames it to `target`; false when no spare is left (the
+   * caller creates the file). Creating a file costs far more than writing over one on ext4 without a
+   * journal, where allocating an inode skips every inode freed in the last 60-360 s (measured on
+   * these machines: 170-360 µs of CPU per create after deletions, 21 µs to open and truncate an
+   * existing file), and every entry file deleted slows the next creates in its block group, Maildir
+   * deliveries included. The spare is written under its own name, so its open needs no O_CREAT and
+   * no wait for the folder's lock (see DurableOpen); a crash before the rename leaves a `.spare`,
+   * which start() removes.
    */
-  private takeSpare(target: string): void {
+  private async writeSpare(members: readonly SpoolFileMember[], target: string): Promise<boolean> {
     const spare = this.spares.pop();
-    if (spare) attempt(() => renameSync(spare, target));
+    if (!spare) return false;
+    try {
+      await writeSpoolFile(spare, members, 'existing');
+    } catch (err) {
+      // Gone from under us: create the file instead. A failed write removed the spare.
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
+      throw err;
+    }
+    renameSync(spare, target);
+    return true;
   }
 
   /**
@@ -367,8 +379,7 @@ export class OutboundSpool {
    */
   private async writeBatch(members: readonly SpoolFileMember[]): Promise<void> {
     const group = this.groupFile(members[0].entry.id);
-    this.takeSpare(group);
-    await writeSpoolFile(group, members);
+    if (!(await this.writeSpare(members, group))) await writeSpoolFile(group, members);
     for (const { entry } of members.slice(1)) linkSync(group, this.entryFile(entry.id));
     renameSync(group, this.entryFile(members[0].entry.id));
     const shared = { names: members.length };
