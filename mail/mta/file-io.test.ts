@@ -40,8 +40,12 @@ describe('writeFileDurably', () => {
   it('existing: writes over a file that is there, and never creates one', async () => {
     const file = path.join(tmp, 'reused');
     writeFileSync(file, 'a much longer previous content');
+    const inode = statSync(file).ino;
     await writeFileDurably(file, [Buffer.from('again')], 'existing');
-    assert.equal(readFileSync(file, 'utf8'), 'again');
+    assert.equal(readFileSync(file, 'utf8'), 'again', 'cut to its new length');
+    await writeFileDurably(file, [Buffer.from('a longer one than before, '), Buffer.alloc(20_000, 'z')], 'existing');
+    assert.equal(readFileSync(file, 'utf8'), `a longer one than before, ${'z'.repeat(20_000)}`);
+    assert.equal(statSync(file).ino, inode);
     await assert.rejects(writeFileDurably(path.join(tmp, 'not-there'), [Buffer.from('x')], 'existing'), {
       code: 'ENOENT',
     });

@@ -9,7 +9,7 @@
  * measured on these 2-core VMs with `process.cpuUsage`, 52 against 9 µs for a stat), and one
  * exchanged message makes about 35 of them between the two MTAs.
  */
-import { closeSync, constants as fsConstants, fsync, openSync, unlinkSync, writev } from 'node:fs';
+import { closeSync, constants as fsConstants, fsync, ftruncateSync, openSync, unlinkSync, writev } from 'node:fs';
 
 /** Bytes in a list of buffers. */
 export const sizeOf = (chunks: readonly Buffer[]) => chunks.reduce((n, c) => n + c.length, 0);
@@ -26,9 +26,11 @@ function writevAll(fd: number, buffers: readonly Buffer[]): Promise<number> {
 
 /**
  * How writeFileDurably opens its file: `new` must not exist (O_EXCL); `replace` is created or
- * truncated; `existing` must exist and is truncated. Only `existing` opens without O_CREAT, which
- * takes the folder's lock: on ext4 that waits for any fsync of the same folder in progress
- * (measured with strace under the bench: 280-450 µs per open of a spool file).
+ * truncated; `existing` must exist and is written over in place. Only `existing` opens without
+ * O_CREAT, which takes the folder's lock (on ext4 it waits for any fsync of the same folder in
+ * progress: 280-450 µs per open of a spool file under the bench, strace), and without O_TRUNC:
+ * the file is cut to its new length and written over, so its blocks are reused instead of freed
+ * and allocated again (measured here for 8 KB files: 105-150 µs of CPU against 225-460 µs).
  */
 export type DurableOpen = 'new' | 'replace' | 'existing';
 
@@ -42,10 +44,12 @@ export async function writeFileDurably(
   open: DurableOpen,
 ): Promise<void> {
   const { O_WRONLY, O_CREAT, O_TRUNC, O_EXCL, O_DSYNC } = fsConstants;
-  const how = { new: O_CREAT | O_EXCL, replace: O_CREAT | O_TRUNC, existing: O_TRUNC }[open];
+  const how = { new: O_CREAT | O_EXCL, replace: O_CREAT | O_TRUNC, existing: 0 }[open];
   const fd = openSync(file, O_WRONLY | O_DSYNC | how, 0o600);
   try {
     const expected = sizeOf(buffers);
+    // Before the write, so the O_DSYNC write makes the new length durable with the bytes.
+    if (open === 'existing') ftruncateSync(fd, expected);
     const written = await writevAll(fd, buffers);
     if (written !== expected) throw new Error(`short write to ${file}: ${written} of ${expected} bytes`);
   } catch (err) {
