@@ -340,11 +340,10 @@ export class OutboundSpool {
    * Writes `members` over a spare file and renames it to `target`; false when no spare is left (the
    * caller creates the file). Creating a file costs far more than writing over one on ext4 without a
    * journal, where allocating an inode skips every inode freed in the last 60-360 s (measured on
-   * these machines: 170-360 µs of CPU per create after deletions, 21 µs to open and truncate an
-   * existing file), and every entry file deleted slows the next creates in its block group, Maildir
-   * deliveries included. The spare is written under its own name, so its open needs no O_CREAT and
-   * no wait for the folder's lock (see DurableOpen); a crash before the rename leaves a `.spare`,
-   * which start() removes.
+   * these machines: 170-360 µs of CPU per create after deletions), and every entry file deleted
+   * slows the next creates in its block group, Maildir deliveries included. The spare is written
+   * over in place under its own name, so its open needs neither O_CREAT, nor the folder's lock, nor
+   * O_TRUNC (see DurableOpen); a crash before the rename leaves a `.spare`, which start() removes.
    */
   private async writeSpare(members: readonly SpoolFileMember[], target: string): Promise<boolean> {
     const spare = this.spares.pop();
