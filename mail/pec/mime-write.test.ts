@@ -42,3 +42,16 @@ test('small helpers', () => {
   assert.ok(b.endsWith('\r\n'));
   assert.equal(Buffer.from(b.replace(/\r\n/g, ''), 'base64').length, 100);
 });
+
+test('base64Lines: 76-character lines, each ended by CRLF, at every length around a line', () => {
+  assert.equal(base64Lines(Buffer.alloc(0)), '\r\n');
+  for (const n of [1, 56, 57, 58, 113, 114, 115, 2400]) {
+    const data = Buffer.from(Array.from({ length: n }, (_, i) => (i * 37) % 256));
+    const text = base64Lines(data);
+    const lines = text.split('\r\n');
+    assert.equal(lines.pop(), '', `${n}: ends with CRLF`);
+    assert.ok(lines.slice(0, -1).every((l) => l.length === 76), `${n}: full lines of 76`);
+    assert.ok(lines.at(-1)!.length > 0 && lines.at(-1)!.length <= 76, `${n}: last line`);
+    assert.deepEqual(Buffer.from(lines.join(''), 'base64'), data);
+  }
+});
