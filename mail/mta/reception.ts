@@ -268,7 +268,8 @@ export class ReceptionPoint {
         this.deps.log.write({ ...base, type: 'RECEIVED', recipient: r, outcome: 'OK', once: true }),
       );
 
-    // Presa in carico first: it states that we took charge of every local recipient (spec §4.2).
+    // Presa in carico first (first of the batch spooled below): it states that we took charge of
+    // every local recipient (spec §4.2).
     const mailReceipt = provider?.mailReceipt;
     const presa =
       mailReceipt && pending.length > 0

@@ -10,7 +10,7 @@
 export interface LogLinesOptions {
   /** Longest a line waits before it is written. */
   flushAfterMs: number;
-  /** Pending text beyond which it is written at once. */
+  /** Pending text beyond which it is written at once, counted in UTF-16 units (bytes for ASCII log lines). */
   maxBytes: number;
 }
 
