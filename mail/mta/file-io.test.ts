@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -50,6 +50,16 @@ describe('writeFileDurably', () => {
       code: 'ENOENT',
     });
     assert.equal(existsSync(path.join(tmp, 'not-there')), false);
+  });
+
+  it('a write the disk refuses throws its error and leaves no file behind', async () => {
+    // A name leading to /dev/full: the open succeeds, every write fails with ENOSPC, as on a full
+    // disk. The cleanup removes the name (the link), never what it points to.
+    const file = path.join(tmp, 'on-a-full-disk');
+    symlinkSync('/dev/full', file);
+    await assert.rejects(writeFileDurably(file, [Buffer.from('receipt')], 'replace'), { code: 'ENOSPC' });
+    assert.throws(() => lstatSync(file), { code: 'ENOENT' });
+    assert.ok(statSync('/dev/full').isCharacterDevice());
   });
 
   it('a missing folder is an ENOENT error (the Maildir code recreates it and retries)', async () => {

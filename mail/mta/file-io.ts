@@ -53,7 +53,12 @@ export async function writeFileDurably(
     const written = await writevAll(fd, buffers);
     if (written !== expected) throw new Error(`short write to ${file}: ${written} of ${expected} bytes`);
   } catch (err) {
-    closeSync(fd);
+    // Neither cleanup step may hide the write's error or skip the other.
+    try {
+      closeSync(fd);
+    } catch {
+      // the descriptor is released either way
+    }
     try {
       unlinkSync(file);
     } catch {
