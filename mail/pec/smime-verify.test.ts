@@ -194,6 +194,7 @@ describe('trust', () => {
     );
     let v = verify(signedMessage(expired, new Date(now)), { trust: caTrust });
     assert.deepEqual([v.intact, v.trusted, v.code], [true, false, 'expired']);
+    assert.match(v.detail ?? '', /^certificate ".*Alfa PEC S\.p\.A\..*" expired /, 'names the certificate');
     // Same certificate, signature made while it was valid (the test CA exists since now - 1 day).
     v = verify(signedMessage(expired, new Date(now - day / 2)), { trust: caTrust });
     assert.equal(v.trusted, true, v.detail ?? '');
@@ -207,6 +208,7 @@ describe('trust', () => {
     );
     v = verify(signedMessage(future, new Date(now)), { trust: caTrust });
     assert.deepEqual([v.trusted, v.code], [false, 'not-yet-valid']);
+    assert.match(v.detail ?? '', /^certificate ".*Alfa PEC S\.p\.A\..*" not valid before /, 'names the certificate');
   });
 
   test('provider index: unknown-provider, provider-certificate-mismatch, provider-domain-mismatch', () => {

@@ -321,12 +321,26 @@ function verifySigner(
   return { signer, digest, signingTime, canonicalized };
 }
 
+/**
+ * issuer → cert → whether issuer signed cert. The same provider certificate and CA come with every
+ * message and readCertificate hands back the same objects, so each pair's signature check (an RSA
+ * verification) runs once per process; the dates are still checked for every message.
+ */
+const issuedMemo = new WeakMap<CertificateInfo, WeakMap<CertificateInfo, boolean>>();
+
 function issued(issuer: CertificateInfo, cert: CertificateInfo): boolean {
+  let byCert = issuedMemo.get(issuer);
+  const known = byCert?.get(cert);
+  if (known !== undefined) return known;
+  let result: boolean;
   try {
-    return issuer.x509.ca && cert.x509.checkIssued(issuer.x509) && cert.x509.verify(issuer.x509.publicKey);
+    result = issuer.x509.ca && cert.x509.checkIssued(issuer.x509) && cert.x509.verify(issuer.x509.publicKey);
   } catch {
-    return false;
+    result = false;
   }
+  if (!byCert) issuedMemo.set(issuer, (byCert = new WeakMap()));
+  byCert.set(cert, result);
+  return result;
 }
 
 /** Signer → … → anchor, or null. The signer itself may be the anchor (provider certificate). */
@@ -376,16 +390,17 @@ function evaluateTrust(
     );
   const at = result.signingTime ?? opts.now ?? new Date();
   for (const c of chain) {
-    const who = summarizeCertificate(c).subject;
+    // named only in a failure: a summary costs more than both date checks
+    const who = () => summarizeCertificate(c).subject;
     if (at < c.notBefore)
       fail(
         'not-yet-valid',
-        `certificate "${who}" not valid before ${c.notBefore.toISOString()} (checked at ${at.toISOString()})`,
+        `certificate "${who()}" not valid before ${c.notBefore.toISOString()} (checked at ${at.toISOString()})`,
       );
     if (at > c.notAfter)
       fail(
         'expired',
-        `certificate "${who}" expired ${c.notAfter.toISOString()} (checked at ${at.toISOString()})`,
+        `certificate "${who()}" expired ${c.notAfter.toISOString()} (checked at ${at.toISOString()})`,
       );
   }
   if (provider) {
