@@ -182,6 +182,20 @@ describe('trust', () => {
     assert.deepEqual([v.intact, v.trusted, v.code], [true, false, 'untrusted-chain']);
   });
 
+  test('the same certificates judged against changing anchors (issuer checks are remembered per process)', () => {
+    const other = createTrustStore({ certificates: [pemToDer(createTestCa('Third CA').rootPem)] });
+    const verdicts = [caTrust, other, caTrust, other].map((trust) => verify(busta, { trust }));
+    assert.deepEqual(
+      verdicts.map((v) => [v.trusted, v.code]),
+      [
+        [true, null],
+        [false, 'untrusted-chain'],
+        [true, null],
+        [false, 'untrusted-chain'],
+      ],
+    );
+  });
+
   test('validity is judged at signing time: expired, not-yet-valid, and valid-then', () => {
     const email = 'posta-certificata@pec.alfa.test';
     const expired = createSigner(
