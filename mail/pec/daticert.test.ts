@@ -165,4 +165,21 @@ test('broken XML throws DaticertError naming the problem', () => {
   });
   assert.throws(() => parseDaticert(''), DaticertError);
   assert.throws(() => parseDaticert('<other/>'), /<postacert> not found/);
+  // "<" inside an attribute value is malformed, not silently dropped
+  assert.throws(() => parseDaticert(quirky.replace('tipo="esterno"', 'tipo="est<erno"')), /malformed XML at line 6/);
+  // a bare "&" is reported at its own line, although the parser only notices it at the next ";"
+  assert.throws(
+    () => parseDaticert(quirky.replace('FAKE PEC S.p.A.', 'Rossi & Figli')),
+    /malformed XML at line 11: "&" that starts no entity reference/,
+  );
+  assert.throws(() => parseDaticert(quirky.replace('</postacert>', '</postacert>x')), /malformed XML at line \d+: text data outside of root/);
+});
+
+test('characters XML forbids, written or referenced, become U+FFFD; a loose XML declaration is ignored', () => {
+  const p = parseDaticert(quirky.replace('Perch\u00e9', 'dell&#18;art\u0001'));
+  assert.equal(p.intestazione.oggetto, 'dell\uFFFDart\uFFFD c\u00e8 \u00e8 & pi\u00f9');
+  const loose = quirky.replace('<?xml version="1.0" encoding="ISO-8859-1"?>', "<?xml version=1.0 encoding='ISO-8859-1'?>");
+  assert.equal(parseDaticert(Buffer.from(loose, 'latin1')).intestazione.oggetto, 'Perch\u00e9 c\u00e8 \u00e8 & pi\u00f9');
+  // the dropped declaration keeps line numbers: the broken tag is still reported on line 5
+  assert.throws(() => parseDaticert(loose.replace('<destinatari>rec', '<destinatari rec')), /malformed XML at line 5/);
 });

@@ -3,7 +3,7 @@
  * Programs must read only this file, never the human text (spec §2.1, §3). The writer follows the
  * DTD (mail/pec/daticert.dtd) element order exactly; the parser accepts what real providers send.
  */
-import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { SaxesParser } from 'saxes';
 import { pecLocalTimeToIso, type PecLocalTime } from './time';
 
 export const daticertTipi = [
@@ -159,60 +159,110 @@ function decodeXmlBytes(bytes: Uint8Array): string {
   }
 }
 
-const parser = new XMLParser({
-  ignoreAttributes: false,
-  attributeNamePrefix: '@_',
-  parseTagValue: false,
-  parseAttributeValue: false,
-  trimValues: true,
-  ignoreDeclaration: true,
-  // Entities are decoded by decodeEntities below, so HTML names and numeric references that
-  // some producers emit are understood too.
-  processEntities: false,
-  isArray: (name) => name === 'destinatari' || name === 'ricezione',
-});
+/** An element as the parser saw it: attributes, child elements and its own text, entities decoded. */
+interface XmlElement {
+  name: string;
+  attributes: Record<string, string>;
+  children: XmlElement[];
+  text: string;
+}
 
-type Node = Record<string, unknown>;
-
-const namedEntities: Record<string, string> = {
-  lt: '<', gt: '>', amp: '&', quot: '"', apos: "'", nbsp: '\u00A0',
+/** Besides XML's five, the HTML names Italian text uses; unknown names are left as written. */
+const htmlEntities: Record<string, string> = {
+  nbsp: '\u00A0',
   agrave: 'à', egrave: 'è', eacute: 'é', igrave: 'ì', ograve: 'ò', ugrave: 'ù',
   Agrave: 'À', Egrave: 'È', Eacute: 'É', Igrave: 'Ì', Ograve: 'Ò', Ugrave: 'Ù', euro: '€', deg: '°',
 };
 
-/** XML entities plus the HTML names Italian text uses; unknown names are left as written. */
-function decodeEntities(s: string): string {
-  return s.replace(/&(#x[0-9a-fA-F]+|#[0-9]+|[A-Za-z]+);/g, (whole, ref: string) => {
-    if (ref[0] === '#') {
-      const code = ref[1] === 'x' || ref[1] === 'X' ? parseInt(ref.slice(2), 16) : parseInt(ref.slice(1), 10);
-      return code > 0 && code <= 0x10ffff ? String.fromCodePoint(code) : whole;
-    }
-    return namedEntities[ref] ?? whole;
+/**
+ * Character-level faults real producers make (an HTML entity name, a stray "]]>"): the text is
+ * kept as written. Anything structural (unbalanced or misnamed tags, bad attributes, a second root,
+ * junk outside the root) makes the file malformed.
+ */
+const toleratedFaults = /: (undefined entity|malformed character entity|the string "\]\]>" is disallowed in char data)\.$/;
+
+const badEntityName = /^(disallowed character in entity name|empty entity name)\.$/;
+const bareAmpersand = /&(?!#[0-9]+;|#x[0-9a-fA-F]+;|[A-Za-z_:][-\w.:]*;)/;
+
+/** Characters XML 1.0 forbids even as references: control characters a subject may carry. */
+const forbiddenCharacters = /[\x00-\x08\x0B\x0C\x0E-\x1F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+const characterReference = /&#(?:x([0-9a-fA-F]{1,6})|([0-9]{1,7}));/g;
+
+/** Whether XML 1.0 allows the code point (its Char production). */
+const isXmlChar = (c: number) =>
+  c === 0x9 || c === 0xa || c === 0xd || (c >= 0x20 && c <= 0xd7ff) || (c >= 0xe000 && c <= 0xfffd) || (c >= 0x10000 && c <= 0x10ffff);
+
+/** A forbidden character, written or referenced (real files hold `&#18;` for an apostrophe), becomes U+FFFD. */
+function replaceForbiddenCharacters(xml: string): string {
+  return xml
+    .replace(forbiddenCharacters, '\uFFFD')
+    .replace(characterReference, (ref, hex?: string, dec?: string) =>
+      isXmlChar(hex ? parseInt(hex, 16) : Number(dec)) ? ref : '\uFFFD',
+    );
+}
+
+/**
+ * The XML declaration carries nothing we use (the encoding was honoured when decoding) and some
+ * producers write it loosely: it is dropped, keeping its line breaks so error lines stay true.
+ */
+const xmlDeclaration = /^<\?xml\s[\s\S]*?\?>/;
+
+/**
+ * Reads the document into a tree in one pass of a strict XML parser (saxes), tolerating only the
+ * faults above; a forbidden character becomes U+FFFD. The error names the line, as a person fixing
+ * the producer needs.
+ */
+function readXml(document: string): XmlElement | undefined {
+  const xml = replaceForbiddenCharacters(
+    document.replace(xmlDeclaration, (declaration) => declaration.replace(/[^\n]/g, '')),
+  );
+  const parser = new SaxesParser({ position: true });
+  Object.assign(parser.ENTITIES, htmlEntities);
+  const open: XmlElement[] = [];
+  let root: XmlElement | undefined;
+  let fault: { line: number; message: string } | undefined;
+  parser.on('error', (err) => {
+    if (fault || toleratedFaults.test(err.message)) return;
+    const message = err.message.replace(/^\d+:\d+: /, '');
+    // A bare "&" is only reported at the next ";", maybe lines later: name the line of the first.
+    const bare = badEntityName.test(message) ? bareAmpersand.exec(xml) : null;
+    const line = bare ? xml.slice(0, bare.index).split('\n').length : parser.line;
+    fault = { line, message: bare ? `"&" that starts no entity reference (write &amp;)` : message };
   });
+  parser.on('opentag', (tag) => {
+    const element: XmlElement = { name: tag.name, attributes: tag.attributes as Record<string, string>, children: [], text: '' };
+    const parent = open.at(-1);
+    if (parent) parent.children.push(element);
+    else root ??= element;
+    open.push(element);
+  });
+  const addText = (t: string) => {
+    const current = open.at(-1);
+    if (current) current.text += t;
+  };
+  parser.on('text', addText);
+  parser.on('cdata', addText);
+  parser.on('closetag', () => void open.pop());
+  parser.write(xml).close();
+  if (fault) throw new DaticertError(`daticert: malformed XML at line ${fault.line}: ${fault.message}`);
+  return root;
 }
 
-/** Text content of an element whatever shape the parser gave it (plain, with attributes, mixed). */
-function text(value: unknown): string | undefined {
-  if (value === undefined || value === null) return undefined;
-  if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return decodeEntities(String(value)).trim();
-  if (Array.isArray(value)) return text(value[0]);
-  if (typeof value === 'object') {
-    const t = (value as Node)['#text'];
-    return t === undefined ? '' : decodeEntities(String(t)).trim();
-  }
-  return undefined;
+/** Text content of an element (its own text; mixed-in child elements are not part of it). */
+function text(element: XmlElement | undefined): string | undefined {
+  return element?.text.trim();
 }
 
-function attr(node: unknown, name: string): string | undefined {
-  if (node && typeof node === 'object' && !Array.isArray(node)) {
-    const v = (node as Node)[`@_${name}`];
-    return v === undefined ? undefined : decodeEntities(String(v)).trim();
-  }
-  return undefined;
+function attr(element: XmlElement | undefined, name: string): string | undefined {
+  return element?.attributes[name]?.trim();
 }
 
-function child(node: unknown, name: string): unknown {
-  return node && typeof node === 'object' && !Array.isArray(node) ? (node as Node)[name] : undefined;
+function child(element: XmlElement | undefined, name: string): XmlElement | undefined {
+  return element?.children.find((c) => c.name === name);
+}
+
+function children(element: XmlElement | undefined, name: string): XmlElement[] {
+  return element?.children.filter((c) => c.name === name) ?? [];
 }
 
 /** Some producers escape twice (`&amp;lt;id@host&amp;gt;`); the msgid is always `<…>` underneath. */
@@ -232,12 +282,9 @@ function required(value: string | undefined, what: string): string {
  */
 export function parseDaticert(input: Uint8Array | string): ParsedDaticert {
   const xml = (typeof input === 'string' ? input : decodeXmlBytes(input)).replace(/^\uFEFF/, '');
-  const valid = XMLValidator.validate(xml);
-  if (valid !== true) {
-    throw new DaticertError(`daticert: malformed XML at line ${valid.err.line}: ${valid.err.msg}`);
-  }
-  const root = child(parser.parse(xml) as Node, 'postacert');
-  if (!root || typeof root !== 'object') throw new DaticertError('daticert: root element <postacert> not found');
+  const document = readXml(xml);
+  const root = document?.name === 'postacert' ? document : undefined;
+  if (!root) throw new DaticertError('daticert: root element <postacert> not found');
 
   const tipo = required(attr(root, 'tipo'), 'postacert/@tipo');
   assertOneOf(tipo, daticertTipi, 'tipo');
@@ -249,7 +296,7 @@ export function parseDaticert(input: Uint8Array | string): ParsedDaticert {
   if (!int) throw new DaticertError('daticert: missing intestazione');
   if (!dati) throw new DaticertError('daticert: missing dati');
 
-  const destinatari = ((child(int, 'destinatari') as unknown[] | undefined) ?? []).flatMap((d): DaticertDestinatario[] => {
+  const destinatari = children(int, 'destinatari').flatMap((d): DaticertDestinatario[] => {
     const address = text(d);
     if (!address) return [];
     return [{ address, tipo: attr(d, 'tipo')?.toLowerCase() === 'esterno' ? 'esterno' : 'certificato' }];
@@ -284,7 +331,7 @@ export function parseDaticert(input: Uint8Array | string): ParsedDaticert {
   }
   const consegna = text(child(dati, 'consegna'));
   if (consegna) parsedDati.consegna = consegna;
-  const ricezione = ((child(dati, 'ricezione') as unknown[] | undefined) ?? []).map(text).filter((r): r is string => !!r);
+  const ricezione = children(dati, 'ricezione').map(text).filter((r): r is string => !!r);
   if (ricezione.length > 0) parsedDati.ricezione = ricezione;
   const erroreEsteso = text(child(dati, 'errore-esteso'));
   if (erroreEsteso) parsedDati.erroreEsteso = erroreEsteso;
