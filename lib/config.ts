@@ -82,7 +82,7 @@ const variables = {
     doc: 'Longest a submission waits while the reception point is busy (receipts and bustas first, mail/mta/inflow.ts); 0 turns the wait off.',
   },
   MTA_INFLOW_MAX_INBOUND: {
-    schema: positiveInt.default(4),
+    schema: positiveInt.default(3),
     doc: 'Reception transactions in progress above which new submissions wait (at most MTA_INFLOW_MAX_DELAY_MS).',
   },
   MTA_CLAMAV_TIMEOUT_MS: { schema: positiveInt.default(30_000), doc: 'Longest wait for a clamd verdict; past it (or clamd unreachable) the MTA answers a temporary 4xx and the sender retries.' },
