@@ -180,6 +180,8 @@ test('characters XML forbids, written or referenced, become U+FFFD; a loose XML 
   assert.equal(p.intestazione.oggetto, 'dell\uFFFDart\uFFFD c\u00e8 \u00e8 & pi\u00f9');
   const loose = quirky.replace('<?xml version="1.0" encoding="ISO-8859-1"?>', "<?xml version=1.0 encoding='ISO-8859-1'?>");
   assert.equal(parseDaticert(Buffer.from(loose, 'latin1')).intestazione.oggetto, 'Perch\u00e9 c\u00e8 \u00e8 & pi\u00f9');
+  // a blank line before the declaration (sloppy generators) is not an error either
+  assert.equal(parseDaticert(`\r\n${quirky}`).intestazione.mittente, 'sender@fakepec.it');
   // the dropped declaration keeps line numbers: the broken tag is still reported on line 5
   assert.throws(() => parseDaticert(loose.replace('<destinatari>rec', '<destinatari rec')), /malformed XML at line 5/);
 });

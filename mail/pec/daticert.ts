@@ -203,9 +203,10 @@ function replaceForbiddenCharacters(xml: string): string {
 
 /**
  * The XML declaration carries nothing we use (the encoding was honoured when decoding) and some
- * producers write it loosely: it is dropped, keeping its line breaks so error lines stay true.
+ * producers write it loosely or after a blank line: it is dropped, keeping its line breaks so
+ * error lines stay true.
  */
-const xmlDeclaration = /^<\?xml\s[\s\S]*?\?>/;
+const xmlDeclaration = /^\s*<\?xml\s[\s\S]*?\?>/;
 
 /**
  * Reads the document into a tree in one pass of a strict XML parser (saxes), tolerating only the
