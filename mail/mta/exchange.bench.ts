@@ -55,26 +55,29 @@ interface StatementCost {
   query: string;
 }
 
+/** Messages titled `<prefix> 0` … `<prefix> n-1`, ready to send. */
+interface ComposedMessages {
+  prefix: string;
+  subjects: string[];
+  raw: Buffer[];
+}
+
 /**
- * The messages `<prefix> 0` … `<prefix> n-1`, composed by nodemailer as sendMail would, before the
- * clock starts: the bench process is a load generator on the measured machine, and composing a
- * message (MIME tree, quoted-printable, header encoding) cost it about 1 ms of CPU each, CPU the
- * servers under test then did not have. Both the plain relay and the PEC exchange send these bytes.
+ * The messages composed by nodemailer as sendMail would, before the clock starts: the bench
+ * process is a load generator on the measured machine, and composing a message (MIME tree,
+ * quoted-printable, header encoding) cost it about 0.5 ms of CPU each, CPU the servers under test
+ * then did not have. Both the plain relay and the PEC exchange send these bytes.
  */
-async function composeMessages(prefix: string, n: number): Promise<Buffer[]> {
-  const messages: Buffer[] = [];
-  for (let i = 0; i < n; i++)
-    messages.push(
-      await new MailComposer({
-        from: 'alice@pec.alfa.test',
-        to: 'bob@pec.beta.test',
-        subject: `${prefix} ${i}`,
-        text: 'x'.repeat(2000),
-      })
+async function composeMessages(prefix: string, n: number): Promise<ComposedMessages> {
+  const subjects = Array.from({ length: n }, (_, i) => `${prefix} ${i}`);
+  const raw: Buffer[] = [];
+  for (const subject of subjects)
+    raw.push(
+      await new MailComposer({ from: 'alice@pec.alfa.test', to: 'bob@pec.beta.test', subject, text: 'x'.repeat(2000) })
         .compile()
         .build(),
     );
-  return messages;
+  return { prefix, subjects, raw };
 }
 
 const envelope = { from: 'alice@pec.alfa.test', to: ['bob@pec.beta.test'] };
@@ -122,7 +125,7 @@ async function plainRelay(tmp: string): Promise<{
   });
   const send = (raw: Buffer) => transport.sendMail({ envelope, raw });
   const warmupMessages = await composeMessages('warm-up', warmup);
-  await runPool(warmup, concurrency, (i) => send(warmupMessages[i]));
+  await runPool(warmup, concurrency, (i) => send(warmupMessages.raw[i]));
   await sink.waitFor(warmup, 120_000);
   const messages = await composeMessages('plain', count);
   const latencies: number[] = [];
@@ -130,7 +133,7 @@ async function plainRelay(tmp: string): Promise<{
   const start = Date.now();
   await runPool(count, concurrency, async (i) => {
     const t0 = Date.now();
-    await send(messages[i]);
+    await send(messages.raw[i]);
     latencies.push(Date.now() - t0);
   });
   await sink.waitFor(warmup + count, 120_000);
@@ -168,13 +171,13 @@ interface ProviderCost {
  */
 async function stageLatencies(
   net: Awaited<ReturnType<typeof startPecNetwork>>,
-  messages: Buffer[],
+  messages: ComposedMessages,
   submittedAt: number[],
   consegnaAt: number[],
   since: number,
 ): Promise<{ event: string; p50: number; p95: number }[]> {
   const index = new Map<string, number>();
-  messages.forEach((raw, i) => {
+  messages.raw.forEach((raw, i) => {
     const id = /^Message-ID:\s*<?([^>\r\n]+)>?/im.exec(raw.toString('latin1'))?.[1];
     if (id) index.set(id, i);
   });
@@ -266,19 +269,19 @@ async function pecExchange(tmp: string): Promise<{
     const seen = new Set<string>();
     /** consegna arrival time by the original's subject */
     const arrived = new Map<string, number>();
-    /** Sends composeMessages(prefix, n); resolves with each one's consegna arrival time. */
-    const deliver = async (
-      prefix: string,
-      messages: Buffer[],
-    ): Promise<{ submittedAt: number[]; consegnaAt: number[] }> => {
-      const n = messages.length;
+    /** Sends the messages; resolves with each one's consegna arrival time. */
+    const deliver = async ({
+      prefix,
+      subjects,
+      raw,
+    }: ComposedMessages): Promise<{ submittedAt: number[]; consegnaAt: number[] }> => {
+      const n = raw.length;
       const submittedAt: number[] = [];
       await runPool(n, concurrency, async (i) => {
         submittedAt[i] = Date.now();
-        await transport.sendMail({ envelope, raw: messages[i] });
+        await transport.sendMail({ envelope, raw: raw[i] });
       });
       const deadline = Date.now() + 300_000;
-      const subjects = Array.from({ length: n }, (_, i) => `${prefix} ${i}`);
       const found = () => subjects.filter((s) => arrived.has(s)).length;
       while (Date.now() < deadline) {
         // the folder appears with the first message stored (PEC_BENCH_WARMUP=0: during the run)
@@ -297,7 +300,7 @@ async function pecExchange(tmp: string): Promise<{
       if (found() < n) throw new Error(`${prefix}: only ${found()} of ${n} consegne arrived`);
       return { submittedAt, consegnaAt: subjects.map((s) => arrived.get(s)!) };
     };
-    await deliver('warm-up', await composeMessages('warm-up', warmup));
+    await deliver(await composeMessages('warm-up', warmup));
     // A running server's tables have statistics: autovacuum analyzes a table within a minute of its
     // first 50 changed rows, and this bench's databases are younger than that. Without them the
     // planner guesses (seen: the receipt lookups scanning every row of the recipient).
@@ -320,7 +323,7 @@ async function pecExchange(tmp: string): Promise<{
     const clientBefore = process.cpuUsage();
     const gateBefore = await inflowGate(net.providers.A.nodes[0].statusPort);
     const start = Date.now();
-    const { submittedAt, consegnaAt } = await deliver('pec', messages);
+    const { submittedAt, consegnaAt } = await deliver(messages);
     transport.close();
     const postgresMsPerMessage = ((postgresCpuSeconds(dataDirs) - postgresBefore) * 1000) / count;
     const gateAfter = await inflowGate(net.providers.A.nodes[0].statusPort);

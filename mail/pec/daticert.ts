@@ -179,7 +179,7 @@ const htmlEntities: Record<string, string> = {
  * kept as written. Anything structural (unbalanced or misnamed tags, bad attributes, a second root,
  * junk outside the root) makes the file malformed.
  */
-const toleratedFaults = /: (undefined entity|malformed character entity|the string "\]\]>" is disallowed in char data)\.$/;
+const toleratedFaults = /^(undefined entity|malformed character entity|the string "\]\]>" is disallowed in char data)\.$/;
 
 const badEntityName = /^(disallowed character in entity name|empty entity name)\.$/;
 const bareAmpersand = /&(?!#[0-9]+;|#x[0-9a-fA-F]+;|[A-Za-z_:][-\w.:]*;)/;
@@ -223,8 +223,9 @@ function readXml(document: string): XmlElement | undefined {
   let root: XmlElement | undefined;
   let fault: { line: number; message: string } | undefined;
   parser.on('error', (err) => {
-    if (fault || toleratedFaults.test(err.message)) return;
+    // saxes prefixes "line:column: "; the line is taken from the parser below
     const message = err.message.replace(/^\d+:\d+: /, '');
+    if (fault || toleratedFaults.test(message)) return;
     // A bare "&" is only reported at the next ";", maybe lines later: name the line of the first.
     const bare = badEntityName.test(message) ? bareAmpersand.exec(xml) : null;
     const line = bare ? xml.slice(0, bare.index).split('\n').length : parser.line;
