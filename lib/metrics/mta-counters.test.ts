@@ -71,13 +71,13 @@ test('submissions held back by the inflow gate are counted with the time they wa
   assert.ok(Math.abs(seconds - waitedMs / 1000) < 0.001, `${seconds} s against ${waitedMs} ms`);
 });
 
-test('a timed signer signs byte for byte like the signer and fills the histogram', () => {
+test('a timed signer signs byte for byte like the signer and fills the histogram', async () => {
   const counters = new MtaCounters();
   const timed = timedSigner(signer, counters);
   const entity = Buffer.from('Content-Type: text/plain\r\n\r\nciao\r\n');
   const when = new Date('2026-11-24T10:00:00Z');
-  assert.deepEqual(timed.signDetached(entity, when), signer.signDetached(entity, when));
-  const wrapped = timed.signEntity([entity], when);
+  assert.deepEqual(await timed.signDetached(entity, when), await signer.signDetached(entity, when));
+  const wrapped = await timed.signEntity([entity], when);
   // the multipart boundary is random: check the shape, and that the entity is carried as is
   assert.match(wrapped.contentType, /^multipart\/signed;/);
   assert.ok(Buffer.concat(wrapped.body).includes(entity));

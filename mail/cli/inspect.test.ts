@@ -3,8 +3,8 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { after, test } from 'node:test';
-import { readFixtures } from '../pec/testing/inspect-fixtures';
+import { after, before, test } from 'node:test';
+import { readFixtures, type ReadFixtures } from '../pec/testing/inspect-fixtures';
 import { createTestCa } from '../pec/testing/test-pki';
 
 const root = path.resolve(__dirname, '..', '..');
@@ -40,10 +40,16 @@ function report(r: Run): Record<string, unknown> & { signature: Record<string, u
   return parsed;
 }
 
-const fx = readFixtures();
-const busta = write('busta.eml', fx.messages.get('busta-trasporto')!);
-const ca = write('ca.pem', fx.caPem);
-const index = write('index.ldif', fx.indexLdif);
+let fx: ReadFixtures;
+let busta: string;
+let ca: string;
+let index: string;
+before(async () => {
+  fx = await readFixtures();
+  busta = write('busta.eml', fx.messages.get('busta-trasporto')!);
+  ca = write('ca.pem', fx.caPem);
+  index = write('index.ldif', fx.indexLdif);
+});
 
 test('signed intact busta: exit 0, one JSON object with the documented fields', () => {
   const r = pec([busta]);

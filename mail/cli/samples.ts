@@ -31,7 +31,7 @@ export async function run(args: string[]): Promise<number> {
   const ca = createTestCa('PEC Samples CA');
   const signerOf = (p: { name: string; domain: string }) =>
     createSigner(issueProviderCertificate({ ca, providerName: p.name, email: `posta-certificata@${p.domain}` }));
-  const samples = buildDemoExchange({ alfa: signerOf(demoProviders.alfa), beta: signerOf(demoProviders.beta) });
+  const samples = await buildDemoExchange({ alfa: signerOf(demoProviders.alfa), beta: signerOf(demoProviders.beta) });
   writeFileSync(path.join(dir, 'ca.pem'), ca.rootPem);
   const lines = [path.join(dir, 'ca.pem')];
   for (const s of samples) {

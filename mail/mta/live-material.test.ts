@@ -80,7 +80,7 @@ after(async () => {
   rmSync(tmp, { recursive: true, force: true });
 });
 
-function busta(subject: string): Buffer {
+async function busta(subject: string): Promise<Buffer> {
   const ctx = alfaCtx();
   const original = Buffer.from(
     [
@@ -94,7 +94,7 @@ function busta(subject: string): Buffer {
     ].join('\r\n'),
   );
   return messageBytes(
-    buildBustaTrasporto({
+    await buildBustaTrasporto({
       ctx,
       original,
       sender: 'alice@pec.alfa.test',
@@ -104,8 +104,8 @@ function busta(subject: string): Buffer {
   );
 }
 
-const receive = (subject: string) =>
-  runtime.reception.receive({ from: 'alice@pec.alfa.test', to: ['bob@pec.beta.test'] }, busta(subject));
+const receive = async (subject: string) =>
+  runtime.reception.receive({ from: 'alice@pec.alfa.test', to: ['bob@pec.beta.test'] }, await busta(subject));
 
 /** Waits for a condition the reloader makes true; returns how long it took. */
 async function within(ms: number, what: string, ok: () => boolean): Promise<number> {

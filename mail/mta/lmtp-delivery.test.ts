@@ -88,7 +88,7 @@ after(async () => {
   rmSync(work, { recursive: true, force: true });
 });
 
-function busta(subject: string, to: string[]): { raw: Buffer; identificativo: string } {
+async function busta(subject: string, to: string[]): Promise<{ raw: Buffer; identificativo: string }> {
   const ctx = alfaCtx();
   const original = Buffer.from(
     [`From: alice@pec.alfa.test`, `To: ${to.join(', ')}`, `Subject: ${subject}`, `Message-ID: <${subject.replace(/\W/g, '')}@alfa.test>`, '', 'Testo con accenti: è à ù.', ''].join('\r\n'),
@@ -96,7 +96,7 @@ function busta(subject: string, to: string[]): { raw: Buffer; identificativo: st
   );
   const identificativo = newPecMessageId(ctx.now, { domain: 'pec.alfa.test' });
   const raw = messageBytes(
-    buildBustaTrasporto({
+    await buildBustaTrasporto({
       ctx,
       original,
       sender: 'alice@pec.alfa.test',
@@ -146,7 +146,7 @@ let first: { raw: Buffer; identificativo: string };
 
 test('a busta goes to Dovecot over LMTP: the holder fetches it as sent, the consegna follows; a full box and an unknown address get a mancata consegna', async () => {
   const to = ['bob@pec.beta.test', 'piena@pec.beta.test', 'nessuno@pec.beta.test'];
-  first = busta('LMTP uno', to);
+  first = await busta('LMTP uno', to);
   const result = await receive(first.raw, to);
   assert.deepEqual(result.delivered, ['bob@pec.beta.test']);
   assert.deepEqual(
@@ -198,7 +198,7 @@ test('a 4xx from Dovecot issues no receipt; the sender’s retry is delivered on
   const locked = path.dirname(maildirPath(maildirRoot, 'bloccata@pec.beta.test'));
   mkdirSync(locked, { recursive: true });
   chmodSync(locked, 0o000);
-  const b = busta('LMTP bloccata', ['bloccata@pec.beta.test']);
+  const b = await busta('LMTP bloccata', ['bloccata@pec.beta.test']);
   await assert.rejects(receive(b.raw, ['bloccata@pec.beta.test']), (err: Error) => err instanceof TemporaryStoreError && /LMTP .* 4\d\d/.test(err.message));
   const sent = await db.prisma.transmissionLog.count({ where: { identificativo: b.identificativo, eventType: { in: ['AVVENUTA_CONSEGNA_SENT', 'MANCATA_CONSEGNA_SENT'] } } });
   assert.equal(sent, 0);
@@ -230,7 +230,7 @@ test('a consegna for a holder whose box is full is taken and moves the state, th
     original: Buffer.from('From: piena@pec.beta.test\r\nTo: alice@pec.alfa.test\r\nSubject: Dalla casella piena\r\n\r\nx\r\n'),
     acceptedAt: new Date(),
   });
-  const consegna = buildAvvenutaConsegna({
+  const consegna = await buildAvvenutaConsegna({
     ctx: alfaCtx(),
     facts: {
       mittente: 'piena@pec.beta.test',

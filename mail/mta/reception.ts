@@ -273,7 +273,7 @@ export class ReceptionPoint {
     const mailReceipt = provider?.mailReceipt;
     const presa =
       mailReceipt && pending.length > 0
-        ? buildPresaInCarico({ ctx, facts, mailReceipt, ricezione: recipients })
+        ? await buildPresaInCarico({ ctx, facts, mailReceipt, ricezione: recipients })
         : undefined;
     const presaQueued = () => {
       if (!presa) return;
@@ -330,7 +330,7 @@ export class ReceptionPoint {
       );
       let receipt: BuiltMessage;
       if (failure) {
-        receipt = buildMancataConsegna({
+        receipt = await buildMancataConsegna({
           ctx,
           facts,
           consegna: recipient,
@@ -341,7 +341,7 @@ export class ReceptionPoint {
       } else {
         const field = fields.cc.has(recipient) && !fields.to.has(recipient) ? 'cc' : 'to';
         const ricevuta = deliveryReceiptType(facts.ricevuta, field);
-        receipt = buildAvvenutaConsegna({
+        receipt = await buildAvvenutaConsegna({
           ctx,
           facts,
           consegna: recipient,
@@ -411,7 +411,7 @@ export class ReceptionPoint {
     });
     for (const recipient of recipients) {
       const notice = mailReceipt
-        ? buildRilevazioneVirus({ ctx, facts, mailReceipt, consegna: recipient, virus })
+        ? await buildRilevazioneVirus({ ctx, facts, mailReceipt, consegna: recipient, virus })
         : undefined;
       if (notice) {
         // keyed: a busta retried after a crash never yields a second notice
@@ -477,7 +477,7 @@ export class ReceptionPoint {
     if (!this.isLocal(facts.mittente)) return;
     const consegna = d.dati.consegna.toLowerCase();
     const erroreEsteso = d.dati.erroreEsteso ?? 'rilevato virus';
-    const notice = buildMancataConsegna({ ctx, facts, consegna, errore: 'virus', erroreEsteso });
+    const notice = await buildMancataConsegna({ ctx, facts, consegna, errore: 'virus', erroreEsteso });
     await this.deps.outbox.enqueue({ from: notice.envelope.from, to: [facts.mittente] }, notice.chunks, {
       label: notice.kind,
       key: `mancata-consegna-virus ${facts.identificativo} ${consegna}`,
@@ -684,7 +684,7 @@ export class ReceptionPoint {
     if (targets.length === 0) {
       return { ...result, accept: false, reason: result.failed[0]?.reason ?? 'no recipient' };
     }
-    const anomalia = buildBustaAnomalia({ ctx, received: raw, sender, recipients: targets, reason });
+    const anomalia = await buildBustaAnomalia({ ctx, received: raw, sender, recipients: targets, reason });
     const data = Buffer.concat(anomalia.chunks, anomalia.size);
     for (const recipient of targets) {
       // The DP delivers the wrapper with no receipt (spec §2.4); quota still applies.

@@ -103,7 +103,7 @@ export class RelayFailures {
     let kind: 'avviso-mancata-consegna' | 'dsn';
     if (claim.certified) {
       kind = 'avviso-mancata-consegna';
-      notice = buildMancataConsegna({
+      notice = await buildMancataConsegna({
         ctx,
         facts,
         consegna: recipient,
@@ -128,7 +128,7 @@ export class RelayFailures {
           },
         ],
       });
-      notice = buildBustaAnomalia({
+      notice = await buildBustaAnomalia({
         ctx,
         received: dsn.data,
         sender: serviceAddress(ctx),

@@ -291,7 +291,7 @@ export class SubmissionPoint {
           details: { stage: 'access-point', virus: scan.virus, virusStoreId: kept.id },
         });
       }
-      const notice = buildNonAccettazione({ ctx, facts, cause: failed.cause, detail: failed.detail });
+      const notice = await buildNonAccettazione({ ctx, facts, cause: failed.cause, detail: failed.detail });
       // The notice goes to the authenticated mailbox: the only sender we know is real.
       await this.deps.outbox.enqueue(
         { from: notice.envelope.from, to: [authUser.toLowerCase()] },
@@ -309,14 +309,14 @@ export class SubmissionPoint {
       return { accepted: false, identificativo, cause: failed.cause };
     }
 
-    const busta = buildBustaTrasporto({
+    const busta = await buildBustaTrasporto({
       ctx,
       original: raw,
       sender: envelope.from,
       recipients,
       identificativo,
     });
-    const accettazione = buildAccettazione({ ctx, facts: busta.facts ?? facts });
+    const accettazione = await buildAccettazione({ ctx, facts: busta.facts ?? facts });
     // The busta and its accettazione are queued as one: after a crash both exist or neither does
     // (and then the client, which never heard 250, sends again). They are held until the state is
     // recorded, so a fast receipt always finds its message; a crash in between still sends them,

@@ -69,7 +69,7 @@ export class TimeoutTimers {
       recipients,
       identificativo: due.identificativo,
     });
-    const notice = buildTimeoutNotice({ ctx, facts, consegna: due.recipient, hours: due.hours });
+    const notice = await buildTimeoutNotice({ ctx, facts, consegna: due.recipient, hours: due.hours });
     await this.deps.outbox.enqueue({ from: notice.envelope.from, to: [due.sender] }, notice.chunks, {
       label: notice.kind,
       key: `timeout ${due.hours} ${due.identificativo} ${due.recipient}`,

@@ -71,11 +71,11 @@ function submit(subject: string, attachment: Buffer) {
 }
 
 /** A busta signed by A carrying `attachment`, as A's MTA would relay it (A's own scan bypassed). */
-function bustaFromA(subject: string, attachment: Buffer): Buffer {
-  return buildInfectedBusta(subject, attachment).raw;
+async function bustaFromA(subject: string, attachment: Buffer): Promise<Buffer> {
+  return (await buildInfectedBusta(subject, attachment)).raw;
 }
 
-function buildInfectedBusta(subject: string, attachment: Buffer) {
+async function buildInfectedBusta(subject: string, attachment: Buffer) {
   const signer = createSigner({
     keyPem: A.pki.cert.keyPem,
     certPem: A.pki.cert.certPem,
@@ -107,7 +107,7 @@ function buildInfectedBusta(subject: string, attachment: Buffer) {
   const identificativo = newPecMessageId(ctx.now, { domain: A.domain });
   const recipients: PecRecipient[] = [{ address: 'bob@pec.beta.test', tipo: 'certificato', field: 'to' }];
   const raw = messageBytes(
-    buildBustaTrasporto({ ctx, original, sender: 'alice@pec.alfa.test', recipients, identificativo }),
+    await buildBustaTrasporto({ ctx, original, sender: 'alice@pec.alfa.test', recipients, identificativo }),
   );
   return { raw, identificativo, original, recipients };
 }
@@ -200,7 +200,7 @@ describe('antivirus at the access and reception points (real clamd)', () => {
 
   it('reception point: infected busta → not delivered, rilevazione virus to A, mancata consegna per virus to alice', async () => {
     const subject = 'Busta infetta';
-    const busta = buildInfectedBusta(subject, eicar);
+    const busta = await buildInfectedBusta(subject, eicar);
     const raw = busta.raw;
     // A's state knows the message, as when A's own scanner missed the virus and accepted it
     await new MessageStateStore(A.db.prisma, {
@@ -287,7 +287,7 @@ describe('antivirus at the access and reception points (real clamd)', () => {
     await clamd.stop();
     try {
       await assert.rejects(submit('Mentre clamd dorme', Buffer.from('pulito')), temporaryFailure);
-      const busta = bustaFromA('Busta mentre clamd dorme', Buffer.from('pulito'));
+      const busta = await bustaFromA('Busta mentre clamd dorme', Buffer.from('pulito'));
       await assert.rejects(sendToB(busta), temporaryFailure);
       await new Promise((r) => setTimeout(r, 300));
       assert.equal(

@@ -41,8 +41,8 @@ function timeMs(fn: () => void, runs = 3): number {
   return best;
 }
 
-function busta(originalSize: number): Buffer {
-  const fx = readFixtures();
+async function busta(originalSize: number): Promise<Buffer> {
+  const fx = await readFixtures();
   const now = new Date();
   const head =
     'From: alice@pec.alfa.test\r\nTo: bob@pec.beta.test\r\nSubject: bench\r\nMessage-ID: <bench@client>\r\n\r\n';
@@ -51,7 +51,7 @@ function busta(originalSize: number): Buffer {
     'Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod.\r\n',
   );
   return messageBytes(
-    buildBustaTrasporto({
+    await buildBustaTrasporto({
       ctx: { provider: demoProviders.alfa, signer: fx.alfa, now },
       original: Buffer.concat([Buffer.from(head), body]),
       sender: 'alice@pec.alfa.test',
@@ -61,38 +61,45 @@ function busta(originalSize: number): Buffer {
   );
 }
 
-const small = busta(8 * 1024);
-const cert = new X509Certificate(readFixtures().alfaCert.certPem);
-const signedBytes = readMime(small).root.parts[0].raw;
-const someSignature = Buffer.alloc(256, 1);
-const inspectRate = rate(3, () => inspectMessage(small));
-const baselineRate = rate(3, () => {
-  createHash('sha256').update(signedBytes).digest();
-  cryptoVerify('sha256', signedBytes.subarray(0, 200), cert.publicKey, someSignature);
-});
-console.log(`small busta (${(small.length / 1024).toFixed(1)} KB): inspect ${inspectRate.toFixed(0)} msg/s`);
-console.log(
-  `  baseline sha256 + RSA verify: ${baselineRate.toFixed(0)} op/s, ratio inspect/baseline ${(inspectRate / baselineRate).toFixed(2)}`,
-);
-
-const big = busta(30 * 1024 * 1024 - 8 * 1024);
-const dir = mkdtempSync(path.join(tmpdir(), 'inspect-bench-'));
-try {
-  const file = path.join(dir, 'big.eml');
-  writeFileSync(file, big);
-  const inspectMs = timeMs(() => inspectMessage(big));
-  const hashMs = timeMs(() => createHash('sha256').update(big).digest());
-  const opensslMs = timeMs(
-    () =>
-      execFileSync('openssl', ['smime', '-verify', '-noverify', '-in', file, '-out', '/dev/null'], {
-        stdio: 'ignore',
-      }),
-    2,
-  );
-  console.log(`30 MB busta (${(big.length / 1048576).toFixed(1)} MB): inspect ${inspectMs.toFixed(0)} ms`);
+async function main(): Promise<void> {
+  const small = await busta(8 * 1024);
+  const cert = new X509Certificate((await readFixtures()).alfaCert.certPem);
+  const signedBytes = readMime(small).root.parts[0].raw;
+  const someSignature = Buffer.alloc(256, 1);
+  const inspectRate = rate(3, () => inspectMessage(small));
+  const baselineRate = rate(3, () => {
+    createHash('sha256').update(signedBytes).digest();
+    cryptoVerify('sha256', signedBytes.subarray(0, 200), cert.publicKey, someSignature);
+  });
+  console.log(`small busta (${(small.length / 1024).toFixed(1)} KB): inspect ${inspectRate.toFixed(0)} msg/s`);
   console.log(
-    `  baseline sha256 pass ${hashMs.toFixed(0)} ms (ratio ${(inspectMs / hashMs).toFixed(2)}), openssl smime -verify ${opensslMs.toFixed(0)} ms (ratio ${(inspectMs / opensslMs).toFixed(2)})`,
+    `  baseline sha256 + RSA verify: ${baselineRate.toFixed(0)} op/s, ratio inspect/baseline ${(inspectRate / baselineRate).toFixed(2)}`,
   );
-} finally {
-  rmSync(dir, { recursive: true, force: true });
+
+  const big = await busta(30 * 1024 * 1024 - 8 * 1024);
+  const dir = mkdtempSync(path.join(tmpdir(), 'inspect-bench-'));
+  try {
+    const file = path.join(dir, 'big.eml');
+    writeFileSync(file, big);
+    const inspectMs = timeMs(() => inspectMessage(big));
+    const hashMs = timeMs(() => createHash('sha256').update(big).digest());
+    const opensslMs = timeMs(
+      () =>
+        execFileSync('openssl', ['smime', '-verify', '-noverify', '-in', file, '-out', '/dev/null'], {
+          stdio: 'ignore',
+        }),
+      2,
+    );
+    console.log(`30 MB busta (${(big.length / 1048576).toFixed(1)} MB): inspect ${inspectMs.toFixed(0)} ms`);
+    console.log(
+      `  baseline sha256 pass ${hashMs.toFixed(0)} ms (ratio ${(inspectMs / hashMs).toFixed(2)}), openssl smime -verify ${opensslMs.toFixed(0)} ms (ratio ${(inspectMs / opensslMs).toFixed(2)})`,
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exitCode = 1;
+});

@@ -164,7 +164,7 @@ const mutations: Array<(r: Rand, input: Input) => Mutant> = [
   },
 ];
 
-function corpus(): Input[] {
+async function corpus(): Promise<Input[]> {
   const inputs: Input[] = [];
   const add = (name: string, raw: Buffer): void => {
     const r = inspectMessage(raw);
@@ -182,13 +182,13 @@ function corpus(): Input[] {
       .sort())
       add(f, readFileSync(path.join(sharedSamplesDir, f)));
   }
-  for (const [name, raw] of readFixtures().messages) add(`built ${name}`, raw);
+  for (const [name, raw] of (await readFixtures()).messages) add(`built ${name}`, raw);
   return inputs;
 }
 
-test('inspectMessage survives thousands of mutations with a timely verdict', () => {
+test('inspectMessage survives thousands of mutations with a timely verdict', async () => {
   const rand = mulberry32(seed);
-  const inputs = corpus();
+  const inputs = await corpus();
   const started = Date.now();
   const cpuStart = process.cpuUsage();
   let count = 0;

@@ -48,10 +48,10 @@ function bigOriginal(): Buffer {
   ]);
 }
 
-test('a 30 MB busta is classified and verified without copying it', () => {
-  const fx = readFixtures();
+test('a 30 MB busta is classified and verified without copying it', async () => {
+  const fx = await readFixtures();
   const now = new Date();
-  const busta = buildBustaTrasporto({
+  const busta = await buildBustaTrasporto({
     ctx: { provider: demoProviders.alfa, signer: fx.alfa, now },
     original: bigOriginal(),
     sender: 'alice@pec.alfa.test',

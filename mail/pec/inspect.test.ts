@@ -1,16 +1,20 @@
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import { buildBustaTrasporto } from './build/busta';
 import { demoProviders, demoRecipients } from './build/demo';
 import { messageBytes } from './build/types';
 import { writeDaticert } from './daticert';
 import { newPecMessageId } from './identifiers';
 import { inspectMessage, inspectReportJson, type PecKind } from './inspect';
-import { readFixtures } from './testing/inspect-fixtures';
-import { readTrustMaterial } from './trust-store';
+import { readFixtures, type ReadFixtures } from './testing/inspect-fixtures';
+import { readTrustMaterial, type TrustStore } from './trust-store';
 
-const fx = readFixtures();
-const trust = readTrustMaterial(Buffer.from(fx.indexLdif)).store;
+let fx: ReadFixtures;
+let trust: TrustStore;
+before(async () => {
+  fx = await readFixtures();
+  trust = readTrustMaterial(Buffer.from(fx.indexLdif)).store;
+});
 
 /** What every demo message must be read as: kind, receipt type, error. */
 const expected: Record<string, [PecKind, string | null, string | null]> = {
@@ -149,14 +153,14 @@ describe('inspect: messages built by our engine', () => {
     assert.ok(r.problems.some((p) => p.startsWith('signature not trusted (provider-domain-mismatch)')));
   });
 
-  test('damage inside the original is not a problem of the busta', () => {
+  test('damage inside the original is not a problem of the busta', async () => {
     const now = new Date();
     const broken = Buffer.from(
       'From: alice@pec.alfa.test\r\nTo: bob@pec.beta.test\r\nSubject: rotto\r\nMessage-ID: <rotto@client>\r\n' +
         'Content-Type: multipart/mixed; boundary="x"\r\n\r\n--x\r\nContent-Type: application/pdf; name="a.pdf"\r\n' +
         'Content-Transfer-Encoding: base64\r\n\r\nJVBE!!!Rg==AAA\r\n',
     );
-    const busta = buildBustaTrasporto({
+    const busta = await buildBustaTrasporto({
       ctx: { provider: demoProviders.alfa, signer: fx.alfa, now },
       original: broken,
       sender: 'alice@pec.alfa.test',

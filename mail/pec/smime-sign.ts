@@ -7,6 +7,7 @@
  * message encoded once in createSigner.
  */
 import { createHash, createPrivateKey, sign, X509Certificate, type KeyObject } from 'node:crypto';
+import { promisify } from 'node:util';
 import { children, contextConstructed, integer, nullValue, octetString, oid, sequence, setOf, time, tlv } from './der';
 import { base64Lines, CRLF, newBoundary } from './mime-write';
 
@@ -24,14 +25,17 @@ export interface Signer {
   readonly certPem: string;
   /** rfc822Name from the certificate's subjectAltName (the provider's service address), if any. */
   readonly email: string | undefined;
-  /** DER ContentInfo(SignedData), detached, over the concatenation of `content`. */
-  signDetached(content: Buffer | readonly Buffer[], signingTime: Date): Buffer;
+  /**
+   * DER ContentInfo(SignedData), detached, over the concatenation of `content`. The private-key
+   * operation runs in libuv's thread pool, so a signature does not hold up the event loop.
+   */
+  signDetached(content: Buffer | readonly Buffer[], signingTime: Date): Promise<Buffer>;
   /**
    * Wraps a complete MIME entity (its own headers, blank line, body; CRLF) into multipart/signed.
    * Returns the Content-Type header value to put on the message and the body chunks (the entity
    * is referenced, not copied).
    */
-  signEntity(entity: readonly Buffer[], signingTime: Date): SignedEntity;
+  signEntity(entity: readonly Buffer[], signingTime: Date): Promise<SignedEntity>;
 }
 
 export interface SignedEntity {
@@ -62,6 +66,16 @@ function pemBlocks(pem: string | undefined): Buffer[] {
   }
   return out;
 }
+
+/**
+ * crypto.sign with a callback: the RSA/ECDSA operation (0.45 ms for RSA-2048 here, several ms for
+ * RSA-4096) runs in libuv's thread pool instead of on the MTA's only JavaScript thread, which
+ * meanwhile serves other connections.
+ */
+const signInPool = promisify(
+  (algorithm: string, data: Buffer, key: KeyObject, done: (err: Error | null, signature: Buffer) => void) =>
+    sign(algorithm, data, key, done),
+);
 
 function attribute(attrOid: string, value: Buffer): Buffer {
   return sequence(oid(attrOid), setOf(value));
@@ -105,23 +119,23 @@ export function createSigner(input: SignerInput): Signer {
   ]);
   const signedDataOid = oid(oids.signedData);
 
-  function signDetached(content: Buffer | readonly Buffer[], signingTime: Date): Buffer {
+  async function signDetached(content: Buffer | readonly Buffer[], signingTime: Date): Promise<Buffer> {
     const hash = createHash('sha256');
     for (const chunk of Buffer.isBuffer(content) ? [content] : content) hash.update(chunk);
     const digest = hash.digest();
     const attrs = [contentTypeAttr, attribute(oids.signingTime, time(signingTime)), attribute(oids.messageDigest, octetString(digest)), capabilitiesAttr];
     // The signature covers the attributes as a DER SET OF; they travel as [0] IMPLICIT.
     const signedAttrsSet = setOf(...attrs);
-    const signature = sign('sha256', signedAttrsSet, key);
+    const signature = await signInPool('sha256', signedAttrsSet, key);
     const signedAttrs = Buffer.concat([Buffer.from([0xa0]), signedAttrsSet.subarray(1)]);
     const signerInfo = sequence(version1, sid, digestAlgorithm, signedAttrs, signatureAlgorithm, octetString(signature));
     const signedData = sequence(signedDataHead, setOf(signerInfo));
     return sequence(signedDataOid, contextConstructed(0, signedData));
   }
 
-  function signEntity(entity: readonly Buffer[], signingTime: Date): SignedEntity {
+  async function signEntity(entity: readonly Buffer[], signingTime: Date): Promise<SignedEntity> {
     const boundary = newBoundary();
-    const p7s = signDetached(entity, signingTime);
+    const p7s = await signDetached(entity, signingTime);
     const head = Buffer.from(`This is an S/MIME signed message${CRLF}${CRLF}--${boundary}${CRLF}`, 'latin1');
     const tail = Buffer.from(
       `${CRLF}--${boundary}${CRLF}` +

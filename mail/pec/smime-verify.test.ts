@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { after, describe, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import { readCertificate } from './cms/certificate';
 import { readMime } from './mime';
 import { formatProviderLdif, parseProviderLdif } from './provider-index';
@@ -14,9 +14,9 @@ import {
   type SignatureVerdict,
   type VerifyOptions,
 } from './smime-verify';
-import { readFixtures } from './testing/inspect-fixtures';
+import { readFixtures, type ReadFixtures } from './testing/inspect-fixtures';
 import { createTestCa, issueProviderCertificate, pemToDer, testCa } from './testing/test-pki';
-import { createTrustStore, readTrustMaterial } from './trust-store';
+import { createTrustStore, readTrustMaterial, type TrustStore } from './trust-store';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'smime-verify-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -40,19 +40,25 @@ function opensslIntact(raw: Buffer): boolean {
   );
 }
 
-const fx = readFixtures();
-const busta = fx.messages.get('busta-trasporto')!;
-const caTrust = createTrustStore({ certificates: [pemToDer(fx.caPem)] });
-const indexTrust = readTrustMaterial(Buffer.from(fx.indexLdif)).store;
+let fx: ReadFixtures;
+let busta: Buffer;
+let caTrust: TrustStore;
+let indexTrust: TrustStore;
+before(async () => {
+  fx = await readFixtures();
+  busta = fx.messages.get('busta-trasporto')!;
+  caTrust = createTrustStore({ certificates: [pemToDer(fx.caPem)] });
+  indexTrust = readTrustMaterial(Buffer.from(fx.indexLdif)).store;
+});
 
 /** A minimal signed system message from `signer`, From its service address. */
-function signedMessage(
+async function signedMessage(
   signer: Signer,
   signingTime: Date,
   from = signer.email ?? 'posta-certificata@pec.alfa.test',
-): Buffer {
+): Promise<Buffer> {
   const entity = Buffer.from('Content-Type: text/plain; charset=us-ascii\r\n\r\nRicevuta di prova.\r\n');
-  const signed = signer.signEntity([entity], signingTime);
+  const signed = await signer.signEntity([entity], signingTime);
   const head = `From: ${from}\r\nTo: alice@pec.alfa.test\r\nSubject: ACCETTAZIONE: prova\r\nMIME-Version: 1.0\r\nContent-Type: ${signed.contentType}\r\n\r\n`;
   return Buffer.concat([Buffer.from(head), ...signed.body]);
 }
@@ -196,7 +202,7 @@ describe('trust', () => {
     );
   });
 
-  test('validity is judged at signing time: expired, not-yet-valid, and valid-then', () => {
+  test('validity is judged at signing time: expired, not-yet-valid, and valid-then', async () => {
     const email = 'posta-certificata@pec.alfa.test';
     const expired = createSigner(
       issueProviderCertificate({
@@ -206,11 +212,11 @@ describe('trust', () => {
         notAfter: new Date(now - day / 4),
       }),
     );
-    let v = verify(signedMessage(expired, new Date(now)), { trust: caTrust });
+    let v = verify(await signedMessage(expired, new Date(now)), { trust: caTrust });
     assert.deepEqual([v.intact, v.trusted, v.code], [true, false, 'expired']);
     assert.match(v.detail ?? '', /^certificate ".*Alfa PEC S\.p\.A\..*" expired /, 'names the certificate');
     // Same certificate, signature made while it was valid (the test CA exists since now - 1 day).
-    v = verify(signedMessage(expired, new Date(now - day / 2)), { trust: caTrust });
+    v = verify(await signedMessage(expired, new Date(now - day / 2)), { trust: caTrust });
     assert.equal(v.trusted, true, v.detail ?? '');
     const future = createSigner(
       issueProviderCertificate({
@@ -220,16 +226,16 @@ describe('trust', () => {
         notAfter: new Date(now + 10 * day),
       }),
     );
-    v = verify(signedMessage(future, new Date(now)), { trust: caTrust });
+    v = verify(await signedMessage(future, new Date(now)), { trust: caTrust });
     assert.deepEqual([v.trusted, v.code], [false, 'not-yet-valid']);
     assert.match(v.detail ?? '', /^certificate ".*Alfa PEC S\.p\.A\..*" not valid before /, 'names the certificate');
   });
 
-  test('provider index: unknown-provider, provider-certificate-mismatch, provider-domain-mismatch', () => {
+  test('provider index: unknown-provider, provider-certificate-mismatch, provider-domain-mismatch', async () => {
     const stranger = createSigner(
       issueProviderCertificate({ email: 'posta-certificata@pec.gamma.test', providerName: 'Gamma PEC' }),
     );
-    let v = verify(signedMessage(stranger, new Date()), {
+    let v = verify(await signedMessage(stranger, new Date()), {
       trust: indexTrust,
       senderDomain: 'pec.gamma.test',
     });
@@ -267,9 +273,14 @@ describe('trust', () => {
 });
 
 describe('signatures made by openssl', () => {
-  const key = write('key.pem', fx.alfaCert.keyPem);
-  const cert = write('cert.pem', fx.alfaCert.certPem);
-  const chain = write('chain.pem', fx.alfaCert.chainPem);
+  let key: string;
+  let cert: string;
+  let chain: string;
+  before(() => {
+    key = write('key.pem', fx.alfaCert.keyPem);
+    cert = write('cert.pem', fx.alfaCert.certPem);
+    chain = write('chain.pem', fx.alfaCert.chainPem);
+  });
   const content = write('content.txt', 'Content-Type: text/plain\r\n\r\nTesto firmato.\r\n');
   const run = (args: string[]): Buffer => {
     const r = spawnSync('openssl', args);

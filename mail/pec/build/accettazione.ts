@@ -6,7 +6,7 @@ import { buildReceipt } from './receipt';
 import { daticertFor, identificativoLine, recipientLines, whenPhrase } from './facts';
 import type { BuildContext, BuiltMessage, TransactionFacts } from './types';
 
-export function buildAccettazione(input: { ctx: BuildContext; facts: TransactionFacts }): BuiltMessage {
+export async function buildAccettazione(input: { ctx: BuildContext; facts: TransactionFacts }): Promise<BuiltMessage> {
   const { ctx, facts } = input;
   return buildReceipt({
     kind: 'accettazione',
@@ -48,7 +48,7 @@ export interface NonAccettazioneInput {
   detail?: string;
 }
 
-export function buildNonAccettazione(input: NonAccettazioneInput): BuiltMessage {
+export async function buildNonAccettazione(input: NonAccettazioneInput): Promise<BuiltMessage> {
   const { ctx, facts, cause, detail } = input;
   const virus = cause === 'virus';
   const reason = (virus ? 'rilevato virus' : nonAccettazioneCauses[cause]) + (detail ? `: ${detail}` : '');

@@ -25,7 +25,7 @@ export interface AnomaliaInput {
 
 const copied = new Set(['return-path', 'received', 'to', 'cc', 'reply-to']);
 
-export function buildBustaAnomalia(input: AnomaliaInput): BuiltMessage {
+export async function buildBustaAnomalia(input: AnomaliaInput): Promise<BuiltMessage> {
   const { ctx } = input;
   const received = toCrlf(input.received);
   const { fields } = splitHeaders(received);

@@ -111,9 +111,9 @@ export interface AssembleInput {
 }
 
 /** Builds, signs and returns the message. Adds Date, Message-ID and MIME-Version itself. */
-export function assemble(input: AssembleInput): BuiltMessage {
+export async function assemble(input: AssembleInput): Promise<BuiltMessage> {
   const entity = mixedEntity(input.parts);
-  const signed = input.ctx.signer.signEntity(entity, input.ctx.now);
+  const signed = await input.ctx.signer.signEntity(entity, input.ctx.now);
   const head =
     (input.copiedRaw ?? []).map((r) => r.replace(/\r?\n$/, '').replace(/\r?\n/g, CRLF) + CRLF).join('') +
     headerBlock([

@@ -23,14 +23,14 @@ const alfaCert = () => issueProviderCertificate({ providerName: demoProviders.al
 let samples: DemoSample[] = [];
 const files = new Map<string, string>();
 
-before(() => {
+before(async () => {
   writeFileSync(caFile, testCa().rootPem);
   // Alfa signs with RSA, Beta with ECDSA: both key types go through every check below.
   const alfa = createSigner(alfaCert());
   const beta = createSigner(
     issueProviderCertificate({ providerName: demoProviders.beta.name, email: 'posta-certificata@pec.beta.test', keyType: 'ecdsa' }),
   );
-  samples = buildDemoExchange({ alfa, beta }, new Date('2024-07-31T22:30:05Z'));
+  samples = await buildDemoExchange({ alfa, beta }, new Date('2024-07-31T22:30:05Z'));
   for (const s of samples) {
     const file = path.join(dir, `${s.name}.eml`);
     writeFileSync(file, messageBytes(s.message));
@@ -242,7 +242,7 @@ test('consegna breve replaces the attachment by its SHA-1; completa carries it; 
   assert.equal(cc.daticert?.dati.ricevuta, 'sintetica');
 });
 
-test('an expired signing certificate still yields a structurally valid signature', () => {
+test('an expired signing certificate still yields a structurally valid signature', async () => {
   const now = Date.now();
   const expired = issueProviderCertificate({
     providerName: demoProviders.alfa.name,
@@ -251,7 +251,7 @@ test('an expired signing certificate still yields a structurally valid signature
     notAfter: new Date(now - 864e5),
   });
   const busta = samples.find((s) => s.name === 'busta-trasporto')!.message;
-  const m = buildAccettazione({ ctx: { provider: demoProviders.alfa, signer: createSigner(expired), now: new Date() }, facts: busta.facts! });
+  const m = await buildAccettazione({ ctx: { provider: demoProviders.alfa, signer: createSigner(expired), now: new Date() }, facts: busta.facts! });
   const file = path.join(dir, 'expired.eml');
   writeFileSync(file, messageBytes(m));
   assert.deepEqual(failing('openssl smime -verify -noverify', [file]), []);
@@ -260,7 +260,7 @@ test('an expired signing certificate still yields a structurally valid signature
   assert.match(r.stderr, /expired/);
 });
 
-test('a 30 MB original (LF line ends) is canonicalised, enveloped and verifies', () => {
+test('a 30 MB original (LF line ends) is canonicalised, enveloped and verifies', async () => {
   const line = 'Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor.\n';
   const body = Buffer.from(line.repeat(Math.ceil((30 * 1024 * 1024) / line.length)));
   const original = Buffer.concat([
@@ -269,7 +269,7 @@ test('a 30 MB original (LF line ends) is canonicalised, enveloped and verifies',
   ]);
   const ctx = { provider: demoProviders.alfa, signer: createSigner(alfaCert()), now: new Date() };
   const t0 = performance.now();
-  const busta = buildBustaTrasporto({
+  const busta = await buildBustaTrasporto({
     ctx,
     original,
     sender,

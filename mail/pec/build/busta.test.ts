@@ -60,9 +60,9 @@ const relayed = [
   '',
 ].join('\n');
 
-test('busta: copies Return-Path/Received/To/Reply-To, honours X-Tiporicevuta in any case, stacks prefixes', () => {
+test('busta: copies Return-Path/Received/To/Reply-To, honours X-Tiporicevuta in any case, stacks prefixes', async () => {
   const c = ctx();
-  const busta = buildBustaTrasporto({
+  const busta = await buildBustaTrasporto({
     ctx: c,
     original: Buffer.from(relayed),
     sender,
@@ -86,20 +86,20 @@ test('busta: copies Return-Path/Received/To/Reply-To, honours X-Tiporicevuta in 
   verifyAll([busta]);
 });
 
-test('busta: a folded, encoded subject is decoded for daticert and restated encoded', () => {
+test('busta: a folded, encoded subject is decoded for daticert and restated encoded', async () => {
   const original = Buffer.from(
     'From: alice@pec.alfa.test\r\nTo: bob@pec.beta.test\r\nMessage-ID: <x@y>\r\nSubject: =?ISO-8859-1?Q?Perch=E9?=\r\n =?UTF-8?B?IOKCrCAxMA==?=\r\n\r\nciao\r\n',
   );
-  const busta = buildBustaTrasporto({ ctx: ctx(), original, sender, recipients: [{ address: 'bob@pec.beta.test', tipo: 'certificato' }], identificativo: 'opec1.a@pec.alfa.test' });
+  const busta = await buildBustaTrasporto({ ctx: ctx(), original, sender, recipients: [{ address: 'bob@pec.beta.test', tipo: 'certificato' }], identificativo: 'opec1.a@pec.alfa.test' });
   assert.equal(busta.daticert?.intestazione.oggetto, 'Perché € 10');
   assert.equal(decodeWords(top(busta).get('subject')[0]), 'POSTA CERTIFICATA: Perché € 10');
   assert.deepEqual(top(busta).get('x-riferimento-message-id'), ['<x@y>']);
   assert.deepEqual(top(busta).get('reply-to'), [sender]);
 });
 
-test('busta di anomalia: keeps the received Message-ID, sets Reply-To, no daticert, whole message attached', () => {
+test('busta di anomalia: keeps the received Message-ID, sets Reply-To, no daticert, whole message attached', async () => {
   const received = Buffer.from('From: spam@example.com\r\nTo: bob@pec.beta.test\r\nMessage-ID: <abc@example.com>\r\nSubject: offerta\r\n\r\nposta ordinaria\r\n');
-  const m = buildBustaAnomalia({ ctx: ctx(), received, sender: 'spam@example.com', recipients: ['bob@pec.beta.test'], reason: 'messaggio non firmato' });
+  const m = await buildBustaAnomalia({ ctx: ctx(), received, sender: 'spam@example.com', recipients: ['bob@pec.beta.test'], reason: 'messaggio non firmato' });
   const t = top(m);
   assert.deepEqual(t.get('message-id'), ['<abc@example.com>']);
   assert.equal(m.messageId, 'abc@example.com');

@@ -24,7 +24,7 @@ export interface BustaInput {
 
 const copiedFromOriginal = new Set(['return-path', 'received', 'to', 'cc', 'reply-to']);
 
-export function buildBustaTrasporto(input: BustaInput): BuiltMessage {
+export async function buildBustaTrasporto(input: BustaInput): Promise<BuiltMessage> {
   const { ctx } = input;
   const original = toCrlf(input.original);
   const facts = describeOriginal({ original, sender: input.sender, recipients: input.recipients, identificativo: input.identificativo });

@@ -28,7 +28,7 @@ export interface AvvenutaConsegnaInput {
   postacert?: Buffer | Buffer[];
 }
 
-export function buildAvvenutaConsegna(input: AvvenutaConsegnaInput): BuiltMessage {
+export async function buildAvvenutaConsegna(input: AvvenutaConsegnaInput): Promise<BuiltMessage> {
   const { ctx, facts, ricevuta } = input;
   let postacert: Buffer[] | undefined;
   if (ricevuta !== 'sintetica') {
@@ -79,7 +79,7 @@ const defaultErrors = {
   virus: 'rilevato virus nel messaggio',
 } as const;
 
-export function buildMancataConsegna(input: MancataConsegnaInput): BuiltMessage {
+export async function buildMancataConsegna(input: MancataConsegnaInput): Promise<BuiltMessage> {
   const { ctx, facts } = input;
   const virus = input.errore === 'virus';
   const erroreEsteso = input.erroreEsteso ?? defaultErrors[input.errore];

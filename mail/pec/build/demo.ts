@@ -74,13 +74,13 @@ export interface DemoSigners {
 }
 
 /** Builds one message of every kind and variant for the demo exchange. */
-export function buildDemoExchange(signers: DemoSigners, now: Date = new Date()): DemoSample[] {
+export async function buildDemoExchange(signers: DemoSigners, now: Date = new Date()): Promise<DemoSample[]> {
   const alfa: BuildContext = { provider: demoProviders.alfa, signer: signers.alfa, now };
   const beta: BuildContext = { provider: demoProviders.beta, signer: signers.beta, now };
   const original = demoOriginal();
   const sender = 'alice@pec.alfa.test';
   const identificativo = newPecMessageId(now, { domain: alfa.provider.domain });
-  const busta = buildBustaTrasporto({ ctx: alfa, original, sender, recipients: demoRecipients, identificativo });
+  const busta = await buildBustaTrasporto({ ctx: alfa, original, sender, recipients: demoRecipients, identificativo });
   const facts = busta.facts ?? describeOriginal({ original, sender, recipients: demoRecipients, identificativo });
   // What the DP finds as postacert.eml inside the busta.
   const postacert = postacertOf(original, identificativo, facts.msgid);
@@ -88,41 +88,41 @@ export function buildDemoExchange(signers: DemoSigners, now: Date = new Date()):
   const carol = 'carol@pec.beta.test';
   const out: DemoSample[] = [
     { name: 'busta-trasporto', message: busta },
-    { name: 'accettazione', message: buildAccettazione({ ctx: alfa, facts }) },
+    { name: 'accettazione', message: await buildAccettazione({ ctx: alfa, facts }) },
   ];
   for (const cause of Object.keys(nonAccettazioneCauses) as NonAccettazioneCause[]) {
-    out.push({ name: `non-accettazione-${cause}`, message: buildNonAccettazione({ ctx: alfa, facts, cause }) });
+    out.push({ name: `non-accettazione-${cause}`, message: await buildNonAccettazione({ ctx: alfa, facts, cause }) });
   }
   out.push(
-    { name: 'non-accettazione-virus', message: buildNonAccettazione({ ctx: alfa, facts, cause: 'virus', detail: 'EICAR-Test-File' }) },
+    { name: 'non-accettazione-virus', message: await buildNonAccettazione({ ctx: alfa, facts, cause: 'virus', detail: 'EICAR-Test-File' }) },
     {
       name: 'presa-in-carico',
-      message: buildPresaInCarico({ ctx: beta, facts, mailReceipt: `posta-certificata@${alfa.provider.domain}`, ricezione: [bob, carol] }),
+      message: await buildPresaInCarico({ ctx: beta, facts, mailReceipt: `posta-certificata@${alfa.provider.domain}`, ricezione: [bob, carol] }),
     },
     {
       name: 'avvenuta-consegna-completa',
-      message: buildAvvenutaConsegna({ ctx: beta, facts, consegna: bob, ricevuta: deliveryReceiptType('completa', 'to'), postacert }),
+      message: await buildAvvenutaConsegna({ ctx: beta, facts, consegna: bob, ricevuta: deliveryReceiptType('completa', 'to'), postacert }),
     },
-    { name: 'avvenuta-consegna-breve', message: buildAvvenutaConsegna({ ctx: beta, facts, consegna: bob, ricevuta: 'breve', postacert }) },
+    { name: 'avvenuta-consegna-breve', message: await buildAvvenutaConsegna({ ctx: beta, facts, consegna: bob, ricevuta: 'breve', postacert }) },
     {
       name: 'avvenuta-consegna-sintetica',
-      message: buildAvvenutaConsegna({ ctx: beta, facts, consegna: carol, ricevuta: deliveryReceiptType('completa', 'cc') }),
+      message: await buildAvvenutaConsegna({ ctx: beta, facts, consegna: carol, ricevuta: deliveryReceiptType('completa', 'cc') }),
     },
   );
   for (const errore of ['no-dest', 'no-dominio', 'altro'] as const) {
-    out.push({ name: `mancata-consegna-${errore}`, message: buildMancataConsegna({ ctx: beta, facts, consegna: bob, errore }) });
+    out.push({ name: `mancata-consegna-${errore}`, message: await buildMancataConsegna({ ctx: beta, facts, consegna: bob, errore }) });
   }
   out.push(
-    { name: 'mancata-consegna-virus', message: buildMancataConsegna({ ctx: alfa, facts, consegna: bob, errore: 'virus', erroreEsteso: 'rilevato virus: EICAR-Test-File' }) },
-    { name: 'preavviso-mancata-consegna-12h', message: buildTimeoutNotice({ ctx: alfa, facts, consegna: bob, hours: 12 }) },
-    { name: 'mancata-consegna-24h', message: buildTimeoutNotice({ ctx: alfa, facts, consegna: bob, hours: 24 }) },
+    { name: 'mancata-consegna-virus', message: await buildMancataConsegna({ ctx: alfa, facts, consegna: bob, errore: 'virus', erroreEsteso: 'rilevato virus: EICAR-Test-File' }) },
+    { name: 'preavviso-mancata-consegna-12h', message: await buildTimeoutNotice({ ctx: alfa, facts, consegna: bob, hours: 12 }) },
+    { name: 'mancata-consegna-24h', message: await buildTimeoutNotice({ ctx: alfa, facts, consegna: bob, hours: 24 }) },
     {
       name: 'rilevazione-virus',
-      message: buildRilevazioneVirus({ ctx: beta, facts, mailReceipt: `posta-certificata@${alfa.provider.domain}`, consegna: bob, virus: 'EICAR-Test-File' }),
+      message: await buildRilevazioneVirus({ ctx: beta, facts, mailReceipt: `posta-certificata@${alfa.provider.domain}`, consegna: bob, virus: 'EICAR-Test-File' }),
     },
     {
       name: 'busta-anomalia',
-      message: buildBustaAnomalia({ ctx: beta, received: original, sender, recipients: [bob, carol], reason: 'messaggio privo di firma PEC' }),
+      message: await buildBustaAnomalia({ ctx: beta, received: original, sender, recipients: [bob, carol], reason: 'messaggio privo di firma PEC' }),
     },
   );
   return out;

@@ -15,7 +15,7 @@ export interface PresaInCaricoInput {
   ricezione: string[];
 }
 
-export function buildPresaInCarico(input: PresaInCaricoInput): BuiltMessage {
+export async function buildPresaInCarico(input: PresaInCaricoInput): Promise<BuiltMessage> {
   const { ctx, facts } = input;
   if (input.ricezione.length === 0) throw new Error('presa in carico: at least one recipient is required');
   return buildReceipt({

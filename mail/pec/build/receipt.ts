@@ -24,7 +24,7 @@ export interface ReceiptInput {
   postacert?: Buffer[];
 }
 
-export function buildReceipt(r: ReceiptInput): BuiltMessage {
+export async function buildReceipt(r: ReceiptInput): Promise<BuiltMessage> {
   const to = r.to ?? r.facts.mittente;
   const from = serviceAddress(r.ctx);
   return assemble({

@@ -17,7 +17,7 @@ export interface TimeoutNoticeInput {
   hours: 12 | 24;
 }
 
-export function buildTimeoutNotice(input: TimeoutNoticeInput): BuiltMessage {
+export async function buildTimeoutNotice(input: TimeoutNoticeInput): Promise<BuiltMessage> {
   const { ctx, facts, hours } = input;
   const final = hours === 24;
   const erroreEsteso = final

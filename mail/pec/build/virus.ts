@@ -18,7 +18,7 @@ export interface RilevazioneVirusInput {
   virus?: string;
 }
 
-export function buildRilevazioneVirus(input: RilevazioneVirusInput): BuiltMessage {
+export async function buildRilevazioneVirus(input: RilevazioneVirusInput): Promise<BuiltMessage> {
   const { ctx, facts } = input;
   const erroreEsteso = `rilevato virus${input.virus ? `: ${input.virus}` : ''}`;
   return buildReceipt({

@@ -23,10 +23,14 @@ export interface ReadFixtures {
   caPem: string;
 }
 
-let cached: ReadFixtures | undefined;
+let cached: Promise<ReadFixtures> | undefined;
 
-export function readFixtures(): ReadFixtures {
-  if (cached) return cached;
+export function readFixtures(): Promise<ReadFixtures> {
+  cached ??= buildReadFixtures();
+  return cached;
+}
+
+async function buildReadFixtures(): Promise<ReadFixtures> {
   const alfaCert = issueProviderCertificate({
     providerName: demoProviders.alfa.name,
     email: `posta-certificata@${demoProviders.alfa.domain}`,
@@ -38,7 +42,7 @@ export function readFixtures(): ReadFixtures {
   });
   const alfa = createSigner(alfaCert);
   const beta = createSigner(betaCert);
-  const samples = buildDemoExchange({ alfa, beta }, new Date());
+  const samples = await buildDemoExchange({ alfa, beta }, new Date());
   const messages = new Map(samples.map((s) => [s.name, messageBytes(s.message)]));
   const indexLdif = formatProviderLdif([
     {
@@ -55,6 +59,5 @@ export function readFixtures(): ReadFixtures {
       managedDomains: [demoProviders.beta.domain],
     },
   ]);
-  cached = { alfaCert, betaCert, alfa, beta, messages, samples, indexLdif, caPem: testCa().rootPem };
-  return cached;
+  return { alfaCert, betaCert, alfa, beta, messages, samples, indexLdif, caPem: testCa().rootPem };
 }

@@ -96,10 +96,10 @@ const original = (subject: string, to = 'Bob <bob@pec.beta.test>', cc = 'carol@p
     ].join('\r\n'),
   );
 
-function busta(subject: string, recipients: PecRecipient[], to?: string, cc?: string): Buffer {
+async function busta(subject: string, recipients: PecRecipient[], to?: string, cc?: string): Promise<Buffer> {
   const ctx = alfaCtx();
   return messageBytes(
-    buildBustaTrasporto({
+    await buildBustaTrasporto({
       ctx,
       original: original(subject, to, cc),
       sender: 'alice@pec.alfa.test',
@@ -163,7 +163,7 @@ const receiptsFor = (subject: string) => alfaSink.messages.filter((m) => m.raw.t
 describe('pec_reception plugin in Haraka', () => {
   it('takes a valid busta in charge, stores it, and sends signed presa in carico and consegna receipts', async () => {
     const subject = 'Fattura-12';
-    const raw = busta(subject, [
+    const raw = await busta(subject, [
       { address: 'bob@pec.beta.test', tipo: 'certificato', field: 'to' },
       { address: 'carol@pec.beta.test', tipo: 'certificato', field: 'cc' },
       { address: 'zed@pec.beta.test', tipo: 'certificato', field: 'to' },
@@ -211,7 +211,7 @@ describe('pec_reception plugin in Haraka', () => {
 
   it('the same busta ending on four connections at once is stored once, with one presa and one consegna', async () => {
     const subject = 'Ritentata-4';
-    const raw = busta(subject, [{ address: 'bob@pec.beta.test', tipo: 'certificato', field: 'to' }], 'bob@pec.beta.test', 'bob@pec.beta.test');
+    const raw = await busta(subject, [{ address: 'bob@pec.beta.test', tipo: 'certificato', field: 'to' }], 'bob@pec.beta.test', 'bob@pec.beta.test');
     // as a sender retrying after a timeout while its first attempt is still being delivered: four
     // transactions whose data and final dot arrive in the same instant. Whether one meets another still
     // delivering depends on timing (seen: all 250, or one 451); the outcome must not, and the claim
@@ -234,7 +234,7 @@ describe('pec_reception plugin in Haraka', () => {
 
   it('wraps a tampered busta in a busta di anomalia and sends no presa in carico', async () => {
     const subject = 'Tampered-1';
-    const raw = busta(subject, [{ address: 'bob@pec.beta.test', tipo: 'certificato', field: 'to' }], 'bob@pec.beta.test', 'bob@pec.beta.test');
+    const raw = await busta(subject, [{ address: 'bob@pec.beta.test', tipo: 'certificato', field: 'to' }], 'bob@pec.beta.test', 'bob@pec.beta.test');
     const text = raw.toString('latin1').replace('Buongiorno.', 'Buongiorno!');
     await send('alice@pec.alfa.test', ['bob@pec.beta.test'], Buffer.from(text, 'latin1'));
     const anomalia = maildir('bob@pec.beta.test').find((b) => b.includes(`ANOMALIA MESSAGGIO: POSTA CERTIFICATA: ${subject}`));
@@ -257,7 +257,7 @@ describe('pec_reception plugin in Haraka', () => {
 
   it('answers a busta for a suspended mailbox with a mancata consegna', async () => {
     const subject = 'Frozen-1';
-    const raw = busta(subject, [{ address: 'frozen@pec.beta.test', tipo: 'certificato', field: 'to' }], 'frozen@pec.beta.test', 'frozen@pec.beta.test');
+    const raw = await busta(subject, [{ address: 'frozen@pec.beta.test', tipo: 'certificato', field: 'to' }], 'frozen@pec.beta.test', 'frozen@pec.beta.test');
     const before = alfaSink.messages.length;
     await send('alice@pec.alfa.test', ['frozen@pec.beta.test'], raw);
     await alfaSink.waitFor(before + 2);
@@ -273,7 +273,7 @@ describe('pec_reception plugin in Haraka', () => {
     const entries = () => (existsSync(spool) ? readdirSync(spool).filter((n) => n.endsWith('.msg')) : []);
     const before = new Set(entries());
     const subject = 'OneWrite-1';
-    const raw = busta(subject, [
+    const raw = await busta(subject, [
       { address: 'bob@pec.beta.test', tipo: 'certificato', field: 'to' },
       { address: 'carol@pec.beta.test', tipo: 'certificato', field: 'cc' },
     ]);
