@@ -25,6 +25,21 @@ describe('sql', () => {
     assert.notEqual(sql`SELECT ${1}`.name, q.name);
   });
 
+  it('a call site gives the same text and name on every call, its own values each time, fragment or not', () => {
+    const site = (v: unknown) => sql`SELECT ${v} FROM t WHERE k = ${'k'}`;
+    const [a, b] = [site(1), site([2, 3])];
+    assert.equal(a.text, 'SELECT $1 FROM t WHERE k = $2');
+    assert.deepEqual([a.text, a.name], [b.text, b.name]);
+    assert.deepEqual([a.values, b.values], [[1, 'k'], [[2, 3], 'k']]);
+    // the same site given a fragment splices it, and then a plain value again goes back to $n
+    const spliced = site(sql`now() - ${'1 day'}::interval`);
+    assert.equal(spliced.text, 'SELECT now() - $1::interval FROM t WHERE k = $2');
+    assert.deepEqual(spliced.values, ['1 day', 'k']);
+    assert.notEqual(spliced.name, a.name);
+    assert.deepEqual(site(4), { text: a.text, values: [4, 'k'], name: a.name });
+    assert.equal(sql`SELECT 1`.text, 'SELECT 1');
+  });
+
   it('runs the same statement over the pool and over a PrismaClient', async () => {
     const query = (n: number) => sql`
       SELECT x.n, x.label, x.at FROM unnest(${[n, n + 1]}::integer[], ${['a', null]}::text[],
