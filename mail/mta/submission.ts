@@ -14,6 +14,7 @@ import {
   describeOriginal,
   newPecMessageId,
   readMime,
+  toCrlf,
   type BuildContext,
   type NonAccettazioneCause,
   type PecRecipient,
@@ -248,7 +249,8 @@ export class SubmissionPoint {
         field: to.has(address) ? 'to' : 'cc',
       }),
     );
-    const facts = describeOriginal({ original: raw, sender: envelope.from, recipients, identificativo });
+    // Over the CRLF text the busta wraps, so these are also the facts its daticert states.
+    const facts = describeOriginal({ original: toCrlf(raw), sender: envelope.from, recipients, identificativo });
     const base = { identificativo, originalMessageId: facts.msgid, sender: envelope.from };
     // Antivirus first, before anything is written: clamd unavailable throws, the plugin answers 4xx
     // and the client keeps the message; unscanned mail is never accepted.
@@ -309,14 +311,11 @@ export class SubmissionPoint {
       return { accepted: false, identificativo, cause: failed.cause };
     }
 
-    const busta = await buildBustaTrasporto({
-      ctx,
-      original: raw,
-      sender: envelope.from,
-      recipients,
-      identificativo,
-    });
-    const accettazione = await buildAccettazione({ ctx, facts: busta.facts ?? facts });
+    // Both signed at once: each signature waits for a thread of the pool, then for the event loop.
+    const [busta, accettazione] = await Promise.all([
+      buildBustaTrasporto({ ctx, original: raw, sender: envelope.from, recipients, identificativo }),
+      buildAccettazione({ ctx, facts }),
+    ]);
     // The busta and its accettazione are queued as one: after a crash both exist or neither does
     // (and then the client, which never heard 250, sends again). They are held until the state is
     // recorded, so a fast receipt always finds its message; a crash in between still sends them,

@@ -39,6 +39,7 @@ export {
 } from './build/dsn';
 
 // Read side: MIME reader, signature verification, provider index, inspection.
+export { toCrlf } from './mime-write';
 export { readMime, decodeBody, decodeText, walkEntities, type MimeEntity, type MimeMessage } from './mime';
 export {
   verifyCms,

@@ -4,10 +4,12 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
+import { toCrlf } from '../mime-write';
 import { createSigner } from '../smime-sign';
 import { issueProviderCertificate, testCa } from '../testing/test-pki';
 import { buildBustaAnomalia } from './anomalia';
 import { buildBustaTrasporto } from './busta';
+import { describeOriginal } from './facts';
 import { decodeWords, splitHeaders } from './headers';
 import { messageBytes, type BuildContext, type BuiltMessage } from './types';
 
@@ -95,6 +97,16 @@ test('busta: a folded, encoded subject is decoded for daticert and restated enco
   assert.equal(decodeWords(top(busta).get('subject')[0]), 'POSTA CERTIFICATA: Perché € 10');
   assert.deepEqual(top(busta).get('x-riferimento-message-id'), ['<x@y>']);
   assert.deepEqual(top(busta).get('reply-to'), [sender]);
+});
+
+test('busta: its facts are describeOriginal over the CRLF text, which the access point signs the accettazione from at the same time', async () => {
+  const recipients = [{ address: 'bob@pec.beta.test', tipo: 'certificato' as const }];
+  for (const original of [Buffer.from(relayed), Buffer.from(relayed.replace(/\n/g, '\r\n'))]) {
+    const input = { original, sender, recipients, identificativo: 'opec1.f@pec.alfa.test' };
+    const busta = await buildBustaTrasporto({ ctx: ctx(), ...input });
+    assert.deepEqual(busta.facts, describeOriginal({ ...input, original: toCrlf(original) }));
+    assert.equal(busta.facts?.ricevuta, 'breve');
+  }
 });
 
 test('busta di anomalia: keeps the received Message-ID, sets Reply-To, no daticert, whole message attached', async () => {
