@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type pg from 'pg';
-import { createSqlPool } from '@/lib/db/sql';
+import { createSqlPool, type SqlClient, type SqlQuery } from '@/lib/db/sql';
 import { startTestDatabase, type TestDatabase } from '@/lib/db/testing';
 import { verifyPassword } from '@/lib/passwords';
 import { DatabaseMailboxDirectory } from './mailbox-directory';
@@ -24,6 +24,23 @@ after(async () => {
 });
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** The real pool, with the statements it ran written down (and the next ones failed, on demand). */
+function watchedPool() {
+  const statements: string[] = [];
+  let failing = 0;
+  const client: SqlClient = {
+    query<R extends object>(q: SqlQuery) {
+      statements.push(q.text);
+      if (failing > 0) {
+        failing--;
+        return Promise.reject(new Error('connection refused (test)'));
+      }
+      return pool.query<R>(q);
+    },
+  };
+  return { client, statements, failNext: (n: number) => (failing = n) };
+}
+const usageUpdates = (statements: string[]) => statements.filter((t) => t.includes('SET used_bytes')).length;
 const usedInDb = async (address: string) =>
   Number(
     (await db.prisma.mailbox.findUniqueOrThrow({ where: { address }, select: { usedBytes: true } }))
@@ -54,7 +71,67 @@ describe('DatabaseMailboxDirectory', () => {
       dir.recordDelivery('CAROL@pec.beta.test', 300),
     ]);
     assert.equal((await dir.find('carol@pec.beta.test'))?.usedBytes, before + 1000);
+    await dir.writeUsage();
     assert.equal(await usedInDb('carol@pec.beta.test'), before + 1000);
+    assert.equal((await dir.find('carol@pec.beta.test'))?.usedBytes, before + 1000);
+  });
+
+  it('writes the usage of deliveries close together in one UPDATE, shortly after, without being asked', async () => {
+    const watched = watchedPool();
+    const dir = new DatabaseMailboxDirectory(watched.client, { ttlMs: 60_000, usageWriteDelayMs: 100 });
+    const [bob, carol] = [await usedInDb('bob@pec.beta.test'), await usedInDb('carol@pec.beta.test')];
+    await dir.find('bob@pec.beta.test');
+    for (let i = 0; i < 30; i++) await dir.recordDelivery(i % 3 ? 'bob@pec.beta.test' : 'carol@pec.beta.test', 100);
+    // recordDelivery does not wait for the database; the remembered count is already right
+    assert.equal(usageUpdates(watched.statements), 0);
+    assert.equal((await dir.find('bob@pec.beta.test'))?.usedBytes, bob + 2000);
+    // an address read for the first time now counts what is not written yet
+    assert.equal((await dir.find('carol@pec.beta.test'))?.usedBytes, carol + 1000);
+    for (let i = 0; i < 50 && (await usedInDb('carol@pec.beta.test')) === carol; i++) await sleep(20);
+    assert.equal(await usedInDb('bob@pec.beta.test'), bob + 2000);
+    assert.equal(await usedInDb('carol@pec.beta.test'), carol + 1000);
+    assert.equal(usageUpdates(watched.statements), 1, 'one statement for both addresses, 30 deliveries');
+    assert.equal((await dir.find('carol@pec.beta.test'))?.usedBytes, carol + 1000, 'counted once');
+    await dir.close();
+  });
+
+  it('keeps the bytes of a failed usage write for the next one, and writes them on close', async () => {
+    const watched = watchedPool();
+    const errors: string[] = [];
+    const dir = new DatabaseMailboxDirectory(watched.client, {
+      ttlMs: 60_000,
+      usageWriteDelayMs: 60_000,
+      onUsageWriteError: (err) => errors.push(err.message),
+    });
+    const before = await usedInDb('bob@pec.beta.test');
+    await dir.recordDelivery('bob@pec.beta.test', 40);
+    watched.failNext(1);
+    await assert.rejects(dir.writeUsage(), /connection refused \(test\)/);
+    assert.equal(await usedInDb('bob@pec.beta.test'), before);
+    await dir.recordDelivery('bob@pec.beta.test', 2);
+    await dir.close();
+    assert.equal(await usedInDb('bob@pec.beta.test'), before + 42);
+    assert.equal(usageUpdates(watched.statements), 2);
+    await dir.close();
+    assert.equal(usageUpdates(watched.statements), 2, 'nothing left to write');
+    assert.deepEqual(errors, []);
+  });
+
+  it('reports a failed write made by itself, and writes the bytes with the next one', async () => {
+    const watched = watchedPool();
+    const errors: string[] = [];
+    const dir = new DatabaseMailboxDirectory(watched.client, {
+      ttlMs: 60_000,
+      usageWriteDelayMs: 30,
+      onUsageWriteError: (err) => errors.push(err.message),
+    });
+    const before = await usedInDb('bob@pec.beta.test');
+    watched.failNext(1);
+    await dir.recordDelivery('bob@pec.beta.test', 7);
+    for (let i = 0; i < 100 && (await usedInDb('bob@pec.beta.test')) === before; i++) await sleep(20);
+    assert.deepEqual(errors, ['connection refused (test)']);
+    assert.equal(await usedInDb('bob@pec.beta.test'), before + 7, 'written by the retry');
+    await dir.close();
   });
 
   it('counts a delivery that lands while the first read is under way', async () => {
@@ -65,6 +142,8 @@ describe('DatabaseMailboxDirectory', () => {
       dir.recordDelivery('carol@pec.beta.test', 50),
     ]);
     assert.ok(found);
+    assert.equal((await dir.find('carol@pec.beta.test'))?.usedBytes, before + 50);
+    await dir.close();
     assert.equal((await dir.find('carol@pec.beta.test'))?.usedBytes, before + 50);
   });
 
@@ -96,11 +175,13 @@ describe('DatabaseMailboxDirectory', () => {
         dir.recordDelivery(i % 2 ? 'bob@pec.beta.test' : 'Carol@pec.beta.test', 10 + i),
       ),
     );
+    await dir.writeUsage();
     assert.equal(await usedInDb('bob@pec.beta.test'), bob + 10 * 10 + 100);
     assert.equal(await usedInDb('carol@pec.beta.test'), carol + 10 * 10 + 90);
     assert.equal((await dir.find('bob@pec.beta.test'))?.usedBytes, bob + 200);
     // an address with no mailbox is remembered as such
     await dir.recordDelivery('nobody@pec.beta.test', 5);
+    await dir.writeUsage();
     assert.equal(await dir.find('nobody@pec.beta.test'), null);
   });
 

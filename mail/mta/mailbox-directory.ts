@@ -11,10 +11,16 @@
  * the MTA within that TTL, i.e. within seconds. Usage counted here stays in step with the cache; a
  * delivery by another MTA node shows within the TTL (the quota may be overrun by what the other
  * nodes store meanwhile; Dovecot's own quota covers that case under LMTP).
+ *
+ * Usage reaches the database a moment later (default 250 ms), every address's bytes of that moment
+ * in one UPDATE. Under load a delivery's own UPDATE was about one SQL statement per exchanged message
+ * on each side, a tenth of them all, for a counter: the Maildir is the record, the counter only
+ * spares a scan at each quota check. Written at once, and awaited, it also held every inbound SMTP
+ * answer. What a crash loses is at most that moment's bytes of the counter (the mail itself is on
+ * disk before anything is answered), so a box may later take that much beyond its quota.
  */
 import type { PrismaClient } from '@/lib/db/client';
 import { rowsOf, sql, sqlClientOf, type SqlClient } from '@/lib/db/sql';
-import { NaturalBatch } from './natural-batch';
 import type { LocalMailbox, MailboxDirectory } from './reception';
 import type { MailboxCredentials } from './submission';
 
@@ -36,20 +42,36 @@ interface CachedMailbox {
 /** Bounds memory when many distinct addresses are asked for (RCPT probes for unknown ones). */
 const maxCachedAddresses = 10_000;
 
+export interface MailboxDirectoryOptions {
+  /** How long a mailbox row is remembered (ms). */
+  ttlMs?: number;
+  /** How long delivered bytes wait to be written to `used_bytes` with those of other deliveries (ms). */
+  usageWriteDelayMs?: number;
+  /** A failed usage write (the bytes are kept and written with the next one). */
+  onUsageWriteError?: (err: Error) => void;
+}
+
 export class DatabaseMailboxDirectory implements MailboxDirectory {
   private readonly cache = new Map<string, CachedMailbox>();
   /** Concurrent misses for one address share one query. */
   private readonly reading = new Map<string, Promise<LocalMailbox | null>>();
   private readonly ttlMs: number;
   private readonly db: SqlClient;
-  /** usage added by deliveries meanwhile goes in one UPDATE; each caller gets its address's new total */
-  private readonly usage = new NaturalBatch<{ key: string; bytes: number }, number | null>((items) =>
-    this.addUsage(items),
-  );
+  private readonly usageWriteDelayMs: number;
+  private readonly onUsageWriteError: (err: Error) => void;
+  /** Bytes delivered and not yet sent to the database, per address. */
+  private unwritten = new Map<string, number>();
+  private usageTimer: NodeJS.Timeout | undefined;
+  /** The usage UPDATE under way: one at a time, so the counts it returns are in order. */
+  private usageWrite: Promise<void> | undefined;
 
-  constructor(db: SqlClient | PrismaClient, options: { ttlMs?: number } = {}) {
+  constructor(db: SqlClient | PrismaClient, options: MailboxDirectoryOptions = {}) {
     this.db = sqlClientOf(db);
     this.ttlMs = options.ttlMs ?? 1500;
+    this.usageWriteDelayMs = options.usageWriteDelayMs ?? 250;
+    this.onUsageWriteError =
+      options.onUsageWriteError ??
+      ((err) => console.error(`mailbox usage not written yet (kept for the next write): ${err.message}`));
   }
 
   /** The access point's login check: read afresh every time (status, expiry, password). */
@@ -86,23 +108,55 @@ export class DatabaseMailboxDirectory implements MailboxDirectory {
     return mailbox && { ...mailbox };
   }
 
+  /**
+   * Counts a stored message at once in the remembered usage, and in the database with the next usage
+   * write (class comment). Resolves without waiting for that write.
+   */
   async recordDelivery(address: string, bytes: number): Promise<void> {
     const key = address.toLowerCase();
     // A fresh "no such mailbox" (our service address, usually): nothing to count.
     const cached = this.fresh(key);
     if (cached && !cached.mailbox) return;
-    const used = await this.usage.submit({ key, bytes });
-    // a read that started before this update may land after it: let it, then put the count right
-    await this.reading.get(key)?.catch(() => undefined);
-    const entry = this.cache.get(key);
-    if (used === null) this.remember(key, null);
-    else if (entry?.mailbox) entry.mailbox.usedBytes = Math.max(entry.mailbox.usedBytes ?? 0, used);
+    if (cached?.mailbox) cached.mailbox.usedBytes = (cached.mailbox.usedBytes ?? 0) + bytes;
+    this.unwritten.set(key, (this.unwritten.get(key) ?? 0) + bytes);
+    this.usageTimer ??= setTimeout(() => {
+      this.usageTimer = undefined;
+      this.writeUsage().catch(this.onUsageWriteError);
+    }, this.usageWriteDelayMs);
   }
 
-  private async addUsage(items: { key: string; bytes: number }[]): Promise<(number | null)[]> {
-    // one row per address (an UPDATE … FROM meets each target row once)
-    const added = new Map<string, number>();
-    for (const i of items) added.set(i.key, (added.get(i.key) ?? 0) + i.bytes);
+  /**
+   * Writes every counted byte to the database now (after the write under way, if any). On failure
+   * the bytes stay counted for the next write, and the error is thrown.
+   */
+  async writeUsage(): Promise<void> {
+    while (this.usageWrite) await this.usageWrite.catch(() => undefined);
+    clearTimeout(this.usageTimer);
+    this.usageTimer = undefined;
+    if (this.unwritten.size === 0) return;
+    const batch = this.unwritten;
+    this.unwritten = new Map();
+    this.usageWrite = this.addUsage(batch)
+      .catch((err: Error) => {
+        for (const [key, bytes] of batch) this.unwritten.set(key, (this.unwritten.get(key) ?? 0) + bytes);
+        this.usageTimer ??= setTimeout(() => {
+          this.usageTimer = undefined;
+          this.writeUsage().catch(this.onUsageWriteError);
+        }, this.usageWriteDelayMs);
+        throw err;
+      })
+      .finally(() => {
+        this.usageWrite = undefined;
+      });
+    await this.usageWrite;
+  }
+
+  /** Writes what is still counted; for shutdown. */
+  async close(): Promise<void> {
+    await this.writeUsage();
+  }
+
+  private async addUsage(added: Map<string, number>): Promise<void> {
     const rows = await rowsOf<{ address: string; used_bytes: string | bigint }>(
       this.db,
       sql`
@@ -111,8 +165,17 @@ export class DatabaseMailboxDirectory implements MailboxDirectory {
       WHERE m.address = x.address
       RETURNING m.address, m.used_bytes`,
     );
-    const used = new Map(rows.map((r) => [r.address, Number(r.used_bytes)]));
-    return items.map((i) => used.get(i.key) ?? null);
+    const totals = new Map(rows.map((r) => [r.address, Number(r.used_bytes)]));
+    for (const key of added.keys()) {
+      const total = totals.get(key);
+      // A read that started before this write may land after it: let it, then put the count right.
+      await this.reading.get(key)?.catch(() => undefined);
+      const entry = this.cache.get(key);
+      if (total === undefined) this.remember(key, null);
+      else if (entry?.mailbox)
+        // the database's total now includes other nodes' deliveries; ours since are not in it yet
+        entry.mailbox.usedBytes = Math.max(entry.mailbox.usedBytes ?? 0, total + (this.unwritten.get(key) ?? 0));
+    }
   }
 
   private fresh(key: string): CachedMailbox | undefined {
@@ -141,7 +204,8 @@ export class DatabaseMailboxDirectory implements MailboxDirectory {
           status: m.status,
           expiresAt: m.expires_at,
           quotaBytes: Number(m.quota_bytes),
-          usedBytes: Number(m.used_bytes),
+          // bytes this node counted and has not written yet are not in the row
+          usedBytes: Number(m.used_bytes) + (this.unwritten.get(key) ?? 0),
           ordinaryMail: m.ordinary_mail_policy === 'REFUSE' ? 'refuse' : 'anomalia',
         }
       : null;

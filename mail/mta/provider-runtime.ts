@@ -230,6 +230,7 @@ export async function createMtaRuntime(
       await spool.stop();
       await relay.close();
       await store.close?.();
+      await mailboxes.close().catch((err: Error) => console.error(`mailbox usage not written at shutdown: ${err.message}`));
       await sql.end();
     },
   };
