@@ -40,6 +40,17 @@ function watchedPool() {
   };
   return { client, statements, failNext: (n: number) => (failing = n) };
 }
+/** A directory over watchedPool(), writing usage after `usageWriteDelayMs`, its write errors kept. */
+function directoryOverWatchedPool(usageWriteDelayMs: number) {
+  const watched = watchedPool();
+  const errors: string[] = [];
+  const dir = new DatabaseMailboxDirectory(watched.client, {
+    ttlMs: 60_000,
+    usageWriteDelayMs,
+    onUsageWriteError: (err) => errors.push(err.message),
+  });
+  return { dir, watched, errors };
+}
 const usageUpdates = (statements: string[]) => statements.filter((t) => t.includes('SET used_bytes')).length;
 const usedInDb = async (address: string) =>
   Number(
@@ -96,13 +107,7 @@ describe('DatabaseMailboxDirectory', () => {
   });
 
   it('keeps the bytes of a failed usage write for the next one, and writes them on close', async () => {
-    const watched = watchedPool();
-    const errors: string[] = [];
-    const dir = new DatabaseMailboxDirectory(watched.client, {
-      ttlMs: 60_000,
-      usageWriteDelayMs: 60_000,
-      onUsageWriteError: (err) => errors.push(err.message),
-    });
+    const { dir, watched, errors } = directoryOverWatchedPool(60_000);
     const before = await usedInDb('bob@pec.beta.test');
     await dir.recordDelivery('bob@pec.beta.test', 40);
     watched.failNext(1);
@@ -118,13 +123,7 @@ describe('DatabaseMailboxDirectory', () => {
   });
 
   it('reports a failed write made by itself, and writes the bytes with the next one', async () => {
-    const watched = watchedPool();
-    const errors: string[] = [];
-    const dir = new DatabaseMailboxDirectory(watched.client, {
-      ttlMs: 60_000,
-      usageWriteDelayMs: 30,
-      onUsageWriteError: (err) => errors.push(err.message),
-    });
+    const { dir, watched, errors } = directoryOverWatchedPool(30);
     const before = await usedInDb('bob@pec.beta.test');
     watched.failNext(1);
     await dir.recordDelivery('bob@pec.beta.test', 7);
