@@ -266,3 +266,17 @@ test('certificates, audit trail, transmission log and settings accept their data
     enabled: false,
   });
 });
+
+test('the log index reference of a message is inlined into the queries that compute it', async () => {
+  const refs = await db.prisma.$queryRaw<{ a: string | null; b: string | null; c: string | null }[]>`
+    SELECT log_index.message_ref('<m1@client.example>') AS a, log_index.message_ref('opec.1@pec.example') AS b,
+           log_index.message_ref(NULL) AS c`;
+  assert.deepEqual(refs[0], { a: 'm1@client.example', b: 'opec.1@pec.example', c: null });
+  // Not inlined, the log trigger's two calls were parsed and planned again on every INSERT.
+  const plan = await db.prisma.$queryRawUnsafe<{ 'QUERY PLAN': string }[]>(
+    'EXPLAIN (VERBOSE) SELECT log_index.message_ref(original_message_id) FROM transmission_log',
+  );
+  const text = plan.map((r) => r['QUERY PLAN']).join('\n');
+  assert.match(text, /CASE WHEN \(.*original_message_id ~~ '<%>'::text\)/);
+  assert.doesNotMatch(text, /message_ref\(/);
+});
