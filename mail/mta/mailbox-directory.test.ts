@@ -133,6 +133,18 @@ describe('DatabaseMailboxDirectory', () => {
     await dir.close();
   });
 
+  it('tries once at close, and leaves no retry behind a failed last write', async () => {
+    const { dir, watched, errors } = directoryOverWatchedPool(30);
+    const before = await usedInDb('bob@pec.beta.test');
+    await dir.recordDelivery('bob@pec.beta.test', 5);
+    watched.failNext(1);
+    await assert.rejects(dir.close(), /connection refused \(test\)/);
+    await sleep(150);
+    assert.equal(usageUpdates(watched.statements), 1);
+    assert.equal(await usedInDb('bob@pec.beta.test'), before);
+    assert.deepEqual(errors, []);
+  });
+
   it('counts a delivery that lands while the first read is under way', async () => {
     const dir = new DatabaseMailboxDirectory(pool, { ttlMs: 60_000 });
     const before = await usedInDb('carol@pec.beta.test');

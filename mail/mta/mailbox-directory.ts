@@ -64,6 +64,8 @@ export class DatabaseMailboxDirectory implements MailboxDirectory {
   private usageTimer: NodeJS.Timeout | undefined;
   /** The usage UPDATE under way: one at a time, so the counts it returns are in order. */
   private usageWrite: Promise<void> | undefined;
+  /** Shut down: later deliveries are still counted, but written only by an explicit writeUsage(). */
+  private closed = false;
 
   constructor(db: SqlClient | PrismaClient, options: MailboxDirectoryOptions = {}) {
     this.db = sqlClientOf(db);
@@ -119,6 +121,11 @@ export class DatabaseMailboxDirectory implements MailboxDirectory {
     if (cached && !cached.mailbox) return;
     if (cached?.mailbox) cached.mailbox.usedBytes = (cached.mailbox.usedBytes ?? 0) + bytes;
     this.unwritten.set(key, (this.unwritten.get(key) ?? 0) + bytes);
+    this.scheduleUsageWrite();
+  }
+
+  private scheduleUsageWrite(): void {
+    if (this.closed) return;
     this.usageTimer ??= setTimeout(() => {
       this.usageTimer = undefined;
       this.writeUsage().catch(this.onUsageWriteError);
@@ -139,10 +146,7 @@ export class DatabaseMailboxDirectory implements MailboxDirectory {
     this.usageWrite = this.addUsage(batch)
       .catch((err: Error) => {
         for (const [key, bytes] of batch) this.unwritten.set(key, (this.unwritten.get(key) ?? 0) + bytes);
-        this.usageTimer ??= setTimeout(() => {
-          this.usageTimer = undefined;
-          this.writeUsage().catch(this.onUsageWriteError);
-        }, this.usageWriteDelayMs);
+        this.scheduleUsageWrite();
         throw err;
       })
       .finally(() => {
@@ -151,8 +155,9 @@ export class DatabaseMailboxDirectory implements MailboxDirectory {
     await this.usageWrite;
   }
 
-  /** Writes what is still counted; for shutdown. */
+  /** Writes what is still counted, once and without retrying later: for shutdown. */
   async close(): Promise<void> {
+    this.closed = true;
     await this.writeUsage();
   }
 
