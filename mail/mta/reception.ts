@@ -52,7 +52,10 @@ export interface LocalMailbox {
 
 export interface MailboxDirectory {
   find(address: string): Promise<LocalMailbox | null>;
-  /** Called after a successful store, so usage can be kept without rescanning. */
+  /**
+   * Called after a successful store, so usage can be kept without rescanning. May resolve before the
+   * count reaches the database (DatabaseMailboxDirectory writes it moments later).
+   */
   recordDelivery?(address: string, bytes: number): Promise<void>;
 }
 
@@ -258,7 +261,8 @@ export class ReceptionPoint {
   }): Promise<ReceptionResult> {
     const { ctx, facts, base, sender, recipients, raw, report, scan, provider, result, pending, retried } = input;
     // Log rows and quota counters depend on nothing that follows: they run alongside the spooling and
-    // delivery below and are all awaited before we return (and so before the 250). Everything below
+    // delivery below and are all awaited before we return (and so before the 250; the database
+    // directory answers for usage once it has counted it, and writes the row later). Everything below
     // may run twice for a recipient (B killed before `settleInbound` committed, the busta retried):
     // receipts are spooled under a key of (identificativo, recipient) and log rows are `once`, so a
     // retry completes what the crash interrupted and repeats nothing.
