@@ -73,7 +73,12 @@ async function composeMessages(prefix: string, n: number): Promise<ComposedMessa
   const raw: Buffer[] = [];
   for (const subject of subjects)
     raw.push(
-      await new MailComposer({ from: 'alice@pec.alfa.test', to: 'bob@pec.beta.test', subject, text: 'x'.repeat(2000) })
+      await new MailComposer({
+        from: 'alice@pec.alfa.test',
+        to: 'bob@pec.beta.test',
+        subject,
+        text: 'x'.repeat(2000),
+      })
         .compile()
         .build(),
     );
@@ -162,6 +167,9 @@ interface ProviderCost {
   cpuMsPerMessage: number;
   systemMsPerMessage: number;
   statementsPerMessage: number;
+  /** transactions rolled back / deadlocks detected during the measured part */
+  rollbacks: number;
+  deadlocks: number;
 }
 
 /**
@@ -181,7 +189,13 @@ async function stageLatencies(
     const id = /^Message-ID:\s*<?([^>\r\n]+)>?/im.exec(raw.toString('latin1'))?.[1];
     if (id) index.set(id, i);
   });
-  const rows: { provider: string; event_type: string; identificativo: string | null; original_message_id: string | null; at: Date }[] = [];
+  const rows: {
+    provider: string;
+    event_type: string;
+    identificativo: string | null;
+    original_message_id: string | null;
+    at: Date;
+  }[] = [];
   for (const [k, p] of Object.entries(net.providers))
     for (const r of await p.db.prisma.$queryRawUnsafe<Omit<(typeof rows)[number], 'provider'>[]>(
       `SELECT event_type, identificativo, original_message_id, occurred_at AS at FROM transmission_log WHERE occurred_at >= $1`,
@@ -206,7 +220,10 @@ async function stageLatencies(
     list.push(r.at.getTime() - submittedAt[i]);
     delays.set(event, list);
   }
-  delays.set('consegna in the sender\'s Maildir', consegnaAt.map((at, i) => Math.round(at - submittedAt[i])));
+  delays.set(
+    "consegna in the sender's Maildir",
+    consegnaAt.map((at, i) => Math.round(at - submittedAt[i])),
+  );
   return [...delays]
     .map(([event, list]) => ({ event, p50: percentile(list, 50), p95: percentile(list, 95) }))
     .sort((a, b) => a.p50 - b.p50);
@@ -254,15 +271,18 @@ async function pecExchange(tmp: string): Promise<{
       auth: { user: 'alice@pec.alfa.test', pass: password },
     });
     // What each provider spends per message: MTA CPU and committed SQL transactions (statements
-    // outside a transaction count one each), measured from here to the last consegna.
-    const xacts = async (p: (typeof net.providers)[string]) =>
-      Number(
-        (
-          await p.db.prisma.$queryRaw<
-            { n: bigint }[]
-          >`SELECT xact_commit AS n FROM pg_stat_database WHERE datname = current_database()`
-        )[0].n,
-      );
+    // outside a transaction count one each), measured from here to the last consegna; and the
+    // transactions rolled back and deadlocks (each one a statement retried, a deadlock after 1 s).
+    const xacts = async (p: (typeof net.providers)[string]) => {
+      const [row] = await p.db.prisma.$queryRaw<{ commits: bigint; rollbacks: bigint; deadlocks: bigint }[]>`
+        SELECT xact_commit AS commits, xact_rollback AS rollbacks, deadlocks
+        FROM pg_stat_database WHERE datname = current_database()`;
+      return {
+        commits: Number(row.commits),
+        rollbacks: Number(row.rollbacks),
+        deadlocks: Number(row.deadlocks),
+      };
+    };
     // consegne land in alice's Maildir: their file time is the arrival time.
     const dir = path.join(maildirPath(A.maildirRoot, 'alice@pec.alfa.test'), 'new');
     // Each file is read once (the folder only grows): polling must not eat the CPU it measures.
@@ -337,7 +357,11 @@ async function pecExchange(tmp: string): Promise<{
     for (const [k, p] of Object.entries(net.providers)) {
       cost[k] = {
         ...cpuPerMessage(before[k].cpu, cpuSeconds(p.haraka.child.pid)),
-        statementsPerMessage: ((await xacts(p)) - before[k].xacts) / count,
+        ...(await xacts(p).then((after) => ({
+          statementsPerMessage: (after.commits - before[k].xacts.commits) / count,
+          rollbacks: after.rollbacks - before[k].xacts.rollbacks,
+          deadlocks: after.deadlocks - before[k].xacts.deadlocks,
+        }))),
       };
     }
     const statements: Record<string, StatementCost[]> = {};
@@ -397,7 +421,7 @@ async function main(): Promise<void> {
     );
     for (const [k, c] of Object.entries(pec.cost)) {
       console.log(
-        `provider ${k}: MTA CPU ${c.cpuMsPerMessage.toFixed(1)} ms per message (system ${c.systemMsPerMessage.toFixed(1)}), ${c.statementsPerMessage.toFixed(1)} SQL transactions per message`,
+        `provider ${k}: MTA CPU ${c.cpuMsPerMessage.toFixed(1)} ms per message (system ${c.systemMsPerMessage.toFixed(1)}), ${c.statementsPerMessage.toFixed(1)} SQL transactions per message (${c.rollbacks} rolled back, ${c.deadlocks} deadlocks)`,
       );
     }
     console.log(
