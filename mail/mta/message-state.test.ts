@@ -12,9 +12,7 @@ import type pg from 'pg';
 import { createSqlPool } from '@/lib/db/sql';
 import { startTestDatabase, type TestDatabase } from '@/lib/db/testing';
 import { newPecMessageId } from '@/mail/pec';
-import type { SqlClient, SqlQuery } from '@/lib/db/sql';
-import { InboundBusyError, MessageStateStore, type SubmissionRecord } from './message-state';
-import type { TransmissionEvent } from './transmission-log';
+import { InboundBusyError, MessageStateStore } from './message-state';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'pec-state-'));
 let db: TestDatabase;
@@ -39,14 +37,8 @@ after(async () => {
 let n = 0;
 async function submitted(
   identificativo = newPecMessageId(new Date(), { domain: 'pec.alfa.test', node: `n${++n}` }),
-  into: MessageStateStore = store,
-  events: TransmissionEvent[] = [],
 ): Promise<string> {
-  await into.recordSubmission(submission(identificativo), events);
-  return identificativo;
-}
-function submission(identificativo: string): SubmissionRecord {
-  return {
+  await store.recordSubmission({
     identificativo,
     originalMessageId: `<s${n}@client.alfa.test>`,
     sender: 'alice@pec.alfa.test',
@@ -60,7 +52,8 @@ function submission(identificativo: string): SubmissionRecord {
     ],
     original: Buffer.from(`Subject: ${n}\r\n\r\nx\r\n`),
     acceptedAt: new Date(),
-  };
+  });
+  return identificativo;
 }
 
 const messageState = async (identificativo: string) =>
@@ -253,7 +246,7 @@ describe('MessageStateStore', () => {
     assert.equal(carol.failureReason, '5.2.2 casella piena');
   });
 
-  it("claims a busta's recipients for one attempt: one retried meanwhile waits, a failed one releases them", async () => {
+  it('claims a busta\'s recipients for one attempt: one retried meanwhile waits, a failed one releases them', async () => {
     const busta = (k: string) => ({
       identificativo: `opec.claim.${k}@pec.alfa.test`,
       originalMessageId: `<claim${k}@client.alfa.test>`,
@@ -273,8 +266,7 @@ describe('MessageStateStore', () => {
     // the same busta twice at once, new (both insert its rows) and known (both claim them)
     for (const k of ['new', 'known']) {
       const input = busta(k);
-      if (k === 'known')
-        await store.releaseInbound(input.identificativo, (await store.beginInbound(input)).claim);
+      if (k === 'known') await store.releaseInbound(input.identificativo, (await store.beginInbound(input)).claim);
       const attempts = await Promise.allSettled([store.beginInbound(input), store.beginInbound(input)]);
       const won = attempts.filter((a) => a.status === 'fulfilled');
       const lost = attempts.filter((a) => a.status === 'rejected');
@@ -282,11 +274,7 @@ describe('MessageStateStore', () => {
       assert.ok(lost[0].reason instanceof InboundBusyError, `${k}: ${lost[0].reason}`);
       const winner = won[0].value;
       assert.deepEqual(winner.newlyReceived, k === 'new' ? input.recipients : []);
-      assert.deepEqual(
-        await claims(input.identificativo),
-        [winner.claim, winner.claim],
-        'the loser took nothing',
-      );
+      assert.deepEqual(await claims(input.identificativo), [winner.claim, winner.claim], 'the loser took nothing');
       // while it runs, a third attempt waits too
       await assert.rejects(store.beginInbound(input), InboundBusyError);
       // it settles bob and fails before carol: the next attempt gets carol alone
@@ -299,11 +287,7 @@ describe('MessageStateStore', () => {
   });
 
   it('holds a claim against another node until its lease ends, and hands it to its own node restarted', async () => {
-    const options = {
-      preavvisoSeconds: 3600,
-      mancataConsegnaSeconds: 7200,
-      archiveDir: path.join(tmp, 'originals'),
-    };
+    const options = { preavvisoSeconds: 3600, mancataConsegnaSeconds: 7200, archiveDir: path.join(tmp, 'originals') };
     const input = {
       identificativo: 'opec.lease@pec.alfa.test',
       originalMessageId: '<lease@client.alfa.test>',
@@ -345,19 +329,14 @@ describe('MessageStateStore', () => {
 describe('MessageStateStore.pruneArchivedOriginals', () => {
   it('deletes the originals of settled messages older than two days, and nothing else', async () => {
     const archiveOf = async (identificativo: string) =>
-      (await db.prisma.pecMessage.findFirstOrThrow({ where: { identificativo, direction: 'OUTBOUND' } }))
-        .spoolPath;
+      (await db.prisma.pecMessage.findFirstOrThrow({ where: { identificativo, direction: 'OUTBOUND' } })).spoolPath;
     const settled = await submitted();
     await store.applyReceipt('avvenuta-consegna', settled, ['bob@pec.beta.test', 'carol@pec.beta.test']);
     const open = await submitted();
     await store.applyReceipt('avvenuta-consegna', open, ['bob@pec.beta.test']);
     // another node's archive folder: not ours to delete
     const otherDir = path.join(tmp, 'originals-other-node');
-    const other = new MessageStateStore(pool, {
-      preavvisoSeconds: 3600,
-      mancataConsegnaSeconds: 7200,
-      archiveDir: otherDir,
-    });
+    const other = new MessageStateStore(pool, { preavvisoSeconds: 3600, mancataConsegnaSeconds: 7200, archiveDir: otherDir });
     const elsewhere = newPecMessageId(new Date(), { domain: 'pec.alfa.test', node: 'other' });
     await other.recordSubmission({
       identificativo: elsewhere,
@@ -391,245 +370,5 @@ describe('MessageStateStore.pruneArchivedOriginals', () => {
     rmSync(files[2]!);
     assert.equal(await other.pruneArchivedOriginals(new Date(Date.now() + 49 * 3600_000)), 1);
     assert.equal(await archiveOf(elsewhere), null);
-  });
-});
-
-/** A store writing its log rows itself (inlineLog) over a client that lists the statements it runs. */
-function inlineLogStore() {
-  const statements: string[] = [];
-  const client: SqlClient = {
-    query<R extends object>(q: SqlQuery) {
-      statements.push(q.text);
-      return pool.query<R>(q);
-    },
-  };
-  const written: TransmissionEvent[] = [];
-  const inline = new MessageStateStore(client, {
-    preavvisoSeconds: 3600,
-    mancataConsegnaSeconds: 7200,
-    archiveDir: path.join(tmp, 'originals'),
-    inlineLog: { onWritten: (e) => written.push(e) },
-  });
-  return { inline, statements, written };
-}
-const logRows = async (identificativo: string) =>
-  (await db.prisma.transmissionLog.findMany({ where: { identificativo }, orderBy: { id: 'asc' } })).map(
-    (r) => `${r.eventType} ${r.recipient ?? ''} ${r.outcome}`,
-  );
-
-describe('MessageStateStore writing the log rows of its changes (inlineLog)', () => {
-  it('records a submission and its log rows in one statement: both or neither', async () => {
-    const { inline, statements, written } = inlineLogStore();
-    const id = newPecMessageId(new Date(), { domain: 'pec.alfa.test', node: `n${++n}` });
-    const events = (attempt: string): TransmissionEvent[] => [
-      {
-        type: 'SUBMISSION',
-        identificativo: id,
-        recipient: 'bob@pec.beta.test',
-        outcome: 'OK',
-        details: { attempt },
-      },
-      {
-        type: 'ACCETTAZIONE',
-        identificativo: id,
-        recipient: 'alice@pec.alfa.test',
-        outcome: 'OK',
-        details: { attempt },
-      },
-    ];
-    await submitted(id, inline, events('first'));
-    assert.equal(statements.length, 1, 'state and log in one statement');
-    assert.match(statements[0], /INSERT INTO transmission_log /);
-    assert.match(statements[0], /INSERT INTO pec_recipients/);
-    assert.equal(await messageState(id), 'ACCEPTED');
-    assert.deepEqual(await logRows(id), [
-      'SUBMISSION bob@pec.beta.test OK',
-      'ACCETTAZIONE alice@pec.alfa.test OK',
-    ]);
-    assert.deepEqual(
-      written.map((e) => e.type),
-      ['SUBMISSION', 'ACCETTAZIONE'],
-      'counted as written',
-    );
-
-    // the same identificativo again: the state refuses it, and its log rows are not written either
-    await assert.rejects(submitted(id, inline, events('second')));
-    const rows = await db.prisma.transmissionLog.findMany({ where: { identificativo: id } });
-    assert.deepEqual(
-      rows.map((r) => (r.details as { attempt: string }).attempt),
-      ['first', 'first'],
-    );
-    assert.equal(written.length, 2);
-  });
-
-  it('settles inbound recipients with their once rows: a settlement repeated writes no row twice', async () => {
-    const { inline, statements, written } = inlineLogStore();
-    const id = `opec.inline.${++n}@pec.alfa.test`;
-    await inline.beginInbound({
-      identificativo: id,
-      originalMessageId: '<inline@client.alfa.test>',
-      sender: 'alice@pec.alfa.test',
-      subject: 'Inline',
-      counterpartProvider: 'Alfa PEC S.p.A.',
-      sizeBytes: 10,
-      recipients: ['bob@pec.beta.test', 'carol@pec.beta.test'],
-    });
-    const once = (type: TransmissionEvent['type'], recipient: string): TransmissionEvent => ({
-      type,
-      identificativo: id,
-      recipient,
-      outcome: type === 'MANCATA_CONSEGNA_SENT' ? 'ERROR' : 'OK',
-      once: true,
-    });
-    const presa = once('PRESA_IN_CARICO_SENT', 'bob@pec.beta.test,carol@pec.beta.test');
-    statements.length = 0;
-    const settleBoth = () =>
-      Promise.all([
-        inline.settleInbound(id, 'bob@pec.beta.test', true, undefined, [
-          once('RECEIVED', 'bob@pec.beta.test'),
-          presa,
-          once('AVVENUTA_CONSEGNA_SENT', 'bob@pec.beta.test'),
-        ]),
-        // the same presa in carico named twice in one batch is still one fact
-        inline.settleInbound(id, 'carol@pec.beta.test', false, '5.2.2 casella piena', [
-          once('RECEIVED', 'carol@pec.beta.test'),
-          presa,
-          once('MANCATA_CONSEGNA_SENT', 'carol@pec.beta.test'),
-        ]),
-      ]);
-    await settleBoth();
-    assert.ok(statements.length <= 2, `at most one statement per batch, got ${statements.length}`);
-    assert.ok(
-      statements.every((t) => /INSERT INTO transmission_log /.test(t) && /UPDATE pec_recipients/.test(t)),
-    );
-    const expected = [
-      'RECEIVED bob@pec.beta.test OK',
-      'PRESA_IN_CARICO_SENT bob@pec.beta.test,carol@pec.beta.test OK',
-      'AVVENUTA_CONSEGNA_SENT bob@pec.beta.test OK',
-      'RECEIVED carol@pec.beta.test OK',
-      'MANCATA_CONSEGNA_SENT carol@pec.beta.test ERROR',
-    ];
-    assert.deepEqual((await logRows(id)).sort(), [...expected].sort());
-    assert.equal(written.length, 5, 'the presa in carico counted once');
-    const states = await db.prisma.pecRecipient.findMany({
-      where: { message: { identificativo: id, direction: 'INBOUND' } },
-      orderBy: { recipient: 'asc' },
-    });
-    assert.deepEqual(
-      states.map((r) => [r.recipient, r.state, r.failureReason]),
-      [
-        ['bob@pec.beta.test', 'DELIVERED', null],
-        ['carol@pec.beta.test', 'FAILED', '5.2.2 casella piena'],
-      ],
-    );
-
-    // a retried busta settling again (B killed after the commit, before its 250): nothing twice
-    await settleBoth();
-    assert.deepEqual((await logRows(id)).sort(), [...expected].sort());
-    assert.equal(written.length, 5);
-  });
-
-  it('marks a busta relayed with its BUSTA_RELAYED rows in one statement', async () => {
-    const { inline, statements, written } = inlineLogStore();
-    const id = await submitted(undefined, inline);
-    statements.length = 0;
-    await inline.markRelayed(id, ['bob@pec.beta.test', 'carol@pec.beta.test'], new Date(), [
-      { type: 'BUSTA_RELAYED', identificativo: id, recipient: 'bob@pec.beta.test', outcome: 'OK' },
-      { type: 'BUSTA_RELAYED', identificativo: id, recipient: 'carol@pec.beta.test', outcome: 'OK' },
-    ]);
-    assert.equal(statements.length, 1);
-    assert.deepEqual(await logRows(id), [
-      'BUSTA_RELAYED bob@pec.beta.test OK',
-      'BUSTA_RELAYED carol@pec.beta.test OK',
-    ]);
-    assert.equal(written.length, 2);
-    const relayed = await db.prisma.pecRecipient.findMany({
-      where: { message: { identificativo: id }, state: 'RELAYED' },
-    });
-    assert.equal(relayed.length, 2);
-  });
-
-  it('applies receipts with their log rows in one statement, a row named twice in a batch included', async () => {
-    const { inline, statements, written } = inlineLogStore();
-    const id = await submitted(undefined, inline);
-    const receipt = (type: TransmissionEvent['type'], recipient: string): TransmissionEvent => ({
-      type,
-      identificativo: id,
-      recipient: 'alice@pec.alfa.test',
-      outcome: 'OK',
-      details: { consegna: recipient },
-    });
-    statements.length = 0;
-    assert.equal(
-      await inline.applyReceipt(
-        'presa-in-carico',
-        id,
-        ['bob@pec.beta.test', 'carol@pec.beta.test'],
-        new Date(),
-        undefined,
-        [receipt('PRESA_IN_CARICO_RECEIVED', 'bob@pec.beta.test,carol@pec.beta.test')],
-      ),
-      2,
-    );
-    assert.equal(statements.length, 1);
-    // bob's consegna and carol's mancata consegna together with carol's duplicate presa: the
-    // duplicate moves nothing but is logged, as every receipt taken is
-    const [bob, carol, again] = await Promise.all([
-      inline.applyReceipt('avvenuta-consegna', id, ['bob@pec.beta.test'], new Date(), undefined, [
-        receipt('AVVENUTA_CONSEGNA_RECEIVED', 'bob@pec.beta.test'),
-      ]),
-      inline.applyReceipt('errore-consegna', id, ['carol@pec.beta.test'], new Date(), '5.1.1 x', [
-        receipt('MANCATA_CONSEGNA_RECEIVED', 'carol@pec.beta.test'),
-      ]),
-      inline.applyReceipt('presa-in-carico', id, ['carol@pec.beta.test'], new Date(), undefined, [
-        receipt('PRESA_IN_CARICO_RECEIVED', 'carol@pec.beta.test'),
-      ]),
-    ]);
-    assert.deepEqual([bob, carol, again], [1, 1, 0]);
-    assert.equal(await messageState(id), 'COMPLETED');
-    assert.deepEqual(
-      (await db.prisma.transmissionLog.findMany({ where: { identificativo: id } }))
-        .map((r) => `${r.eventType} ${(r.details as { consegna: string }).consegna}`)
-        .sort(),
-      [
-        'AVVENUTA_CONSEGNA_RECEIVED bob@pec.beta.test',
-        'MANCATA_CONSEGNA_RECEIVED carol@pec.beta.test',
-        'PRESA_IN_CARICO_RECEIVED bob@pec.beta.test,carol@pec.beta.test',
-        'PRESA_IN_CARICO_RECEIVED carol@pec.beta.test',
-      ],
-    );
-    assert.equal(written.length, 4);
-    // every statement applying receipts wrote their rows (a completion check may follow, log-free)
-    const applying = statements.filter((t) => /UPDATE pec_recipients/.test(t));
-    assert.ok(applying.length >= 2);
-    assert.ok(applying.every((t) => /INSERT INTO transmission_log /.test(t)));
-  });
-
-  it('refuses log events when it does not write the log, rather than losing them', async () => {
-    const id = await submitted();
-    const event: TransmissionEvent = { type: 'BUSTA_RELAYED', identificativo: id, outcome: 'OK' };
-    await assert.rejects(
-      store.markRelayed(id, ['bob@pec.beta.test'], new Date(), [event]),
-      /without inlineLog/,
-    );
-    await assert.rejects(
-      store.settleInbound(id, 'bob@pec.beta.test', true, undefined, [event]),
-      /without inlineLog/,
-    );
-    await assert.rejects(
-      store.applyReceipt('presa-in-carico', id, ['bob@pec.beta.test'], new Date(), undefined, [event]),
-      /without inlineLog/,
-    );
-    const fresh = newPecMessageId(new Date(), { domain: 'pec.alfa.test', node: `n${++n}` });
-    await assert.rejects(store.recordSubmission(submission(fresh), [event]), /without inlineLog/);
-    assert.equal(
-      await db.prisma.pecMessage.findFirst({ where: { identificativo: fresh } }),
-      null,
-      'no half-recorded submission',
-    );
-    assert.equal(store.logsInline, false);
-    assert.equal(inlineLogStore().inline.logsInline, true);
-    assert.deepEqual(await logRows(id), []);
-    assert.equal(await messageState(id), 'ACCEPTED', 'and changes nothing');
   });
 });

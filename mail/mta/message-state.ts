@@ -9,12 +9,10 @@ import { randomUUID } from 'node:crypto';
 import { promises as fs, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { PrismaClient } from '@/lib/db/client';
-import { rowsOf, sql, sqlClientOf, type SqlClient, type SqlQuery } from '@/lib/db/sql';
+import { rowsOf, sql, sqlClientOf, type SqlClient } from '@/lib/db/sql';
 import type { PecRecipient, TipoRicevuta } from '@/mail/pec';
 import { syncWriteMaxBytes } from './file-io';
 import { NaturalBatch } from './natural-batch';
-import type { TransmissionEvent } from './transmission-log';
-import { logRowsCtes } from './transmission-log-db';
 
 export interface SubmissionRecord {
   identificativo: string;
@@ -53,18 +51,13 @@ export interface RelayFailureClaim {
 
 const receiptTypeColumn = { completa: 'COMPLETA', breve: 'BREVE', sintetica: 'SINTETICA' } as const;
 
-/** Log rows a state change writes in its own statement (MessageStateStore's `inlineLog`). */
-interface Logged {
-  events: readonly TransmissionEvent[];
-}
-
-interface Relayed extends Logged {
+interface Relayed {
   identificativo: string;
   recipients: string[];
   at: Date;
 }
 
-type ArchivedSubmission = SubmissionRecord & Logged & { originalPath: string };
+type ArchivedSubmission = SubmissionRecord & { originalPath: string };
 
 type ReceiptKind = 'presa-in-carico' | 'avvenuta-consegna' | 'errore-consegna';
 
@@ -74,7 +67,7 @@ interface ReceiptCheck {
   recipients: string[];
 }
 
-interface ReceiptUpdate extends ReceiptCheck, Logged {
+interface ReceiptUpdate extends ReceiptCheck {
   at: Date;
   reason: string | null;
 }
@@ -85,7 +78,7 @@ interface MovedRecipient {
   completed: boolean;
 }
 
-interface InboundSettlement extends Logged {
+interface InboundSettlement {
   identificativo: string;
   recipient: string;
   delivered: boolean;
@@ -132,9 +125,7 @@ export const inboundClaimLeaseMs = 10 * 60_000;
 export class InboundBusyError extends Error {
   readonly code = 'INBOUND_BUSY';
   constructor(identificativo: string, recipients: string[]) {
-    super(
-      `busta ${identificativo}: ${recipients.join(', ')} being delivered by another transaction, try again later`,
-    );
+    super(`busta ${identificativo}: ${recipients.join(', ')} being delivered by another transaction, try again later`);
   }
 }
 
@@ -182,31 +173,14 @@ export class MessageStateStore {
       node?: string;
       /** How long another node's claim on an inbound recipient holds (default inboundClaimLeaseMs). */
       inboundClaimLeaseMs?: number;
-      /**
-       * Set when the provider's transmission log is this database's `transmission_log`
-       * (DatabaseTransmissionLog): then recordSubmission, markRelayed, applyReceipt and settleInbound take the
-       * log events of their change and write them in the same statement, one transaction instead of
-       * two, and the change and its log rows are on record together or not at all. `onWritten`
-       * sees each row written (the counters countingLog keeps for the log writer).
-       */
-      inlineLog?: { onWritten?: (event: TransmissionEvent) => void };
     },
   ) {
     this.db = sqlClientOf(db);
     this.node = (options.node ?? 'mta').replace(/\s+/g, '_');
   }
 
-  /** Whether the state changes write their log rows themselves (`inlineLog`). */
-  get logsInline(): boolean {
-    return this.options.inlineLog !== undefined;
-  }
-
-  /**
-   * Records an accepted submission; the timers run for certified recipients only (spec §2.7).
-   * `events` (only with `inlineLog`) go to the log in the same statement.
-   */
-  async recordSubmission(s: SubmissionRecord, events: readonly TransmissionEvent[] = []): Promise<void> {
-    this.checkInline(events);
+  /** Records an accepted submission; the timers run for certified recipients only (spec §2.7). */
+  async recordSubmission(s: SubmissionRecord): Promise<void> {
     const originalPath = path.join(
       this.options.archiveDir,
       `${s.identificativo.replace(/[^A-Za-z0-9._@-]/g, '_')}.eml`,
@@ -224,7 +198,7 @@ export class MessageStateStore {
       await this.archiveFolder();
       await write();
     });
-    await this.submissions.submit({ ...s, originalPath, events });
+    await this.submissions.submit({ ...s, originalPath });
   }
 
   /**
@@ -245,10 +219,8 @@ export class MessageStateStore {
         mancataConsegnaDueAt: due(s, this.options.mancataConsegnaSeconds),
       })),
     );
-    await this.runWithLog(
-      batch,
-      sql`
-      s AS (
+    await this.db.query(sql`
+      WITH s AS (
         SELECT * FROM unnest(${batch.map((s) => s.identificativo)}::text[], ${batch.map((s) => s.originalMessageId)}::text[],
                              ${batch.map((s) => s.sender.toLowerCase())}::text[], ${batch.map((s) => s.subject)}::text[],
                              ${batch.map((s) => receiptTypeColumn[s.receiptType])}::"ReceiptType"[],
@@ -263,8 +235,7 @@ export class MessageStateStore {
                (SELECT id FROM mailboxes WHERE address = s.sender), s.spool_path, now(), now()
         FROM s
         RETURNING id, identificativo
-      )`,
-      sql`
+      )
       INSERT INTO pec_recipients (id, message_id, recipient, certified, is_cc, state, preavviso_due_at,
                                   mancata_consegna_due_at, created_at, updated_at)
       SELECT gen_random_uuid(), message.id, r.recipient, r.certified, r.is_cc, 'ACCEPTED',
@@ -275,8 +246,7 @@ export class MessageStateStore {
                   ${recipients.map((r) => r.preavvisoDueAt)}::timestamptz[],
                   ${recipients.map((r) => r.mancataConsegnaDueAt)}::timestamptz[])
              AS r(identificativo, recipient, certified, is_cc, preavviso_due_at, mancata_consegna_due_at)
-      JOIN message ON message.identificativo = r.identificativo`,
-    );
+      JOIN message ON message.identificativo = r.identificativo`);
     return batch.map(() => undefined);
   }
 
@@ -324,39 +294,27 @@ export class MessageStateStore {
     return this.archiveReady;
   }
 
-  /** The busta reached the recipients' provider; `events` as in recordSubmission. */
-  async markRelayed(
-    identificativo: string,
-    recipients: string[],
-    at = new Date(),
-    events: readonly TransmissionEvent[] = [],
-  ): Promise<void> {
-    this.checkInline(events);
-    return this.relayed.submit({ identificativo, recipients, at, events });
+  markRelayed(identificativo: string, recipients: string[], at = new Date()): Promise<void> {
+    return this.relayed.submit({ identificativo, recipients, at });
   }
 
   private async markRelayedBatch(items: Relayed[]): Promise<void[]> {
     const pairs = items.flatMap((i) =>
       i.recipients.map((r) => [i.identificativo, r.toLowerCase(), i.at.toISOString()] as const),
     );
-    await this.runWithLog(
-      items,
-      undefined,
-      sql`
+    await this.db.query(sql`
       UPDATE pec_recipients r SET state = 'RELAYED', relayed_at = x.at, updated_at = now()
       FROM pec_messages m,
            unnest(${pairs.map((p) => p[0])}::text[], ${pairs.map((p) => p[1])}::text[],
                   ${pairs.map((p) => p[2])}::timestamptz[]) AS x(identificativo, recipient, at)
       WHERE m.id = r.message_id AND m.identificativo = x.identificativo AND m.direction = 'OUTBOUND'
-        AND r.recipient = x.recipient AND r.state = 'ACCEPTED'`,
-    );
+        AND r.recipient = x.recipient AND r.state = 'ACCEPTED'`);
     return items.map(() => undefined);
   }
 
   /**
    * Applies a receipt that came back from the recipient's provider. Returns how many recipient rows
-   * changed (0: unknown message, or a duplicate receipt). `events` as in recordSubmission: written
-   * whether or not a row changed.
+   * changed (0: unknown message, or a duplicate receipt).
    */
   async applyReceipt(
     kind: ReceiptKind,
@@ -364,16 +322,13 @@ export class MessageStateStore {
     recipients: string[],
     at = new Date(),
     reason?: string,
-    events: readonly TransmissionEvent[] = [],
   ): Promise<number> {
-    this.checkInline(events);
     const moved = await this.receipts.submit({
       kind,
       identificativo,
       recipients,
       at,
       reason: reason ?? null,
-      events,
     });
     // the recipient row is written with the accettazione (recordSubmission)
     if (kind === 'avvenuta-consegna')
@@ -423,8 +378,10 @@ export class MessageStateStore {
       [...new Set(r.recipients.map((x) => x.toLowerCase()))].map((recipient) => ({ ...r, recipient, n })),
     );
     const column = <T>(f: (r: (typeof rows)[number]) => T) => rows.map(f);
-    const ctes = sql`
-      x AS (
+    return rowsOf<MovedRecipient & { n: number }>(
+      this.db,
+      sql`
+      WITH x AS (
         SELECT * FROM unnest(${column((r) => r.identificativo)}::text[], ${column((r) => r.recipient)}::text[],
                              ${column((r) => r.kind)}::text[], ${column((r) => r.at.toISOString())}::timestamptz[],
                              ${column((r) => r.reason ?? 'errore-consegna')}::text[], ${column((r) => r.n)}::integer[])
@@ -454,25 +411,9 @@ export class MessageStateStore {
               AND r.id NOT IN (SELECT id FROM moved WHERE settles)
           )
         RETURNING m.id
-      )`;
-    const select = sql`SELECT n, created_at, message_id IN (SELECT id FROM completed) AS completed FROM moved`;
-    const events = items.flatMap((i) => i.receipt.events);
-    if (events.length === 0)
-      return rowsOf<MovedRecipient & { n: number }>(this.db, sql`WITH ${ctes} ${select}`);
-    // the log's written ordinals come back as rows of their own (n NULL)
-    const log = logRowsCtes(events);
-    const out = await rowsOf<MovedRecipient & { n: number | null; log_n: string | null }>(
-      this.db,
-      sql`WITH ${log.ctes}, ${ctes}
-      SELECT n, created_at, message_id IN (SELECT id FROM completed) AS completed, NULL::bigint AS log_n FROM moved
-      UNION ALL SELECT NULL, NULL, NULL, n FROM log_kept`,
+      )
+      SELECT n, created_at, message_id IN (SELECT id FROM completed) AS completed FROM moved`,
     );
-    this.countWritten(
-      log,
-      events,
-      out.flatMap((r) => (r.log_n === null ? [] : [{ n: r.log_n }])),
-    );
-    return out.filter((r): r is MovedRecipient & { n: number; log_n: null } => r.n !== null);
   }
 
   /**
@@ -679,23 +620,17 @@ export class MessageStateStore {
         AND r.claim = ${claim}::text`);
   }
 
-  /** An inbound recipient's final state; `events` as in recordSubmission. */
-  async settleInbound(
+  settleInbound(
     identificativo: string,
     recipient: string,
     delivered: boolean,
     reason?: string,
-    events: readonly TransmissionEvent[] = [],
   ): Promise<void> {
-    this.checkInline(events);
-    return this.settled.submit({ identificativo, recipient, delivered, reason: reason ?? null, events });
+    return this.settled.submit({ identificativo, recipient, delivered, reason: reason ?? null });
   }
 
   private async settleInboundBatch(items: InboundSettlement[]): Promise<void[]> {
-    await this.runWithLog(
-      items,
-      undefined,
-      sql`
+    await this.db.query(sql`
       UPDATE pec_recipients r
       SET state = CASE WHEN x.delivered THEN 'DELIVERED' ELSE 'FAILED' END::"RecipientState",
           delivered_at = CASE WHEN x.delivered THEN now() ELSE r.delivered_at END,
@@ -707,44 +642,8 @@ export class MessageStateStore {
                   ${items.map((i) => i.delivered)}::boolean[], ${items.map((i) => i.reason)}::text[])
              AS x(identificativo, recipient, delivered, reason)
       WHERE m.id = r.message_id AND m.identificativo = x.identificativo AND m.direction = 'INBOUND'
-        AND r.recipient = x.recipient`,
-    );
+        AND r.recipient = x.recipient`);
     return items.map(() => undefined);
-  }
-
-  /** Log events need `inlineLog`: without it they would be lost, so asking is a bug. */
-  private checkInline(events: readonly TransmissionEvent[]): void {
-    if (events.length > 0 && !this.options.inlineLog)
-      throw new Error('log events given to a state store without inlineLog: write them to the log instead');
-  }
-
-  /**
-   * One state statement (`ctes`, if any, then `statement`, whose rows are not read) with the log
-   * rows of its items in the same statement: a data-modifying CTE among the log's, so one
-   * transaction commits both.
-   */
-  private async runWithLog(items: readonly Logged[], ctes: SqlQuery | undefined, statement: SqlQuery) {
-    const events = items.flatMap((i) => i.events);
-    if (events.length === 0) {
-      await this.db.query(ctes ? sql`WITH ${ctes} ${statement}` : statement);
-      return;
-    }
-    const log = logRowsCtes(events);
-    const state = ctes ? sql`${log.ctes}, ${ctes},` : sql`${log.ctes},`;
-    const kept = await rowsOf<{ n: string }>(
-      this.db,
-      sql`WITH ${state} state_change AS (${statement}) SELECT n FROM log_kept`,
-    );
-    this.countWritten(log, events, kept);
-  }
-
-  private countWritten(
-    log: ReturnType<typeof logRowsCtes>,
-    events: readonly TransmissionEvent[],
-    kept: { n: string }[],
-  ): void {
-    const onWritten = this.options.inlineLog?.onWritten;
-    if (onWritten) log.written(kept).forEach((written, i) => written && onWritten(events[i]));
   }
 
   // ── Relay failures (mail/mta/relay-failure.ts) ──────────────────────────────────────────────

@@ -27,7 +27,7 @@ import { RelayFailures } from './relay-failure';
 import { Router } from './routing';
 import { OutboundSpool, type SpoolOutcome } from './spool';
 import { DatabaseTransmissionLog } from './transmission-log-db';
-import type { TransmissionEvent, TransmissionLogWriter } from './transmission-log';
+import type { TransmissionLogWriter } from './transmission-log';
 import { ClamdScanner, describeClamdAddress } from './virus-scan';
 import { VirusStore } from './virus-store';
 
@@ -85,8 +85,6 @@ export async function createMtaRuntime(
     onConsegna: (seconds) => mtaCounters().observeReceiptLatency(seconds),
     // This node across restarts: its host and its spool folder (one per node, on local disk).
     node: createHash('sha256').update(`${os.hostname()}\0${path.resolve(config.spoolDir)}`).digest('hex').slice(0, 16),
-    // the log is this database's: state changes write their log rows in their own statement
-    inlineLog: { onWritten: (e) => mtaCounters().countEvent(e.type, e.outcome) },
   });
   const ownInbound = { host: config.mta.host, port: config.mta.inboundPort };
   const mailboxes = new DatabaseMailboxDirectory(sql);
@@ -103,26 +101,25 @@ export async function createMtaRuntime(
     onOutcome: async (o) => {
       options.onOutcome?.(o);
       if (o.entry.label !== 'busta-trasporto' || !o.entry.ref) return;
+      if (o.type === 'delivered') await state.markRelayed(o.entry.ref, o.recipients);
       const final = o.type === 'refused' || o.type === 'expired';
-      const relayedEvents = o.recipients.map((recipient): TransmissionEvent => ({
-        type: 'BUSTA_RELAYED',
-        identificativo: o.entry.ref,
-        sender: o.entry.from,
-        recipient,
-        counterpartProvider:
-          index.byDomain(recipient.slice(recipient.lastIndexOf('@') + 1))?.providerName ?? null,
-        outcome: o.type === 'delivered' ? 'OK' : o.type === 'deferred' ? 'ERROR' : 'REFUSED',
-        details: {
-          outcome: o.type,
-          ...(o.type === 'delivered' ? { response: o.result.response } : { reason: o.reason }),
-        },
-        // one final refusal per recipient, however often it is reported
-        once: final,
-      }));
-      // relayed: the state and its log rows in one statement
-      if (o.type === 'delivered')
-        await state.markRelayed(o.entry.ref, o.recipients, new Date(), relayedEvents);
-      else for (const event of relayedEvents) await log.write(event);
+      for (const recipient of o.recipients) {
+        await log.write({
+          type: 'BUSTA_RELAYED',
+          identificativo: o.entry.ref,
+          sender: o.entry.from,
+          recipient,
+          counterpartProvider:
+            index.byDomain(recipient.slice(recipient.lastIndexOf('@') + 1))?.providerName ?? null,
+          outcome: o.type === 'delivered' ? 'OK' : o.type === 'deferred' ? 'ERROR' : 'REFUSED',
+          details: {
+            outcome: o.type,
+            ...(o.type === 'delivered' ? { response: o.result.response } : { reason: o.reason }),
+          },
+          // one final refusal per recipient, however often it is reported
+          once: final,
+        });
+      }
       // The sender hears of a recipient the busta cannot reach: mancata consegna or DSN (relay-failure.ts).
       if (final)
         await relayFailures.handle(o).catch((err: Error) => {

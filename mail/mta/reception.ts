@@ -260,25 +260,17 @@ export class ReceptionPoint {
     retried: Set<string>;
   }): Promise<ReceptionResult> {
     const { ctx, facts, base, sender, recipients, raw, report, scan, provider, result, pending, retried } = input;
-    // Each recipient's log rows (its RECEIVED, its receipt's, and with the first one the presa in
-    // carico's) go on record with its settled state once its receipt is spooled (settle()). Those
-    // writes and the quota counters run alongside the deliveries below and are all awaited before we
-    // return, so before the 250 (the database directory answers for usage once it has counted it,
-    // and writes the row later). Everything below may run twice for a recipient (B killed before its
-    // settlement committed, the busta retried): receipts are spooled under a key of (identificativo,
-    // recipient) and log rows are `once`, so a retry completes what the crash interrupted and
-    // repeats nothing.
+    // Log rows and quota counters depend on nothing that follows: they run alongside the spooling and
+    // delivery below and are all awaited before we return (and so before the 250; the database
+    // directory answers for usage once it has counted it, and writes the row later). Everything below
+    // may run twice for a recipient (B killed before `settleInbound` committed, the busta retried):
+    // receipts are spooled under a key of (identificativo, recipient) and log rows are `once`, so a
+    // retry completes what the crash interrupted and repeats nothing.
     const records = new PendingWrites();
-    const receivedAt = new Date();
-    const received = (recipient: string): TransmissionEvent => ({
-      ...base,
-      type: 'RECEIVED',
-      recipient,
-      outcome: 'OK',
-      occurredAt: receivedAt,
-    });
-    /** The busta's own log row (its presa in carico), written with the first recipient settled. */
-    const bustaEvents: TransmissionEvent[] = [];
+    for (const r of pending)
+      records.add(
+        this.deps.log.write({ ...base, type: 'RECEIVED', recipient: r, outcome: 'OK', once: true }),
+      );
 
     // Presa in carico first (first of the batch spooled below): it states that we took charge of
     // every local recipient (spec §4.2).
@@ -290,14 +282,16 @@ export class ReceptionPoint {
     const presaQueued = () => {
       if (!presa) return;
       result.issued.push(presa.kind);
-      bustaEvents.push({
-        ...base,
-        type: 'PRESA_IN_CARICO_SENT',
-        recipient: recipients.join(','),
-        outcome: 'OK',
-        details: { messageId: presa.messageId, to: mailReceipt },
-        occurredAt: new Date(),
-      });
+      records.add(
+        this.deps.log.write({
+          ...base,
+          type: 'PRESA_IN_CARICO_SENT',
+          recipient: recipients.join(','),
+          outcome: 'OK',
+          details: { messageId: presa.messageId, to: mailReceipt },
+          once: true,
+        }),
+      );
     };
     /** The presa in carico and every recipient's receipt, spooled together below. */
     const outgoing: SpooledMessage[] = [];
@@ -320,7 +314,6 @@ export class ReceptionPoint {
         scan.virus,
         mailReceipt ?? undefined,
         result,
-        (recipient) => [received(recipient), ...bustaEvents.splice(0)],
         records,
       );
       await records.settled();
@@ -369,9 +362,9 @@ export class ReceptionPoint {
       });
       settlements.push(() => {
         result.issued.push(receipt.kind);
-        this.settle(records, facts.identificativo, recipient, !failure, failure?.text, [
-          received(recipient),
-          ...bustaEvents.splice(0),
+        this.logThenSettle(
+          records,
+          facts.identificativo,
           {
             ...base,
             type: failure ? 'MANCATA_CONSEGNA_SENT' : 'AVVENUTA_CONSEGNA_SENT',
@@ -379,7 +372,9 @@ export class ReceptionPoint {
             outcome: failure ? 'ERROR' : 'OK',
             details: { messageId: receipt.messageId, ...(failure ? { reason: failure.text } : {}) },
           },
-        ]);
+          !failure,
+          failure?.text,
+        );
       });
     }
     // One durable spool write for all of them (one file, one fsync) instead of one each. Nothing
@@ -405,8 +400,6 @@ export class ReceptionPoint {
     virus: string,
     mailReceipt: string | undefined,
     result: ReceptionResult,
-    /** the log rows a recipient's settlement writes before its VIRUS row */
-    earlierEvents: (recipient: string) => TransmissionEvent[],
     records: PendingWrites,
   ): Promise<void> {
     if (!this.deps.virusStore) throw new Error('virus found but no virus store configured');
@@ -434,8 +427,9 @@ export class ReceptionPoint {
       }
       const reason = `rilevato virus: ${virus}`;
       result.failed.push({ recipient, reason });
-      this.settle(records, facts.identificativo, recipient, false, reason, [
-        ...earlierEvents(recipient),
+      this.logThenSettle(
+        records,
+        facts.identificativo,
         {
           ...base,
           type: 'VIRUS',
@@ -449,32 +443,28 @@ export class ReceptionPoint {
             to: mailReceipt ?? null,
           },
         },
-      ]);
+        false,
+        reason,
+      );
     }
   }
 
   /**
-   * A recipient of an inbound busta settles, with its log rows (all `once`). When the state store
-   * writes the log, rows and state commit in one statement. Otherwise the rows go on record first,
-   * because once settled a retried busta skips this recipient. Either way this runs alongside the
-   * next recipient's delivery and is awaited before the 250.
+   * A recipient's final event of an inbound busta: the log row (once) goes on record before the
+   * state settles, because once settled a retried busta skips this recipient; both run alongside
+   * the next recipient's delivery and are awaited before the 250.
    */
-  private settle(
+  private logThenSettle(
     records: PendingWrites,
     identificativo: string,
-    recipient: string,
+    event: TransmissionEvent & { recipient: string },
     delivered: boolean,
-    reason: string | undefined,
-    events: TransmissionEvent[],
+    reason?: string,
   ): void {
-    const once = events.map((e) => ({ ...e, once: true }));
-    const state = this.deps.state;
-    if (state?.logsInline) {
-      records.add(state.settleInbound(identificativo, recipient, delivered, reason, once));
-      return;
-    }
-    const logged = Promise.all(once.map((e) => this.deps.log.write(e)));
-    records.add(logged.then(() => state?.settleInbound(identificativo, recipient, delivered, reason)));
+    const logged = this.deps.log.write({ ...event, once: true });
+    records.add(
+      logged.then(() => this.deps.state?.settleInbound(identificativo, event.recipient, delivered, reason)),
+    );
   }
 
   /**
@@ -575,10 +565,8 @@ export class ReceptionPoint {
         failed: recipients.map((recipient) => ({ recipient, reason: 'duplicate receipt' })),
       };
     }
-    // Counters go alongside the next store; the log rows with the receipt's effect on the message
-    // state (matchReceipt); all are awaited before we return.
+    // Counters and log rows go alongside the next store; all are awaited before we return.
     const records = new PendingWrites();
-    const events: TransmissionEvent[] = [];
     let takenForFullBox = false;
     for (const recipient of recipients) {
       const mailbox = recipient === service ? null : await this.deps.mailboxes.find(recipient);
@@ -603,29 +591,29 @@ export class ReceptionPoint {
         'avvenuta-consegna': 'AVVENUTA_CONSEGNA_RECEIVED',
         'errore-consegna': 'MANCATA_CONSEGNA_RECEIVED',
       };
-      events.push({
-        type: received[report.kind] ?? 'RECEIPT_DELIVERED',
-        identificativo: report.daticert?.dati.identificativo ?? null,
-        originalMessageId: report.riferimentoMessageId,
-        sender,
-        recipient,
-        counterpartProvider: report.signature.provider,
-        outcome: stored.stored ? 'OK' : 'ERROR',
-        occurredAt: new Date(),
-        details: {
-          kind: report.kind,
-          consegna: report.daticert?.dati.consegna ?? null,
-          ...(stored.stored ? {} : { notStored: stored.detail }),
-        },
-      });
+      records.add(
+        this.deps.log.write({
+          type: received[report.kind] ?? 'RECEIPT_DELIVERED',
+          identificativo: report.daticert?.dati.identificativo ?? null,
+          originalMessageId: report.riferimentoMessageId,
+          sender,
+          recipient,
+          counterpartProvider: report.signature.provider,
+          outcome: stored.stored ? 'OK' : 'ERROR',
+          details: {
+            kind: report.kind,
+            consegna: report.daticert?.dati.consegna ?? null,
+            ...(stored.stored ? {} : { notStored: stored.detail }),
+          },
+        }),
+      );
     }
     if (result.delivered.length === 0 && !takenForFullBox) {
-      for (const event of events) records.add(this.deps.log.write(event));
       await records.settled();
       return { ...result, accept: false, reason: '5.1.1 no such active mailbox' };
     }
-    // The receipt is stored: its log rows and its effect on the message state go alongside the counters.
-    records.add(this.matchReceipt(report, events));
+    // The receipt is stored: its effect on the message state can go alongside the counters and log.
+    records.add(this.matchReceipt(report));
     records.add(this.answerRilevazioneVirus(ctx, report));
     await records.settled();
     return result;
@@ -651,28 +639,17 @@ export class ReceptionPoint {
     );
   }
 
-  /**
-   * A receipt about a busta we sent moves that recipient's state (X-Riferimento, daticert), with
-   * the receipt's log rows in the same statement when the state store writes the log; otherwise,
-   * or for a receipt about no busta of ours (an accettazione), the rows go to the log alongside.
-   */
-  private async matchReceipt(report: InspectReport, events: TransmissionEvent[]): Promise<void> {
+  /** A receipt about a busta we sent moves that recipient's state (X-Riferimento, daticert). */
+  private async matchReceipt(report: InspectReport): Promise<void> {
     const r = this.receiptSubject(report);
-    const state = this.deps.state;
-    const inline = !!state && !!r && state.logsInline;
-    const logged = inline ? [] : events.map((e) => this.deps.log.write(e));
-    const applied =
-      state && r
-        ? state.applyReceipt(
-            r.kind,
-            r.identificativo,
-            r.recipients,
-            new Date(),
-            r.reason ?? undefined,
-            inline ? events : [],
-          )
-        : undefined;
-    await Promise.all([...logged, applied]);
+    if (!this.deps.state || !r) return;
+    await this.deps.state.applyReceipt(
+      r.kind,
+      r.identificativo,
+      r.recipients,
+      new Date(),
+      r.reason ?? undefined,
+    );
   }
 
   private async receiveAnomalia(

@@ -21,7 +21,7 @@ import {
 } from '@/mail/pec';
 import type { MessageStateStore } from './message-state';
 import type { Outbox } from './spool';
-import type { TransmissionEvent, TransmissionLogWriter } from './transmission-log';
+import type { TransmissionLogWriter } from './transmission-log';
 import type { VirusScanner } from './virus-scan';
 import type { VirusStore } from './virus-store';
 
@@ -255,15 +255,15 @@ export class SubmissionPoint {
     // Antivirus first, before anything is written: clamd unavailable throws, the plugin answers 4xx
     // and the client keeps the message; unscanned mail is never accepted.
     const scan = this.deps.scanner ? await this.deps.scanner.scan(raw) : { infected: false as const };
-    // Timed now, written with the message's outcome below: refused, with its notice; accepted, in
-    // the statement recording its state when the state store writes the log (one transaction).
-    const submission: TransmissionEvent = {
+    // The SUBMISSION row does not depend on what follows: it is written while the busta is built and
+    // spooled, and awaited before we answer, so the log is still complete when the client hears 250.
+    const submissionLogged = this.deps.log.write({
       ...base,
       type: 'SUBMISSION',
       recipient: recipients.map((r) => r.address).join(','),
       outcome: 'OK',
-      occurredAt: new Date(),
-    };
+    });
+    submissionLogged.catch(() => undefined); // awaited below; this only keeps an early throw from leaving it unhandled
 
     const failed: { cause: NonAccettazioneCause | 'virus'; detail?: string } | null = scan.infected
       ? { cause: 'virus', detail: scan.virus }
@@ -275,7 +275,6 @@ export class SubmissionPoint {
           limits: this.deps.limits,
         });
     if (failed) {
-      await this.deps.log.write(submission);
       if (scan.infected) {
         // Kept apart for 30 months (spec §2.2.4) before the user hears of it; nothing is relayed.
         if (!this.deps.virusStore) throw new Error('virus found but no virus store configured');
@@ -308,6 +307,7 @@ export class SubmissionPoint {
         outcome: 'REFUSED',
         details: { cause: failed.cause, detail: failed.detail ?? null, messageId: notice.messageId },
       });
+      await submissionLogged;
       return { accepted: false, identificativo, cause: failed.cause };
     }
 
@@ -336,7 +336,25 @@ export class SubmissionPoint {
       { hold: true },
     );
     const ids = queued.map((q) => q.id);
-    const accepted: TransmissionEvent = {
+    try {
+      await this.deps.state?.recordSubmission({
+        identificativo,
+        originalMessageId: facts.msgid,
+        sender: envelope.from,
+        subject: facts.oggetto,
+        receiptType: facts.ricevuta,
+        sizeBytes: raw.length,
+        recipients,
+        original: raw,
+        acceptedAt: ctx.now,
+      });
+    } catch (err) {
+      // No state, no 250: the held busta and accettazione never leave, the client retries.
+      await this.deps.outbox.discard(ids);
+      throw err;
+    }
+    this.deps.outbox.release(ids);
+    await this.deps.log.write({
       ...base,
       type: 'ACCETTAZIONE',
       recipient: envelope.from,
@@ -345,32 +363,8 @@ export class SubmissionPoint {
         messageId: accettazione.messageId,
         recipients: recipients.map((r) => `${r.address} (${r.tipo})`),
       },
-    };
-    // Both rows are on record before the client hears 250: in the statement recording the state when
-    // the state store writes the log (both or neither), else once the state is recorded.
-    const logInline = this.deps.state?.logsInline === true;
-    try {
-      await this.deps.state?.recordSubmission(
-        {
-          identificativo,
-          originalMessageId: facts.msgid,
-          sender: envelope.from,
-          subject: facts.oggetto,
-          receiptType: facts.ricevuta,
-          sizeBytes: raw.length,
-          recipients,
-          original: raw,
-          acceptedAt: ctx.now,
-        },
-        logInline ? [submission, accepted] : [],
-      );
-    } catch (err) {
-      // No state, no 250: the held busta and accettazione never leave, the client retries.
-      await this.deps.outbox.discard(ids);
-      throw err;
-    }
-    this.deps.outbox.release(ids);
-    if (!logInline) await Promise.all([this.deps.log.write(submission), this.deps.log.write(accepted)]);
+    });
+    await submissionLogged;
     return { accepted: true, identificativo };
   }
 }
