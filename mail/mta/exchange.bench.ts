@@ -355,13 +355,12 @@ async function pecExchange(tmp: string): Promise<{
     const clientMsPerMessage = (client.user + client.system) / 1000 / count;
     const cost: Record<string, ProviderCost> = {};
     for (const [k, p] of Object.entries(net.providers)) {
+      const after = await xacts(p);
       cost[k] = {
         ...cpuPerMessage(before[k].cpu, cpuSeconds(p.haraka.child.pid)),
-        ...(await xacts(p).then((after) => ({
-          statementsPerMessage: (after.commits - before[k].xacts.commits) / count,
-          rollbacks: after.rollbacks - before[k].xacts.rollbacks,
-          deadlocks: after.deadlocks - before[k].xacts.deadlocks,
-        }))),
+        statementsPerMessage: (after.commits - before[k].xacts.commits) / count,
+        rollbacks: after.rollbacks - before[k].xacts.rollbacks,
+        deadlocks: after.deadlocks - before[k].xacts.deadlocks,
       };
     }
     const statements: Record<string, StatementCost[]> = {};

@@ -88,8 +88,7 @@ describe('DatabaseMailboxDirectory', () => {
   });
 
   it('writes the usage of deliveries close together in one UPDATE, shortly after, without being asked', async () => {
-    const watched = watchedPool();
-    const dir = new DatabaseMailboxDirectory(watched.client, { ttlMs: 60_000, usageWriteDelayMs: 100 });
+    const { dir, watched, errors } = directoryOverWatchedPool(100);
     const [bob, carol] = [await usedInDb('bob@pec.beta.test'), await usedInDb('carol@pec.beta.test')];
     await dir.find('bob@pec.beta.test');
     for (let i = 0; i < 30; i++) await dir.recordDelivery(i % 3 ? 'bob@pec.beta.test' : 'carol@pec.beta.test', 100);
@@ -103,6 +102,7 @@ describe('DatabaseMailboxDirectory', () => {
     assert.equal(await usedInDb('carol@pec.beta.test'), carol + 1000);
     assert.equal(usageUpdates(watched.statements), 1, 'one statement for both addresses, 30 deliveries');
     assert.equal((await dir.find('carol@pec.beta.test'))?.usedBytes, carol + 1000, 'counted once');
+    assert.deepEqual(errors, []);
     await dir.close();
   });
 
